@@ -1,0 +1,97 @@
+# vigil — build, run, test.  `make V=1` shows the commands.
+ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/x86/' -e 's/^aarch64$$/arm64/')
+ifeq ($(filter $(ARCH),x86 arm64),)
+$(error unsupported architecture '$(ARCH)': vigil builds for x86 (x86_64) and arm64 (aarch64))
+endif
+
+OUTPUT  := .output
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror
+INCLUDES := -Iuser -I$(OUTPUT)
+LIBS    := -lbpf -lelf -lz -lncursesw -lm
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+USER_SRCS := $(wildcard user/*.c)
+LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+SAN_OBJS  := $(patsubst user/%.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+
+BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
+
+.PHONY: all clean deps run test unit-tests test-bins workloads
+all: vigil
+
+$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/workloads:
+	$(Q)mkdir -p $@
+
+# BPF object: CO-RE against the committed vmlinux.h of the target architecture
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__VIGIL_BPF__ -D$(BPF_ARCH_DEF) -MMD -MP \
+		-Ivmlinux/$(ARCH) -Iuser -Ibpf -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
+
+# source.c and main.c embed the skeleton
+$(OUTPUT)/source.o $(OUTPUT)/san/source.o: $(SKELS)
+
+vigil: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/check.h $(SAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(SAN_OBJS) $(LIBS) -o $@
+
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	$(call msg,CC-WL,$@)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -pthread $< -o $@ -lm
+
+unit-tests: $(UNIT_BINS)
+workloads: $(WORKLOAD_BINS)
+test-bins: vigil unit-tests workloads
+
+# Quick start: install the Debian packages, build, start the live view.
+deps:
+	$(Q)bash scripts/install-deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory vigil
+	./vigil live
+
+test: test-bins
+	$(Q)bash tests/run.sh
+
+clean:
+	$(Q)rm -rf $(OUTPUT) vigil
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d)

@@ -1,0 +1,887 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vigil's kernel side: page faults, memory syscalls, RSS and scheduler events
+ * of the tracked processes, streamed to user space through one ring buffer.
+ *
+ * Cost rules (see docs/architecture.md):
+ *  - never wake the consumer per event: BPF_RB_NO_WAKEUP unless the buffer is
+ *    filling up; user space drains on a timer.
+ *  - the hottest paths (page faults, rss_stat, sched_switch) touch a per-CPU
+ *    slot first and a hash map only when they must.
+ *  - faults and RSS changes are coalesced per CPU: counts stay exact, the
+ *    time resolution stays under VIGIL_COALESCE_NS.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TRACK_CONFIRMED 1
+#define TRACK_PROVISIONAL 2 /* exec'd, waiting for user space to match it */
+
+/* Set by user space before load. */
+const volatile bool track_all = false;     /* --all */
+const volatile bool track_exec = false;    /* pattern targets: track new execs provisionally */
+const volatile bool sched_fallback = false; /* plain tracepoints: no task pointers */
+const volatile __u32 self_tgid = 0;        /* vigil itself stays out of the stream */
+const volatile __u64 wake_bytes = 1 << 20; /* wake the consumer past this much pending data */
+const volatile __s64 page_size = 4096;
+
+/* Bumped by user space whenever it changes `targets`, so per-CPU caches of
+ * "is the current task tracked" know to look again. */
+__u32 targets_gen = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8); /* TRACK_* */
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_cpu_state);
+} cpu_states SEC(".maps");
+
+/* How many tracked tasks wait in each CPU's run queue.  While it is > 0,
+ * every switch on that CPU is streamed, so user space can tell who held the
+ * CPU during the wait even when the holder itself is not tracked. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024); /* resized to the number of possible CPUs */
+	__type(key, __u32);
+	__type(value, __u32);
+} waiters SEC(".maps");
+
+/* tid of a tracked, runnable, not running task -> CPU whose queue it is on */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} waiting SEC(".maps");
+
+struct sc_args {
+	__u64 a[5];
+};
+
+/* syscall arguments between sys_enter and sys_exit of tracked threads */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct sc_args);
+} sc_pending SEC(".maps");
+
+/* mm_struct -> tgid: rss_stat can fire for an mm that is not current's
+ * (reclaim, exit), and must still be charged to its process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} mm_owner SEC(".maps");
+
+/* processes whose name was already streamed as a CPU holder (EV_COMM) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} comm_sent SEC(".maps");
+
+/* plain-tracepoint fallback: tid -> tgid, learnt when tasks leave a CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, __u32);
+} tid_tgid SEC(".maps");
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static __always_inline struct vigil_stats *stats_slot(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
+static __always_inline struct vigil_cpu_state *cpu_slot(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&cpu_states, &zero);
+}
+
+static __always_inline void *reserve(__u32 size)
+{
+	struct vigil_stats *s = stats_slot();
+	void *rec;
+
+	if (s)
+		s->produced++;
+	rec = bpf_ringbuf_reserve(&rb, size, 0);
+	if (!rec && s)
+		s->lost++;
+	return rec;
+}
+
+static __always_inline void submit(void *rec)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wake_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size, __u64 ts,
+				     __u32 tgid, __u32 tid)
+{
+	h->type = type;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = ts;
+	h->pid = tgid;
+	h->tid = tid;
+}
+
+static __always_inline bool is_tracked(__u32 tgid)
+{
+	if (tgid == self_tgid || tgid == 0)
+		return false;
+	if (track_all)
+		return true;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* Is the task running on this CPU tracked?  Uses the per-CPU cache set at
+ * sched_switch; falls back to the map when the cache is stale. */
+static __always_inline bool current_tracked(struct vigil_cpu_state *cs, __u32 tid, __u32 tgid)
+{
+	__u32 gen = targets_gen;
+
+	if (cs->cur_tid == tid && cs->cur_gen == gen && tid != 0)
+		return cs->cur_tracked;
+	cs->cur_tid = tid;
+	cs->cur_tgid = tgid;
+	cs->cur_gen = gen;
+	cs->cur_tracked = is_tracked(tgid);
+	return cs->cur_tracked;
+}
+
+static __always_inline void flush_faults(struct vigil_cpu_state *cs)
+{
+	struct ev_faults *e;
+
+	if (!cs->fault_count)
+		return;
+	e = reserve(sizeof(*e));
+	if (e) {
+		fill_hdr(&e->h, EV_FAULTS, sizeof(*e), cs->fault_last, cs->fault_tgid, cs->fault_tid);
+		e->count = cs->fault_count;
+		e->major = 0;
+		e->first_ts = cs->fault_first;
+		submit(e);
+	}
+	cs->fault_count = 0;
+}
+
+static __always_inline void flush_rss(struct vigil_cpu_state *cs)
+{
+	struct ev_rss *e;
+
+	if (!cs->rss_dirty)
+		return;
+	e = reserve(sizeof(*e));
+	if (e) {
+		fill_hdr(&e->h, EV_RSS, sizeof(*e), cs->rss_last, cs->rss_tgid, 0);
+		e->file = cs->rss[0];
+		e->anon = cs->rss[1];
+		e->swap = cs->rss[2];
+		e->shmem = cs->rss[3];
+		submit(e);
+	}
+	cs->rss_dirty = 0;
+}
+
+/* ---- page faults ---------------------------------------------------------- */
+
+static __always_inline void on_fault(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct vigil_cpu_state *cs = cpu_slot();
+	__u64 ts;
+
+	if (!cs || !current_tracked(cs, tid, tgid))
+		return;
+	ts = bpf_ktime_get_ns();
+	if (cs->fault_count && (cs->fault_tid != tid || ts - cs->fault_first >= VIGIL_COALESCE_NS))
+		flush_faults(cs);
+	if (!cs->fault_count) {
+		cs->fault_tid = tid;
+		cs->fault_tgid = tgid;
+		cs->fault_first = ts;
+	}
+	cs->fault_count++;
+	cs->fault_last = ts;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(pf_tp_btf)
+{
+	on_fault();
+	return 0;
+}
+
+SEC("tp/exceptions/page_fault_user")
+int pf_tp(void *ctx)
+{
+	on_fault();
+	return 0;
+}
+
+/* PERF_COUNT_SW_PAGE_FAULTS with sample_period 1: the source on kernels
+ * without exceptions:page_fault_user (arm64). */
+SEC("perf_event")
+int pf_perf(void *ctx)
+{
+	on_fault();
+	return 0;
+}
+
+/* ---- RSS ------------------------------------------------------------------- */
+
+/* mm->rss_stat was an array of atomics before 6.2 and percpu_counters since;
+ * both hold pages.  Reading the counter (not summing the per-CPU parts) is
+ * what /proc/PID/status does too. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+};
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+};
+
+static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
+{
+	__s64 v = 0;
+
+	if (member < 0 || member > 3)
+		return 0;
+	/* the two layouts differ in size: 4 percpu_counters vs 4 longs */
+	if (bpf_core_field_size(struct mm_struct, rss_stat) == 4 * sizeof(struct percpu_counter)) {
+		v = BPF_CORE_READ(mm, rss_stat[member].count);
+	} else {
+		struct mm_struct___old *old = (void *)mm;
+		v = BPF_CORE_READ(old, rss_stat.count[member].counter);
+	}
+	return v < 0 ? 0 : v;
+}
+
+SEC("tp_btf/rss_stat")
+int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vigil_cpu_state *cs = cpu_slot();
+	__u64 key = (__u64)mm, ts;
+	__u32 tgid;
+
+	if (!cs || member < 0 || member > 3)
+		return 0;
+	if (task->mm == mm) {
+		__u64 id = bpf_get_current_pid_tgid();
+		tgid = id >> 32;
+		if (!current_tracked(cs, (__u32)id, tgid))
+			return 0;
+	} else {
+		__u32 *owner = bpf_map_lookup_elem(&mm_owner, &key);
+		if (!owner)
+			return 0;
+		tgid = *owner;
+	}
+	ts = bpf_ktime_get_ns();
+	if (cs->rss_dirty && (cs->rss_tgid != tgid || ts - cs->rss_first >= VIGIL_COALESCE_NS))
+		flush_rss(cs);
+	if (!cs->rss_dirty) {
+		if (task->mm == mm)
+			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
+		cs->rss_tgid = tgid;
+		cs->rss_first = ts;
+		cs->rss[0] = cs->rss[1] = cs->rss[2] = cs->rss[3] = -1;
+		cs->rss_dirty = 1;
+	}
+	/* a switch, not an index: the verifier must see the bound */
+	__s64 bytes = rss_pages(mm, member) * page_size;
+	switch (member) {
+	case 0: cs->rss[0] = bytes; break;
+	case 1: cs->rss[1] = bytes; break;
+	case 2: cs->rss[2] = bytes; break;
+	default: cs->rss[3] = bytes; break;
+	}
+	cs->rss_last = ts;
+	return 0;
+}
+
+/* ---- scheduler ------------------------------------------------------------- */
+
+static __always_inline void waiters_add(__u32 cpu, int delta)
+{
+	__u32 *n = bpf_map_lookup_elem(&waiters, &cpu);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+/* tid is runnable and queued on cpu */
+static __always_inline void set_waiting(__u32 tid, __u32 cpu)
+{
+	__u32 *old = bpf_map_lookup_elem(&waiting, &tid);
+
+	if (old) {
+		if (*old == cpu)
+			return;
+		waiters_add(*old, -1);
+		*old = cpu;
+	} else if (bpf_map_update_elem(&waiting, &tid, &cpu, BPF_NOEXIST)) {
+		return;
+	}
+	waiters_add(cpu, 1);
+}
+
+static __always_inline void clear_waiting(__u32 tid)
+{
+	__u32 *cpu = bpf_map_lookup_elem(&waiting, &tid);
+
+	if (!cpu)
+		return;
+	waiters_add(*cpu, -1);
+	bpf_map_delete_elem(&waiting, &tid);
+}
+
+static __always_inline __u32 cpu_waiters(__u32 cpu)
+{
+	__u32 *n = bpf_map_lookup_elem(&waiters, &cpu);
+
+	return n ? *n : 0;
+}
+
+static __always_inline void send_comm(__u64 ts, __u32 tgid, __u32 tid, const char *comm_src)
+{
+	struct ev_comm *e;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&comm_sent, &tgid))
+		return;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->h, EV_COMM, sizeof(*e), ts, tgid, tid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm_src);
+	submit(e);
+	bpf_map_update_elem(&comm_sent, &tgid, &one, BPF_ANY);
+}
+
+/* One sched_switch.  runnable: prev stays on the run queue (preempted or
+ * yielded) rather than blocking. next_comm names the process of next. */
+static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_tgid, __u32 prev_state,
+				      __u32 next_tid, __u32 next_tgid, const char *next_comm)
+{
+	struct vigil_cpu_state *cs = cpu_slot();
+	__u32 cpu = bpf_get_smp_processor_id();
+	bool prev_tracked, next_tracked, runnable = preempt || prev_state == 0;
+	struct ev_switch *e;
+	__u64 ts;
+
+	if (!cs)
+		return;
+	if (cs->cur_tid == prev_tid && cs->cur_gen == targets_gen && prev_tid)
+		prev_tracked = cs->cur_tracked;
+	else
+		prev_tracked = is_tracked(prev_tgid);
+	next_tracked = is_tracked(next_tgid);
+
+	/* what prev left pending must not wait for its next fault */
+	flush_faults(cs);
+	flush_rss(cs);
+
+	if (prev_tracked) {
+		clear_waiting(prev_tid); /* a wakeup while it was still running */
+		if (runnable)
+			set_waiting(prev_tid, cpu);
+	}
+	if (next_tracked)
+		clear_waiting(next_tid);
+
+	cs->cur_tid = next_tid;
+	cs->cur_tgid = next_tgid;
+	cs->cur_gen = targets_gen;
+	cs->cur_tracked = next_tracked;
+
+	if (!prev_tracked && !next_tracked && !cpu_waiters(cpu))
+		return;
+	ts = bpf_ktime_get_ns();
+	if (!next_tracked && next_tid && next_tgid)
+		send_comm(ts, next_tgid, next_tid, next_comm);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->h, EV_SWITCH, sizeof(*e), ts, prev_tgid, prev_tid);
+	e->next_pid = next_tgid;
+	e->next_tid = next_tid;
+	e->prev_state = prev_state;
+	e->flags = preempt ? EV_SWITCH_PREEMPT : 0;
+	submit(e);
+}
+
+/* task->__state since 5.14, ->state before */
+struct task_struct___old {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___old *)t, state);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(preempt, prev->pid, prev->tgid, task_state(prev), next->pid, next->tgid,
+		  next->group_leader->comm);
+	return 0;
+}
+
+/* Plain tracepoint: no task pointers, so tgids come from what we have seen. */
+SEC("tp/sched/sched_switch")
+int sched_switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	__u32 prev_tid = ctx->prev_pid, next_tid = ctx->next_pid;
+	__u32 prev_tgid = bpf_get_current_pid_tgid() >> 32, next_tgid = 0;
+	__u32 *known;
+
+	bpf_map_update_elem(&tid_tgid, &prev_tid, &prev_tgid, BPF_ANY);
+	known = bpf_map_lookup_elem(&tid_tgid, &next_tid);
+	if (known)
+		next_tgid = *known;
+	on_switch(false, prev_tid, prev_tgid, (__u32)ctx->prev_state, next_tid, next_tgid, ctx->next_comm);
+	return 0;
+}
+
+static __always_inline void on_wakeup(__u32 tid, __u32 tgid, __u32 target_cpu, __u32 is_new)
+{
+	struct ev_wakeup *e;
+
+	if (!is_tracked(tgid))
+		return;
+	set_waiting(tid, target_cpu);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->h, EV_WAKEUP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->target_cpu = target_cpu;
+	e->is_new = is_new;
+	submit(e);
+}
+
+static __always_inline __u32 task_cpu(struct task_struct *p)
+{
+	if (bpf_core_field_exists(p->wake_cpu))
+		return BPF_CORE_READ(p, thread_info.cpu);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	on_wakeup(p->pid, p->tgid, task_cpu(p), 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
+{
+	on_wakeup(p->pid, p->tgid, task_cpu(p), 1);
+	return 0;
+}
+
+static __always_inline __u32 fallback_tgid(__u32 tid)
+{
+	__u32 *known = bpf_map_lookup_elem(&tid_tgid, &tid);
+
+	return known ? *known : 0;
+}
+
+SEC("tp/sched/sched_wakeup")
+int sched_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	on_wakeup(ctx->pid, fallback_tgid(ctx->pid), ctx->target_cpu, 0);
+	return 0;
+}
+
+SEC("tp/sched/sched_wakeup_new")
+int sched_wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	on_wakeup(ctx->pid, fallback_tgid(ctx->pid), ctx->target_cpu, 1);
+	return 0;
+}
+
+/* Only waiting tracked tasks matter: their queue CPU decides whose
+ * switches are streamed. */
+SEC("tp/sched/sched_migrate_task")
+int sched_migrate(struct trace_event_raw_sched_migrate_task *ctx)
+{
+	__u32 tid = ctx->pid;
+	__u32 *cpu = bpf_map_lookup_elem(&waiting, &tid);
+	struct ev_migrate *e;
+	__u32 orig, dest = ctx->dest_cpu;
+	__u64 id;
+
+	if (!cpu || *cpu == dest)
+		return 0;
+	orig = *cpu;
+	set_waiting(tid, dest);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	/* the migrating task is not current; its tgid comes from the fallback map or stays 0 */
+	fill_hdr(&e->h, EV_MIGRATE, sizeof(*e), bpf_ktime_get_ns(), fallback_tgid(tid), tid);
+	(void)id;
+	e->orig_cpu = orig;
+	e->dest_cpu = dest;
+	submit(e);
+	return 0;
+}
+
+/* ---- process lifecycle ------------------------------------------------------ */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 *flag;
+	struct ev_fork *e;
+
+	if (!is_tracked(ptgid))
+		return 0;
+	/* a new process inherits its parent's tracking; threads share it already */
+	if (!track_all && ctgid != ptgid) {
+		flag = bpf_map_lookup_elem(&targets, &ptgid);
+		if (flag) {
+			__u8 v = *flag;
+			bpf_map_update_elem(&targets, &ctgid, &v, BPF_ANY);
+		}
+	}
+	if (sched_fallback) {
+		__u32 ctid = child->pid;
+		bpf_map_update_elem(&tid_tgid, &ctid, &ctgid, BPF_ANY);
+	}
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_FORK, sizeof(*e), bpf_ktime_get_ns(), ptgid, parent->pid);
+	e->child_pid = ctgid;
+	e->child_tid = child->pid;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), child->comm);
+	submit(e);
+	return 0;
+}
+
+#define EXEC_REC_MAX (sizeof(struct ev_exec) + VIGIL_CMDLINE_MAX)
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
+{
+	__u32 tgid = p->tgid;
+	struct ev_exec *e;
+	unsigned long start, end;
+	__u64 len; /* 64-bit so the verifier tracks the bound on the register used */
+
+	bpf_map_delete_elem(&comm_sent, &tgid);
+	if (track_exec && tgid != self_tgid && !bpf_map_lookup_elem(&targets, &tgid)) {
+		__u8 v = TRACK_PROVISIONAL;
+		bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST);
+	}
+	if (!is_tracked(tgid))
+		return 0;
+	e = reserve(EXEC_REC_MAX);
+	if (!e)
+		return 0;
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	len = end > start ? end - start : 0;
+	if (len > VIGIL_CMDLINE_MAX)
+		len = VIGIL_CMDLINE_MAX;
+	/* keep the bound check next to the use, where the verifier sees it */
+	barrier_var(len);
+	if (len > 0 && len <= VIGIL_CMDLINE_MAX && bpf_probe_read_user(e->cmdline, len, (void *)start))
+		len = 0;
+	fill_hdr(&e->h, EV_EXEC, sizeof(*e) + len, bpf_ktime_get_ns(), tgid, p->pid);
+	e->old_tid = old_pid;
+	e->cmdline_len = len;
+	e->pad = 0;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	submit(e);
+	return 0;
+}
+
+/* exiting task is current; group_dead is a tracepoint field since 6.16,
+ * before that signal->live has already dropped to 0 for the last thread */
+struct trace_event_raw_sched_process_exit___new {
+	bool group_dead;
+} __attribute__((preserve_access_index));
+
+SEC("tp/sched/sched_process_exit")
+int sched_exit(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct vigil_cpu_state *cs = cpu_slot();
+	struct ev_exit *e;
+	bool group_dead;
+
+	if (!is_tracked(tgid))
+		return 0;
+	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit___new, group_dead))
+		group_dead = BPF_CORE_READ((struct trace_event_raw_sched_process_exit___new *)ctx, group_dead);
+	else
+		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	if (cs) {
+		flush_faults(cs);
+		flush_rss(cs);
+	}
+	bpf_map_delete_elem(&sc_pending, &tid);
+	clear_waiting(tid);
+	e = reserve(sizeof(*e));
+	if (e) {
+		fill_hdr(&e->h, EV_EXIT, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+		e->exit_code = BPF_CORE_READ(task, exit_code);
+		e->group_dead = group_dead;
+		submit(e);
+	}
+	if (group_dead && !track_all)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+/* ---- memory syscalls ------------------------------------------------------ */
+
+static __always_inline bool current_is_tracked(__u32 *tid, __u32 *tgid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct vigil_cpu_state *cs = cpu_slot();
+
+	*tid = (__u32)id;
+	*tgid = id >> 32;
+	return cs && current_tracked(cs, *tid, *tgid);
+}
+
+/* nargs must be a constant no larger than the syscall's own argument count:
+ * the kernel refuses to attach a program that reads past the end of a
+ * tracepoint's record. */
+static __always_inline int save_args(struct trace_event_raw_sys_enter *ctx, int nargs, __u64 extra)
+{
+	struct sc_args a = {};
+	__u32 tid, tgid;
+
+	if (!current_is_tracked(&tid, &tgid))
+		return 0;
+	a.a[0] = ctx->args[0];
+	if (nargs > 1)
+		a.a[1] = ctx->args[1];
+	if (nargs > 2)
+		a.a[2] = ctx->args[2];
+	if (nargs > 3)
+		a.a[3] = ctx->args[3];
+	a.a[4] = extra;
+	bpf_map_update_elem(&sc_pending, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+/* Returns the saved arguments (copied) if this thread's enter was seen. */
+static __always_inline bool take_args(struct sc_args *out, __u32 *tid, __u32 *tgid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sc_args *a;
+
+	*tid = (__u32)id;
+	*tgid = id >> 32;
+	a = bpf_map_lookup_elem(&sc_pending, tid);
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(&sc_pending, tid);
+	return true;
+}
+
+SEC("tp/syscalls/sys_enter_mmap")
+int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sc_args a = {};
+	__u32 tid, tgid;
+
+	if (!current_is_tracked(&tid, &tgid))
+		return 0;
+	/* mmap has six arguments; keep addr, len, prot, flags, fd (offset is rarely interesting) */
+	a.a[0] = ctx->args[0];
+	a.a[1] = ctx->args[1];
+	a.a[2] = ctx->args[2];
+	a.a[3] = ctx->args[3];
+	a.a[4] = ctx->args[4];
+	bpf_map_update_elem(&sc_pending, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_mmap")
+int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sc_args a;
+	struct ev_mmap *e;
+	__u32 tid, tgid;
+
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_MMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->addr = a.a[0];
+	e->len = a.a[1];
+	e->prot = a.a[2];
+	e->flags = a.a[3];
+	e->fd = (__s64)(int)a.a[4];
+	e->off = 0;
+	e->ret = ctx->ret;
+	submit(e);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_munmap")
+int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_args(ctx, 2, 0);
+}
+
+SEC("tp/syscalls/sys_exit_munmap")
+int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sc_args a;
+	struct ev_munmap *e;
+	__u32 tid, tgid;
+
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_MUNMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->addr = a.a[0];
+	e->len = a.a[1];
+	e->ret = ctx->ret;
+	submit(e);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_mremap")
+int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_args(ctx, 4, 0);
+}
+
+SEC("tp/syscalls/sys_exit_mremap")
+int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sc_args a;
+	struct ev_mremap *e;
+	__u32 tid, tgid;
+
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_MREMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->old_addr = a.a[0];
+	e->old_len = a.a[1];
+	e->new_len = a.a[2];
+	e->flags = a.a[3];
+	e->ret = ctx->ret;
+	submit(e);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_madvise")
+int sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_args(ctx, 3, 0);
+}
+
+SEC("tp/syscalls/sys_exit_madvise")
+int sys_exit_madvise(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sc_args a;
+	struct ev_madvise *e;
+	__u32 tid, tgid;
+
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_MADVISE, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->addr = a.a[0];
+	e->len = a.a[1];
+	e->advice = (__s32)a.a[2];
+	e->pad = 0;
+	e->ret = ctx->ret;
+	submit(e);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_brk")
+int sys_enter_brk(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return save_args(ctx, 1, BPF_CORE_READ(task, mm, brk));
+}
+
+SEC("tp/syscalls/sys_exit_brk")
+int sys_exit_brk(struct trace_event_raw_sys_exit *ctx)
+{
+	struct sc_args a;
+	struct ev_brk *e;
+	__u32 tid, tgid;
+
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_BRK, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	e->old_brk = a.a[4];
+	e->req = a.a[0];
+	e->new_brk = ctx->ret;
+	submit(e);
+	return 0;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every test: unit binaries (no root needed) and BPF integration tests
+# (root).  Each test prints "PASS name", "FAIL name: why" or "SKIP name: why";
+# this script counts them and ends with the line CI reads:
+#   N passed, N failed, N skipped
+# Environment: VIGIL_REQUIRE_BPF=1 turns BPF skips into failures.
+#              VIGIL_TESTS="pattern" runs only matching test files.
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+log_dir=${VIGIL_TEST_LOG_DIR:-$root/.output/test-logs}
+mkdir -p "$log_dir"
+pass=0 fail=0 skip=0
+failed_names=()
+
+count_output() { # $1 = file with test output lines
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		PASS\ *) pass=$((pass + 1)) ;;
+		FAIL\ *) fail=$((fail + 1)); failed_names+=("${line#FAIL }") ;;
+		SKIP\ *) skip=$((skip + 1)) ;;
+		esac
+	done <"$1"
+}
+
+run_one() { # $1 = label, rest = command
+	local label=$1; shift
+	local out="$log_dir/$(basename "$label").log"
+	echo "== $label"
+	"$@" >"$out" 2>&1
+	local rc=$?
+	grep -E '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/   /'
+	count_output "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+		# a crash or a sanitizer report is a failure even without a FAIL line
+		fail=$((fail + 1)); failed_names+=("$label: exited $rc")
+		echo "   FAIL $label: exited $rc (log: $out)"; tail -n 20 "$out" | sed 's/^/      /'
+	fi
+}
+
+want() { [ -z "${VIGIL_TESTS:-}" ] || [[ "$1" == *${VIGIL_TESTS}* ]]; }
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for t in .output/tests/test_*; do
+	[ -x "$t" ] || continue
+	want "$t" || continue
+	run_one "$t" "$t"
+done
+
+for t in tests/bpf/test_*.sh; do
+	[ -f "$t" ] || continue
+	want "$t" || continue
+	run_one "$t" bash "$t"
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "failed:"; printf '  %s\n' "${failed_names[@]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vigil dump FILE: every stored event, one per line. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dump_read.h"
+#include "print.h"
+
+int cmd_dump(struct cli *c)
+{
+	struct dump_reader *r;
+	const struct ev_hdr *h;
+	struct names *names = names_new();
+	char err[512];
+	unsigned long long t0 = 0, n = 0;
+	int rc;
+
+	if (!names) {
+		cli_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	if (dump_reader_open(&r, c->file, err, sizeof(err))) {
+		cli_err("%s", err);
+		names_free(names);
+		return EXIT_RUNTIME;
+	}
+	t0 = dump_reader_host(r)->mono_ns;
+	if (c->format == FMT_CSV)
+		print_csv_header(stdout);
+	while ((rc = dump_reader_next(r, &h)) == 1) {
+		names_learn(names, h);
+		print_event(stdout, h, names, t0, c->format == FMT_CSV);
+		n++;
+	}
+	fflush(stdout);
+	if (rc < 0) {
+		cli_err("%s: %s (offset %llu); %llu events before it were printed", c->file, dump_reader_error(r),
+			dump_reader_error_offset(r), n);
+		rc = EXIT_RUNTIME;
+	} else {
+		rc = EXIT_OK;
+	}
+	dump_reader_close(r);
+	names_free(names);
+	return rc;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * THE shared record layout between the BPF programs, the user-space pipeline
+ * and the dump format.  Every record starts with struct ev_hdr; `size` is the
+ * whole record including the header, so readers can skip types they do not
+ * know.  Only fixed-width types, little-endian on disk (both supported
+ * architectures are little-endian, so records are stored as they come out of
+ * the ring buffer).  Changing a layout means bumping DUMP_VERSION.
+ */
+#ifndef VIGIL_EVENTS_H
+#define VIGIL_EVENTS_H
+
+#ifdef __VIGIL_BPF__
+/* vmlinux.h already provides __u8.. __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define VIGIL_COMM_LEN 16
+#define VIGIL_CMDLINE_MAX 256 /* bytes of the command line kept per exec */
+#define VIGIL_REC_MAX 512     /* no record is larger than this */
+
+enum ev_type {
+	EV_FAULTS = 1,   /* coalesced user page faults of one thread */
+	EV_MMAP = 2,     /* mmap(2) exit */
+	EV_MUNMAP = 3,   /* munmap(2) exit */
+	EV_MREMAP = 4,   /* mremap(2) exit */
+	EV_MADVISE = 5,  /* madvise(2) exit */
+	EV_BRK = 6,      /* brk(2) exit */
+	EV_RSS = 7,      /* resident set of a process after a change (coalesced) */
+	EV_SWITCH = 8,   /* sched_switch: hdr.pid/tid = prev, which leaves the CPU */
+	EV_WAKEUP = 9,   /* sched_wakeup / sched_wakeup_new */
+	EV_MIGRATE = 10, /* a tracked task moved to another CPU's queue */
+	EV_FORK = 11,    /* hdr.pid/tid = parent */
+	EV_EXEC = 12,    /* variable size: command line follows */
+	EV_EXIT = 13,    /* a thread exits; group_dead when the process is gone */
+	EV_COMM = 14,    /* name of a CPU holder that is not otherwise described */
+	EV_LOST = 15,    /* user space: events the kernel could not queue */
+	EV_PROC = 16,    /* user space: process metadata, before first use */
+	EV_TYPE_MAX
+};
+
+struct ev_hdr {
+	__u16 type;
+	__u16 size;
+	__u32 cpu;
+	__u64 ts;  /* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u32 pid; /* tgid: the process */
+	__u32 tid; /* the thread */
+};
+
+/* Page faults taken by one thread, counted in the kernel and emitted at most
+ * every VIGIL_COALESCE_NS, when the thread leaves the CPU, or when it exits.
+ * hdr.ts is the last fault's time, first_ts the first's. */
+struct ev_faults {
+	struct ev_hdr h;
+	__u32 count;
+	__u32 major; /* reserved: 0 until a source can tell major from minor */
+	__u64 first_ts;
+};
+
+struct ev_mmap {
+	struct ev_hdr h;
+	__u64 addr; /* requested address hint */
+	__u64 len;
+	__u64 prot;
+	__u64 flags;
+	__s64 fd;
+	__u64 off;
+	__s64 ret; /* mapped address, or -errno */
+};
+
+struct ev_munmap {
+	struct ev_hdr h;
+	__u64 addr;
+	__u64 len;
+	__s64 ret;
+};
+
+struct ev_mremap {
+	struct ev_hdr h;
+	__u64 old_addr;
+	__u64 old_len;
+	__u64 new_len;
+	__u64 flags;
+	__s64 ret; /* new address, or -errno */
+};
+
+struct ev_madvise {
+	struct ev_hdr h;
+	__u64 addr;
+	__u64 len;
+	__s32 advice;
+	__u32 pad;
+	__s64 ret;
+};
+
+struct ev_brk {
+	struct ev_hdr h;
+	__u64 old_brk; /* mm->brk before the call */
+	__u64 req;     /* the argument */
+	__u64 new_brk; /* the return value: the break after the call */
+};
+
+/* Resident set of process hdr.pid in bytes, as the kernel's own RSS counters
+ * (kmem:rss_stat) had it at hdr.ts.  -1 = unchanged since the previous
+ * record of this process (a record carries only the counters that moved). */
+struct ev_rss {
+	struct ev_hdr h;
+	__s64 file;
+	__s64 anon;
+	__s64 swap;
+	__s64 shmem;
+};
+
+#define EV_SWITCH_PREEMPT 0x1 /* prev was preempted (still runnable) */
+
+struct ev_switch {
+	struct ev_hdr h;
+	__u32 next_pid; /* 0 when unknown (plain-tracepoint fallback) */
+	__u32 next_tid;
+	__u32 prev_state; /* task state of prev when it left; 0 = runnable */
+	__u32 flags;      /* EV_SWITCH_* */
+};
+
+struct ev_wakeup {
+	struct ev_hdr h;
+	__u32 target_cpu;
+	__u32 is_new; /* sched_wakeup_new: first wakeup of a new task */
+};
+
+struct ev_migrate {
+	struct ev_hdr h;
+	__u32 orig_cpu;
+	__u32 dest_cpu;
+};
+
+struct ev_fork {
+	struct ev_hdr h;
+	__u32 child_pid;
+	__u32 child_tid;
+	char comm[VIGIL_COMM_LEN];
+};
+
+struct ev_exec {
+	struct ev_hdr h;
+	__u32 old_tid;
+	__u16 cmdline_len; /* bytes that follow; arguments separated by NUL */
+	__u16 pad;
+	char comm[VIGIL_COMM_LEN];
+	char cmdline[]; /* up to VIGIL_CMDLINE_MAX */
+};
+
+struct ev_exit {
+	struct ev_hdr h;
+	__s32 exit_code; /* raw wait status as the kernel keeps it */
+	__u32 group_dead;
+};
+
+struct ev_comm {
+	struct ev_hdr h;
+	char comm[VIGIL_COMM_LEN];
+};
+
+/* hdr.cpu = the CPU whose events were lost, hdr.pid = hdr.tid = 0 */
+struct ev_lost {
+	struct ev_hdr h;
+	__u64 count;
+};
+
+enum vigil_role { ROLE_OTHER = 0, ROLE_ASR = 1, ROLE_AVATAR = 2, ROLE_CAMERA = 3, ROLE_COUNT };
+
+/* Written by user space for every process that events refer to, before its
+ * first event in a dump: processes alive at start, and on exec/fork. */
+struct ev_proc {
+	struct ev_hdr h;
+	__u32 ppid;
+	__u16 role; /* enum vigil_role */
+	__u16 cmdline_len;
+	__u64 start_ns; /* process start, CLOCK_MONOTONIC ns; 0 if unknown */
+	char comm[VIGIL_COMM_LEN];
+	char cmdline[]; /* up to VIGIL_CMDLINE_MAX, arguments separated by NUL */
+};
+
+/* Page-fault sources (dump header and startup message). */
+enum vigil_pf_source { PF_SRC_NONE = 0, PF_SRC_TRACEPOINT = 1, PF_SRC_PERF = 2 };
+
+/* In-kernel coalescing window for faults and RSS; the design requires < 10 ms. */
+#define VIGIL_COALESCE_NS (4ULL * 1000 * 1000)
+
+/* Per-CPU counters kept by the BPF side (map "stats"). */
+struct vigil_stats {
+	__u64 produced; /* records the programs tried to submit */
+	__u64 lost;     /* of those, reserve failures (ring buffer full) */
+};
+
+/* Per-CPU state of the BPF hot paths (map "cpu_states").  User space reads
+ * it once the programs are detached, to deliver what was still coalescing. */
+struct vigil_cpu_state {
+	/* cache: the task on this CPU and whether it is tracked */
+	__u32 cur_tid;
+	__u32 cur_tgid;
+	__u32 cur_gen;
+	__u32 cur_tracked;
+	/* pending page faults of one thread */
+	__u32 fault_tid;
+	__u32 fault_tgid;
+	__u32 fault_count;
+	__u32 pad;
+	__u64 fault_first;
+	__u64 fault_last;
+	/* pending RSS changes of one process; -1 = unchanged */
+	__u32 rss_tgid;
+	__u32 rss_dirty;
+	__u64 rss_first;
+	__u64 rss_last;
+	__s64 rss[4]; /* file, anon, swap, shmem as in kmem:rss_stat's member */
+};
+
+#ifndef __VIGIL_BPF__
+_Static_assert(sizeof(struct vigil_cpu_state) == 104, "vigil_cpu_state layout");
+_Static_assert(sizeof(struct ev_hdr) == 24, "ev_hdr layout");
+_Static_assert(sizeof(struct ev_faults) == 40, "ev_faults layout");
+_Static_assert(sizeof(struct ev_mmap) == 80, "ev_mmap layout");
+_Static_assert(sizeof(struct ev_munmap) == 48, "ev_munmap layout");
+_Static_assert(sizeof(struct ev_mremap) == 64, "ev_mremap layout");
+_Static_assert(sizeof(struct ev_madvise) == 56, "ev_madvise layout");
+_Static_assert(sizeof(struct ev_brk) == 48, "ev_brk layout");
+_Static_assert(sizeof(struct ev_rss) == 56, "ev_rss layout");
+_Static_assert(sizeof(struct ev_switch) == 40, "ev_switch layout");
+_Static_assert(sizeof(struct ev_wakeup) == 32, "ev_wakeup layout");
+_Static_assert(sizeof(struct ev_migrate) == 32, "ev_migrate layout");
+_Static_assert(sizeof(struct ev_fork) == 48, "ev_fork layout");
+_Static_assert(sizeof(struct ev_exec) == 48, "ev_exec layout");
+_Static_assert(sizeof(struct ev_exit) == 32, "ev_exit layout");
+_Static_assert(sizeof(struct ev_comm) == 40, "ev_comm layout");
+_Static_assert(sizeof(struct ev_lost) == 32, "ev_lost layout");
+_Static_assert(sizeof(struct ev_proc) == 56, "ev_proc layout");
+_Static_assert(sizeof(struct vigil_stats) == 16, "vigil_stats layout");
+#endif
+
+#endif /* VIGIL_EVENTS_H */

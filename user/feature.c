@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "feature.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static struct btf *vmlinux_btf;
+static bool vmlinux_btf_tried;
+static const char *tracefs_root;
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+const char *feature_missing_capability(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return "cannot read this process's capabilities (capget failed)";
+	if (has_cap(data, CAP_SYS_ADMIN))
+		return NULL;
+	/* since 5.8 CAP_BPF + CAP_PERFMON suffice for tracing programs */
+	if (!has_cap(data, CAP_BPF))
+		return "missing capability CAP_BPF (or CAP_SYS_ADMIN): run vigil as root";
+	if (!has_cap(data, CAP_PERFMON))
+		return "missing capability CAP_PERFMON (or CAP_SYS_ADMIN): run vigil as root";
+	return NULL;
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int feature_ensure_tracefs(void)
+{
+	if (is_dir("/sys/kernel/tracing/events")) {
+		tracefs_root = "/sys/kernel/tracing";
+		return 0;
+	}
+	if (is_dir("/sys/kernel/debug/tracing/events")) {
+		tracefs_root = "/sys/kernel/debug/tracing";
+		return 0;
+	}
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	if (!is_dir("/sys/kernel/tracing/events"))
+		return -ENOENT;
+	tracefs_root = "/sys/kernel/tracing";
+	return 0;
+}
+
+static bool faked_missing(const char *category, const char *name)
+{
+	const char *list = getenv("VIGIL_FAKE_MISSING");
+	char want[128];
+	size_t n;
+
+	if (!list || !*list)
+		return false;
+	snprintf(want, sizeof(want), "%s/%s", category, name);
+	n = strlen(want);
+	for (const char *p = list; (p = strstr(p, want)); p += n) {
+		bool starts = p == list || p[-1] == ',';
+		bool ends = p[n] == '\0' || p[n] == ',';
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+bool feature_tracepoint(const char *category, const char *name)
+{
+	char path[256];
+
+	if (faked_missing(category, name))
+		return false;
+	if (!tracefs_root && feature_ensure_tracefs())
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_root, category, name);
+	return access(path, R_OK) == 0;
+}
+
+bool feature_tp_btf(const char *name)
+{
+	char type[128];
+
+	if (faked_missing("btf", name))
+		return false;
+	if (!vmlinux_btf_tried) {
+		vmlinux_btf_tried = true;
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux_btf))
+			vmlinux_btf = NULL;
+	}
+	if (!vmlinux_btf)
+		return false;
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_TYPEDEF) > 0;
+}
+
+void feature_cleanup(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+	vmlinux_btf_tried = false;
+}

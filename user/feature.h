@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Run-time probes of what this kernel and this process can do.  Never
+ * kernel version numbers: features are looked up where they live. */
+#ifndef VIGIL_FEATURE_H
+#define VIGIL_FEATURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Missing capability needed to load and attach vigil's programs, as a
+ * message naming it, or NULL when the process has them. */
+const char *feature_missing_capability(void);
+
+/* Makes sure tracefs is reachable (mounts it at /sys/kernel/tracing when it
+ * is not, as debugfs-less hosts need).  Returns 0 or -errno. */
+int feature_ensure_tracefs(void);
+
+/* Does tracepoint "category/name" exist?  Honours VIGIL_FAKE_MISSING, a
+ * comma-separated list of tracepoints to treat as absent (tests use it to
+ * exercise the degraded paths). */
+bool feature_tracepoint(const char *category, const char *name);
+
+/* Does the kernel's BTF describe the raw tracepoint (tp_btf) "name"? */
+bool feature_tp_btf(const char *name);
+
+/* Releases what the probes cached. */
+void feature_cleanup(void);
+
+#endif

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pidmap.h"
+#include "procfs.h"
+#include "targets.h"
+
+/* pidmap value: state bits | role << 8 */
+#define ST_SELECTED 0x1u
+#define ST_EXITED 0x2u
+#define ST_EXPLICIT 0x4u /* named with -p */
+#define ROLE_OF(v) ((enum vigil_role)(((v) >> 8) & 0xff))
+#define MAKE_VAL(st, role) ((st) | ((unsigned)(role) << 8))
+
+/* processes remembered at once (alive or recently exited) */
+#define SESSION_MAX_PROCS 65536
+
+struct session {
+	struct source *src;
+	const struct targets *targets;
+	struct pidmap procs;
+	session_sink sink;
+	void *sink_ctx;
+	bool all;
+	size_t live_explicit;
+	size_t live;
+	unsigned long long dropped_procs; /* table full: processes not followed */
+};
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* EV_PROC: the metadata every later event of the process relies on */
+static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
+		      unsigned long long ts)
+{
+	union {
+		struct ev_proc p;
+		char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
+	} u;
+	size_t len = pi->cmdline_len > VIGIL_CMDLINE_MAX ? VIGIL_CMDLINE_MAX : pi->cmdline_len;
+
+	memset(&u.p, 0, sizeof(u.p));
+	u.p.h.type = EV_PROC;
+	u.p.h.size = sizeof(u.p) + len;
+	u.p.h.ts = ts;
+	u.p.h.pid = pi->pid;
+	u.p.h.tid = pi->pid;
+	u.p.ppid = pi->ppid;
+	u.p.role = role;
+	u.p.cmdline_len = len;
+	u.p.start_ns = pi->start_ns;
+	memcpy(u.p.comm, pi->comm, sizeof(u.p.comm));
+	memcpy(u.p.cmdline, pi->cmdline, len);
+	s->sink(s->sink_ctx, &u.p.h);
+}
+
+/* Forgets exited processes when the table is full: their events have all
+ * been forwarded long ago. */
+static void purge_exited(struct session *s)
+{
+	for (size_t i = 0; i < s->procs.cap; i++) {
+		while (s->procs.keys[i] && (s->procs.vals[i] & ST_EXITED))
+			pidmap_del(&s->procs, s->procs.keys[i]); /* backward shift refills slot i */
+	}
+}
+
+static int remember(struct session *s, unsigned pid, unsigned val)
+{
+	uint32_t *old = pidmap_get(&s->procs, pid);
+	bool was_live = old && (*old & ST_SELECTED) && !(*old & ST_EXITED);
+	int err;
+
+	err = pidmap_put(&s->procs, pid, val);
+	if (err == -ENOSPC) {
+		purge_exited(s);
+		err = pidmap_put(&s->procs, pid, val);
+	}
+	if (err) {
+		s->dropped_procs++;
+		return err;
+	}
+	if (!was_live && (val & ST_SELECTED))
+		s->live++;
+	if (!was_live && (val & ST_EXPLICIT))
+		s->live_explicit++;
+	return 0;
+}
+
+static void select_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
+			unsigned extra, unsigned long long ts)
+{
+	if (remember(s, pi->pid, MAKE_VAL(ST_SELECTED | extra, role)))
+		return;
+	if (!s->all)
+		source_track(s->src, pi->pid);
+	emit_proc(s, pi, role, ts);
+}
+
+static void reject(struct session *s, unsigned pid)
+{
+	pidmap_del(&s->procs, pid);
+	if (!s->all)
+		source_untrack(s->src, pid);
+}
+
+/* A proc_info from an exec record, when /proc has nothing better. */
+static void info_from_exec(const struct ev_exec *e, struct proc_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = e->h.pid;
+	memcpy(pi->comm, e->comm, sizeof(pi->comm));
+	pi->comm[sizeof(pi->comm) - 1] = '\0';
+	pi->cmdline_len = e->cmdline_len;
+	memcpy(pi->cmdline, e->cmdline, e->cmdline_len);
+}
+
+static void on_exec(struct session *s, const struct ev_exec *e)
+{
+	uint32_t *v = pidmap_get(&s->procs, e->h.pid);
+	struct proc_info pi, fresh;
+	char line[VIGIL_CMDLINE_MAX + 1];
+	enum vigil_role role;
+
+	/* the record's command line is what the kernel saw at exec: it wins
+	 * over /proc, which may already show a later exec or nothing */
+	info_from_exec(e, &pi);
+	if (procfs_read(e->h.pid, &fresh) == 0) {
+		pi.ppid = fresh.ppid;
+		pi.start_ns = fresh.start_ns;
+	}
+	procfs_printable(line, sizeof(line), pi.cmdline, pi.cmdline_len);
+	role = targets_classify(s->targets, pi.comm, line);
+
+	if (v && (*v & ST_SELECTED) && !(*v & ST_EXITED)) {
+		/* a target that exec'd stays one; a wrapper (sh -c, env) that
+		 * becomes the real service may now show its role */
+		enum vigil_role old = ROLE_OF(*v);
+		if (role == ROLE_OTHER)
+			role = old;
+		*v = (*v & 0xff) | ((unsigned)role << 8);
+		emit_proc(s, &pi, role, e->h.ts);
+		s->sink(s->sink_ctx, &e->h);
+		return;
+	}
+	if (s->all || targets_match(s->targets, pi.pid, pi.comm, line)) {
+		select_proc(s, &pi, role, 0, e->h.ts);
+		s->sink(s->sink_ctx, &e->h);
+		return;
+	}
+	reject(s, e->h.pid); /* was tracked provisionally by the kernel */
+}
+
+static void on_fork(struct session *s, const struct ev_fork *f)
+{
+	uint32_t *v = pidmap_get(&s->procs, f->h.pid);
+	struct proc_info pi;
+
+	if (!v || !(*v & ST_SELECTED) || (*v & ST_EXITED)) {
+		/* the kernel copied a tracking flag we have since withdrawn */
+		if (!s->all && f->child_pid != f->h.pid)
+			source_untrack(s->src, f->child_pid);
+		if (!s->all)
+			return;
+		if (!v && procfs_read(f->h.pid, &pi) == 0)
+			select_proc(s, &pi, targets_classify(s->targets, pi.comm, ""), 0, f->h.ts);
+	}
+	if (f->child_pid != f->h.pid) {
+		enum vigil_role role = v ? ROLE_OF(*v) : ROLE_OTHER;
+		if (procfs_read(f->child_pid, &pi) != 0) {
+			/* already gone: describe it from the fork record */
+			memset(&pi, 0, sizeof(pi));
+			pi.pid = f->child_pid;
+			memcpy(pi.comm, f->comm, sizeof(pi.comm));
+			pi.comm[sizeof(pi.comm) - 1] = '\0';
+		}
+		pi.ppid = f->h.pid;
+		select_proc(s, &pi, role, 0, f->h.ts);
+	}
+	s->sink(s->sink_ctx, &f->h);
+}
+
+static void on_exit_rec(struct session *s, const struct ev_exit *x)
+{
+	uint32_t *v = pidmap_get(&s->procs, x->h.pid);
+
+	if (!v || !(*v & ST_SELECTED))
+		return;
+	s->sink(s->sink_ctx, &x->h);
+	if (x->group_dead && !(*v & ST_EXITED)) {
+		*v |= ST_EXITED;
+		s->live--;
+		if (*v & ST_EXPLICIT)
+			s->live_explicit--;
+	}
+}
+
+/* Events of a process the session has not decided on: with --all, any
+ * process is a target (one that slipped past the startup scan). */
+static bool known(struct session *s, unsigned pid, unsigned long long ts)
+{
+	uint32_t *v = pidmap_get(&s->procs, pid);
+	struct proc_info pi;
+
+	if (v)
+		return *v & ST_SELECTED;
+	if (!s->all || procfs_read(pid, &pi) != 0)
+		return false;
+	select_proc(s, &pi, targets_classify(s->targets, pi.comm, ""), 0, ts);
+	return true;
+}
+
+static void on_record(void *ctx, const struct ev_hdr *h)
+{
+	struct session *s = ctx;
+
+	switch (h->type) {
+	case EV_EXEC:
+		on_exec(s, (const struct ev_exec *)h);
+		return;
+	case EV_FORK:
+		on_fork(s, (const struct ev_fork *)h);
+		return;
+	case EV_EXIT:
+		on_exit_rec(s, (const struct ev_exit *)h);
+		return;
+	case EV_SWITCH: /* the kernel already chose: a target, or a holder of a target's CPU */
+	case EV_COMM:
+	case EV_LOST:
+		s->sink(s->sink_ctx, h);
+		return;
+	case EV_WAKEUP:
+	case EV_MIGRATE:
+		if (h->pid == 0 || known(s, h->pid, h->ts)) /* pid 0: fallback mode could not tell */
+			s->sink(s->sink_ctx, h);
+		return;
+	default:
+		if (known(s, h->pid, h->ts))
+			s->sink(s->sink_ctx, h);
+		return;
+	}
+}
+
+struct scan_ctx {
+	struct session *s;
+	unsigned long long ts;
+};
+
+static void scan_one(unsigned pid, struct scan_ctx *c)
+{
+	struct session *s = c->s;
+	char line[VIGIL_CMDLINE_MAX + 1];
+	struct proc_info pi;
+
+	if (procfs_read(pid, &pi) != 0)
+		return; /* exited meanwhile */
+	procfs_printable(line, sizeof(line), pi.cmdline, pi.cmdline_len);
+	if (s->all || targets_match(s->targets, pid, pi.comm, line)) {
+		const unsigned *pids;
+		size_t n = targets_pids(s->targets, &pids);
+		unsigned extra = 0;
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] == pid)
+				extra = ST_EXPLICIT;
+		select_proc(s, &pi, targets_classify(s->targets, pi.comm, line), extra, c->ts);
+	}
+}
+
+int session_open(struct session **out, const struct session_opts *o, char *msg, size_t msglen)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	struct source_opts so = {0};
+	struct scan_ctx scan;
+	int err;
+
+	*out = NULL;
+	if (!s || pidmap_init(&s->procs, SESSION_MAX_PROCS)) {
+		free(s);
+		snprintf(msg, msglen, "out of memory");
+		return -ENOMEM;
+	}
+	s->targets = o->targets;
+	s->sink = o->sink;
+	s->sink_ctx = o->sink_ctx;
+	s->all = targets_is_all(o->targets);
+
+	so.track_all = s->all;
+	/* patterns (the default roles included) decide at exec time */
+	so.track_exec = !s->all && targets_has_patterns(o->targets);
+	so.pf_source = o->pf_source;
+	so.ringbuf_kb = o->ringbuf_kb;
+	so.verbose = o->verbose;
+	so.cb = on_record;
+	so.cb_ctx = s;
+	err = source_open(&s->src, &so, msg, msglen);
+	if (err) {
+		session_close(s);
+		return err;
+	}
+	/* after attaching, so that a process starting meanwhile is seen by
+	 * one or the other */
+	scan.s = s;
+	scan.ts = mono_ns();
+	struct procfs_iter it;
+	unsigned pid;
+	if (procfs_iter_open(&it) == 0) {
+		while (procfs_iter_next(&it, &pid) == 1)
+			scan_one(pid, &scan);
+		procfs_iter_close(&it);
+	}
+	*out = s;
+	return 0;
+}
+
+int session_poll(struct session *s, int timeout_ms)
+{
+	struct pollfd p = {.fd = source_fd(s->src), .events = POLLIN};
+
+	if (timeout_ms > 0 && poll(&p, 1, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	return source_drain(s->src);
+}
+
+void session_stop(struct session *s)
+{
+	source_stop(s->src);
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	source_close(s->src);
+	pidmap_free(&s->procs);
+	free(s);
+}
+
+struct source *session_source(struct session *s) { return s->src; }
+size_t session_live_targets(const struct session *s) { return s->live; }
+size_t session_live_pids(const struct session *s) { return s->live_explicit; }

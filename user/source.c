@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "source.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "feature.h"
+#include "vigil.skel.h"
+
+struct source {
+	struct vigil_bpf *skel;
+	struct ring_buffer *rb;
+	struct source_opts o;
+	int pf_source;
+	int ncpus;
+	int *pf_fds;
+	struct bpf_link **pf_links;
+	unsigned long long *lost_seen; /* per CPU, already reported */
+	struct source_counts counts;
+	bool stopped;
+	char warnings[2048];
+};
+
+/* libbpf's own chatter only with -v; its warnings (which carry the
+ * verifier log of a rejected program) always. */
+static bool libbpf_verbose;
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG || (!libbpf_verbose && level == LIBBPF_INFO))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void warn(struct source *s, const char *fmt, ...)
+{
+	size_t used = strlen(s->warnings);
+	va_list ap;
+
+	if (used + 2 >= sizeof(s->warnings))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings + used, sizeof(s->warnings) - used - 1, fmt, ap);
+	va_end(ap);
+	strcat(s->warnings, "\n");
+}
+
+const char *source_pf_name(int pf)
+{
+	switch (pf) {
+	case PF_SRC_TRACEPOINT: return "tracepoint exceptions:page_fault_user";
+	case PF_SRC_PERF: return "perf software event page-faults";
+	default: return "none";
+	}
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct source *s = ctx;
+	size_t rec_size;
+
+	if (ev_check(data, size, &rec_size) != EV_OK) {
+		s->counts.malformed++;
+		return 0;
+	}
+	s->counts.received++;
+	s->o.cb(s->o.cb_ctx, data);
+	return 0;
+}
+
+/* Each CPU's reserve failures become one EV_LOST record per drain. */
+static void report_lost(struct source *s)
+{
+	struct vigil_stats *per_cpu;
+	__u32 zero = 0;
+	unsigned long long produced = 0, lost = 0, ts = now_ns();
+
+	per_cpu = calloc(s->ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stats), &zero, per_cpu) == 0) {
+		for (int cpu = 0; cpu < s->ncpus; cpu++) {
+			produced += per_cpu[cpu].produced;
+			lost += per_cpu[cpu].lost;
+			if (per_cpu[cpu].lost > s->lost_seen[cpu]) {
+				struct ev_lost e = {
+					.h = {.type = EV_LOST, .size = sizeof(e), .cpu = cpu, .ts = ts},
+					.count = per_cpu[cpu].lost - s->lost_seen[cpu],
+				};
+				s->lost_seen[cpu] = per_cpu[cpu].lost;
+				s->o.cb(s->o.cb_ctx, &e.h);
+			}
+		}
+		s->counts.produced = produced;
+		s->counts.lost = lost;
+	}
+	free(per_cpu);
+}
+
+int source_drain(struct source *s)
+{
+	int n = ring_buffer__consume(s->rb);
+
+	report_lost(s);
+	return n;
+}
+
+int source_fd(const struct source *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+static int set_target(struct source *s, unsigned tgid, bool on)
+{
+	__u32 key = tgid;
+	__u8 v = 1;
+	int err;
+
+	if (on)
+		err = bpf_map_update_elem(bpf_map__fd(s->skel->maps.targets), &key, &v, BPF_ANY);
+	else
+		err = bpf_map_delete_elem(bpf_map__fd(s->skel->maps.targets), &key);
+	if (err && !(errno == ENOENT && !on))
+		return -errno;
+	/* tells the per-CPU caches in the kernel to look again */
+	__atomic_add_fetch(&s->skel->bss->targets_gen, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int source_track(struct source *s, unsigned tgid) { return set_target(s, tgid, true); }
+int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid, false); }
+
+/* --- choosing programs ---------------------------------------------------- */
+
+static void disable(struct bpf_program *p)
+{
+	bpf_program__set_autoload(p, false);
+}
+
+/* Prefer BTF tracepoints (typed arguments, no copy of the event), fall back
+ * to the plain tracepoint, else warn and go without. */
+static void choose_sched(struct source *s)
+{
+	struct vigil_bpf *k = s->skel;
+	bool btf_switch = feature_tp_btf("sched_switch");
+	bool btf_wakeup = feature_tp_btf("sched_wakeup") && feature_tp_btf("sched_wakeup_new");
+
+	if (btf_switch && btf_wakeup) {
+		disable(k->progs.sched_switch_tp);
+		disable(k->progs.sched_wakeup_tp);
+		disable(k->progs.sched_wakeup_new_tp);
+	} else {
+		k->rodata->sched_fallback = true;
+		disable(k->progs.sched_switch_btf);
+		disable(k->progs.sched_wakeup_btf);
+		disable(k->progs.sched_wakeup_new_btf);
+		warn(s, "BTF tracepoints for the scheduler not available: using plain tracepoints "
+			"(CPU holders of untracked processes may show as pid 0)");
+		if (!feature_tracepoint("sched", "sched_switch")) {
+			disable(k->progs.sched_switch_tp);
+			warn(s, "tracepoint sched:sched_switch missing: no CPU time or context switches");
+		}
+		if (!feature_tracepoint("sched", "sched_wakeup") ||
+		    !feature_tracepoint("sched", "sched_wakeup_new")) {
+			disable(k->progs.sched_wakeup_tp);
+			disable(k->progs.sched_wakeup_new_tp);
+			warn(s, "tracepoint sched:sched_wakeup missing: no run-queue latency after wakeups");
+		}
+	}
+	if (!feature_tracepoint("sched", "sched_migrate_task")) {
+		disable(k->progs.sched_migrate);
+		warn(s, "tracepoint sched:sched_migrate_task missing: waits of migrated tasks charged to their first CPU");
+	}
+	if (!feature_tp_btf("sched_process_fork")) {
+		disable(k->progs.sched_fork);
+		warn(s, "BTF tracepoint sched_process_fork missing: children of targets are not followed");
+	}
+	if (!feature_tp_btf("sched_process_exec")) {
+		disable(k->progs.sched_exec);
+		warn(s, "BTF tracepoint sched_process_exec missing: new processes are not matched");
+	}
+	if (!feature_tracepoint("sched", "sched_process_exit")) {
+		disable(k->progs.sched_exit);
+		warn(s, "tracepoint sched:sched_process_exit missing: process exits not seen");
+	}
+	if (!feature_tp_btf("rss_stat")) {
+		disable(k->progs.rss_stat);
+		warn(s, "BTF tracepoint rss_stat missing: no RSS time series");
+	}
+}
+
+static void choose_syscalls(struct source *s)
+{
+	static const struct {
+		const char *name;
+		size_t enter_off, exit_off;
+	} calls[] = {
+#define SC(n) {#n, offsetof(struct vigil_bpf, progs.sys_enter_##n), offsetof(struct vigil_bpf, progs.sys_exit_##n)}
+		SC(mmap), SC(munmap), SC(mremap), SC(madvise), SC(brk),
+#undef SC
+	};
+	char enter[64], exit_[64];
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(enter, sizeof(enter), "sys_enter_%s", calls[i].name);
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", calls[i].name);
+		if (feature_tracepoint("syscalls", enter) && feature_tracepoint("syscalls", exit_))
+			continue;
+		disable(*(struct bpf_program **)((char *)s->skel + calls[i].enter_off));
+		disable(*(struct bpf_program **)((char *)s->skel + calls[i].exit_off));
+		warn(s, "tracepoints syscalls:sys_{enter,exit}_%s missing: no %s events", calls[i].name,
+		     calls[i].name);
+	}
+}
+
+static int choose_pf(struct source *s, char *msg, size_t msglen)
+{
+	struct vigil_bpf *k = s->skel;
+	bool tp = feature_tracepoint("exceptions", "page_fault_user");
+	bool tp_btf = tp && feature_tp_btf("page_fault_user");
+
+	if (s->o.pf_source == PF_SRC_TRACEPOINT && !tp) {
+		snprintf(msg, msglen, "--pf-source=tracepoint: exceptions:page_fault_user does not exist on this kernel");
+		return -ENOTSUP;
+	}
+	s->pf_source = s->o.pf_source;
+	if (s->pf_source == PF_SRC_NONE)
+		s->pf_source = tp ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
+	if (s->pf_source != PF_SRC_TRACEPOINT || !tp_btf)
+		disable(k->progs.pf_tp_btf);
+	if (s->pf_source != PF_SRC_TRACEPOINT || tp_btf)
+		disable(k->progs.pf_tp);
+	if (s->pf_source != PF_SRC_PERF)
+		disable(k->progs.pf_perf);
+	return 0;
+}
+
+static int attach_pf_perf(struct source *s, char *msg, size_t msglen)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		.sample_period = 1,
+		/* user-mode faults only, as exceptions:page_fault_user counts */
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+	int attached = 0;
+
+	s->pf_fds = calloc(s->ncpus, sizeof(int));
+	s->pf_links = calloc(s->ncpus, sizeof(*s->pf_links));
+	if (!s->pf_fds || !s->pf_links)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		s->pf_fds[cpu] = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (s->pf_fds[cpu] < 0) {
+			if (errno == ENODEV) /* CPU offline */
+				continue;
+			snprintf(msg, msglen, "perf_event_open(page-faults) on CPU %d: %s", cpu, strerror(errno));
+			return -errno;
+		}
+		s->pf_links[cpu] = bpf_program__attach_perf_event(s->skel->progs.pf_perf, s->pf_fds[cpu]);
+		if (!s->pf_links[cpu]) {
+			int err = -errno;
+			snprintf(msg, msglen, "attaching the page-fault program to CPU %d: %s", cpu, strerror(-err));
+			return err;
+		}
+		attached++;
+	}
+	return attached ? 0 : -ENODEV;
+}
+
+static void detach_pf_perf(struct source *s)
+{
+	for (int cpu = 0; s->pf_links && cpu < s->ncpus; cpu++) {
+		bpf_link__destroy(s->pf_links[cpu]);
+		s->pf_links[cpu] = NULL;
+	}
+	for (int cpu = 0; s->pf_fds && cpu < s->ncpus; cpu++) {
+		if (s->pf_fds[cpu] > 0)
+			close(s->pf_fds[cpu]);
+		s->pf_fds[cpu] = -1;
+	}
+}
+
+static unsigned round_pow2_kb(unsigned kb)
+{
+	unsigned page_kb = (unsigned)sysconf(_SC_PAGESIZE) / 1024, v = page_kb ? page_kb : 4;
+
+	while (v < kb && v < (1u << 22))
+		v <<= 1;
+	return v;
+}
+
+/* libbpf prints the verifier log at warning level when a program is
+ * rejected, which is always shown: it is the only way to understand why. */
+static int load_programs(struct source *s, char *msg, size_t msglen)
+{
+	int err = vigil_bpf__load(s->skel);
+
+	if (err)
+		snprintf(msg, msglen, "loading BPF programs failed: %s (verifier log above)", strerror(-err));
+	return err;
+}
+
+int source_open(struct source **out, const struct source_opts *o, char *msg, size_t msglen)
+{
+	struct source *s;
+	const char *cap;
+	int err;
+
+	*out = NULL;
+	libbpf_verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	cap = feature_missing_capability();
+	if (cap) {
+		snprintf(msg, msglen, "%s", cap);
+		return -EPERM;
+	}
+	err = feature_ensure_tracefs();
+	if (err) {
+		snprintf(msg, msglen, "tracefs is not available and could not be mounted at /sys/kernel/tracing: %s",
+			 strerror(-err));
+		return -ENOTSUP;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		free(s);
+		return -EINVAL;
+	}
+	s->lost_seen = calloc(s->ncpus, sizeof(*s->lost_seen));
+	s->skel = vigil_bpf__open();
+	if (!s->skel || !s->lost_seen) {
+		err = -errno ? -errno : -ENOMEM;
+		snprintf(msg, msglen, "opening the BPF object failed: %s", strerror(-err));
+		goto fail;
+	}
+
+	/* configure before load: constants, map sizes, which programs */
+	s->skel->rodata->track_all = o->track_all;
+	s->skel->rodata->track_exec = o->track_exec;
+	s->skel->rodata->self_tgid = getpid();
+	s->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	unsigned rb_kb = round_pow2_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
+	/* wake the consumer early enough that a burst cannot fill the buffer
+	 * before the drain timer fires */
+	s->skel->rodata->wake_bytes = (unsigned long long)rb_kb * 1024 / 4;
+	bpf_map__set_max_entries(s->skel->maps.rb, rb_kb * 1024);
+	bpf_map__set_max_entries(s->skel->maps.waiters, s->ncpus);
+
+	choose_sched(s);
+	choose_syscalls(s);
+	err = choose_pf(s, msg, msglen);
+	if (err)
+		goto fail;
+
+	err = load_programs(s, msg, msglen);
+	if (err)
+		goto fail;
+	err = vigil_bpf__attach(s->skel);
+	if (err) {
+		snprintf(msg, msglen, "attaching BPF programs failed: %s", strerror(-err));
+		goto fail;
+	}
+	if (s->pf_source == PF_SRC_PERF) {
+		err = attach_pf_perf(s, msg, msglen);
+		if (err)
+			goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.rb), on_record, s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		snprintf(msg, msglen, "ring buffer setup failed: %s", strerror(-err));
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	source_close(s);
+	return err ? err : -EINVAL;
+}
+
+static void deliver_pending(struct source *s)
+{
+	struct vigil_cpu_state *cs;
+	__u32 zero = 0;
+
+	if (bpf_map__value_size(s->skel->maps.cpu_states) != sizeof(*cs))
+		return;
+	cs = calloc(s->ncpus, sizeof(*cs));
+	if (!cs)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.cpu_states), &zero, cs) == 0) {
+		for (int cpu = 0; cpu < s->ncpus; cpu++) {
+			if (cs[cpu].fault_count) {
+				struct ev_faults e = {
+					.h = {EV_FAULTS, sizeof(e), cpu, cs[cpu].fault_last, cs[cpu].fault_tgid,
+					      cs[cpu].fault_tid},
+					.count = cs[cpu].fault_count,
+					.first_ts = cs[cpu].fault_first,
+				};
+				s->counts.pending++;
+				s->o.cb(s->o.cb_ctx, &e.h);
+			}
+			if (cs[cpu].rss_dirty) {
+				struct ev_rss e = {
+					.h = {EV_RSS, sizeof(e), cpu, cs[cpu].rss_last, cs[cpu].rss_tgid, 0},
+					.file = cs[cpu].rss[0],
+					.anon = cs[cpu].rss[1],
+					.swap = cs[cpu].rss[2],
+					.shmem = cs[cpu].rss[3],
+				};
+				s->counts.pending++;
+				s->o.cb(s->o.cb_ctx, &e.h);
+			}
+		}
+	}
+	free(cs);
+}
+
+void source_stop(struct source *s)
+{
+	if (!s || s->stopped)
+		return;
+	s->stopped = true;
+	detach_pf_perf(s);
+	vigil_bpf__detach(s->skel);
+	if (s->rb)
+		source_drain(s);
+	deliver_pending(s);
+}
+
+void source_close(struct source *s)
+{
+	if (!s)
+		return;
+	detach_pf_perf(s);
+	ring_buffer__free(s->rb);
+	vigil_bpf__destroy(s->skel);
+	feature_cleanup();
+	free(s->pf_fds);
+	free(s->pf_links);
+	free(s->lost_seen);
+	free(s);
+}
+
+int source_pf_source(const struct source *s) { return s->pf_source; }
+const char *source_warnings(const struct source *s) { return s->warnings; }
+
+void source_counts(struct source *s, struct source_counts *c)
+{
+	*c = s->counts;
+}

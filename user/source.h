@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The live event source: opens, configures, loads and attaches the BPF
+ * programs, drains the ring buffer and hands every validated record to a
+ * callback.  Nothing here knows what the records mean. */
+#ifndef VIGIL_SOURCE_H
+#define VIGIL_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "events.h"
+
+/* Called for every record, in ring-buffer order.  Records the kernel could
+ * not queue arrive as EV_LOST records built here. */
+typedef void (*source_cb)(void *ctx, const struct ev_hdr *rec);
+
+struct source_opts {
+	bool track_all;      /* every process */
+	bool track_exec;     /* new execs tracked provisionally until user space decides */
+	int pf_source;       /* PF_SRC_*; PF_SRC_NONE = pick the best available */
+	unsigned ringbuf_kb; /* ring buffer size; rounded up to a power of two pages */
+	bool verbose;        /* show libbpf's own messages */
+	source_cb cb;
+	void *cb_ctx;
+};
+
+struct source;
+
+/* Errors: -EPERM (missing privilege), -ENOTSUP (kernel lacks something
+ * essential), other -errno; msg says which, in one line. */
+int source_open(struct source **out, const struct source_opts *o, char *msg, size_t msglen);
+
+/* Start (or stop) tracking process tgid in the kernel. */
+int source_track(struct source *s, unsigned tgid);
+int source_untrack(struct source *s, unsigned tgid);
+
+/* Hands everything that is in the ring buffer to the callback, then any
+ * events the kernel lost since the last call. Returns records handled or -errno. */
+int source_drain(struct source *s);
+
+/* fd that becomes readable when the kernel asks for a drain (buffer filling) */
+int source_fd(const struct source *s);
+
+/* Stops the programs, then delivers what is still pending: the ring
+ * buffer, per-CPU coalesced faults and RSS, the lost counts. */
+void source_stop(struct source *s);
+void source_close(struct source *s);
+
+int source_pf_source(const struct source *s);
+const char *source_pf_name(int pf_source);
+/* Warnings about degraded features, one per line, "" when none. */
+const char *source_warnings(const struct source *s);
+
+struct source_counts {
+	unsigned long long produced; /* records the kernel tried to submit */
+	unsigned long long lost;     /* of those, not queued (ring buffer full) */
+	unsigned long long received; /* records handed to the callback (not counting EV_LOST) */
+	unsigned long long malformed; /* records that failed validation */
+	unsigned long long pending;  /* coalesced records delivered from per-CPU state at stop */
+};
+void source_counts(struct source *s, struct source_counts *c);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "trace_common.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dump_format.h"
+#include "feature.h"
+#include "procfs.h"
+#include "source.h"
+#include "targets.h"
+
+#define DRAIN_MS 50 /* how stale the consumer may be; wakeups come only on a filling buffer */
+
+unsigned long long trace_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int trace_preflight(struct cli *c)
+{
+	const char *cap = feature_missing_capability();
+	const unsigned *pids;
+	size_t n = targets_pids(c->targets, &pids);
+
+	if (cap) {
+		cli_err("%s", cap);
+		return EXIT_PRIVILEGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!procfs_exists(pids[i])) {
+			cli_err("--pid %u: no such process", pids[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (c->pf_source == PF_SRC_NONE)
+		c->pf_source = feature_tracepoint("exceptions", "page_fault_user") ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
+	if (!c->ringbuf_kb)
+		c->ringbuf_kb = c->config.record.ringbuf_mb * 1024;
+	return EXIT_OK;
+}
+
+int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx, struct dump_host *host)
+{
+	struct session_opts so = {
+		.targets = c->targets,
+		.pf_source = c->pf_source,
+		.ringbuf_kb = c->ringbuf_kb,
+		.verbose = c->verbose,
+		.sink = sink,
+		.sink_ctx = ctx,
+	};
+	char msg[512];
+	int err;
+
+	if (host) {
+		host->pf_source = c->pf_source;
+		host->ringbuf_size = c->ringbuf_kb * 1024;
+	}
+	err = session_open(s, &so, msg, sizeof(msg));
+	if (err) {
+		cli_err("%s", msg);
+		return err == -EPERM || err == -ENOTSUP || err == -EACCES ? EXIT_PRIVILEGE : EXIT_RUNTIME;
+	}
+	const char *w = source_warnings(session_source(*s));
+	for (const char *line = w; *line;) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+		fprintf(stderr, "vigil: warning: %.*s\n", len, line);
+		line += len + (nl ? 1 : 0);
+	}
+	fprintf(stderr, "vigil: tracing %s (%zu processes now), page faults from %s\n",
+		targets_is_all(c->targets) ? "every process"
+		: targets_is_default(c->targets) ? "the asr, avatar and camera roles"
+						   : "the selected targets",
+		session_live_targets(*s), source_pf_name(source_pf_source(session_source(*s))));
+	return EXIT_OK;
+}
+
+void trace_loop_init(struct trace_loop *l, const struct cli *c)
+{
+	memset(l, 0, sizeof(*l));
+	l->start_ns = trace_now_ns();
+	l->end_ns = c->duration_s > 0 ? l->start_ns + (unsigned long long)(c->duration_s * 1e9) : 0;
+	l->tick_ns = (unsigned long long)((c->interval_s > 0 ? c->interval_s : 1.0) * 1e9);
+	l->next_tick_ns = l->start_ns + l->tick_ns;
+	l->poll_ms = DRAIN_MS;
+	const unsigned *pids;
+	l->only_pids = targets_pids(c->targets, &pids) > 0 && !targets_has_patterns(c->targets) &&
+		       !targets_is_all(c->targets);
+}
+
+bool trace_loop_done(struct trace_loop *l, struct session *s)
+{
+	unsigned long long now = trace_now_ns();
+
+	if (cli_stop)
+		return true;
+	if (l->end_ns && now >= l->end_ns)
+		return true;
+	if (l->only_pids && session_live_pids(s) == 0) {
+		l->targets_gone = true;
+		return true;
+	}
+	return false;
+}
+
+bool trace_loop_tick(struct trace_loop *l)
+{
+	unsigned long long now = trace_now_ns();
+
+	if (now < l->next_tick_ns)
+		return false;
+	while (l->next_tick_ns <= now)
+		l->next_tick_ns += l->tick_ns;
+	return true;
+}
+
+void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
+{
+	struct source_counts sc;
+	double secs = (trace_now_ns() - l->start_ns) / 1e9;
+
+	source_counts(session_source(s), &sc);
+	if (l->targets_gone)
+		fprintf(f, "vigil: every target process has exited\n");
+	fprintf(f, "vigil: %.1f s, %llu events from the kernel (%.0f/s), %llu lost, %llu malformed\n", secs,
+		sc.received + sc.pending, secs > 0 ? (sc.received + sc.pending) / secs : 0.0, sc.lost,
+		sc.malformed);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What `record` and `live` share: checks before tracing, opening the
+ * session with its startup report, and the timing of the main loop. */
+#ifndef VIGIL_TRACE_COMMON_H
+#define VIGIL_TRACE_COMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "session.h"
+
+struct cli;
+struct dump_host;
+
+/* Privilege (exit 3), -p pids that do not exist (exit 2), the page-fault
+ * source resolved so a dump header can name it.  0 when all is well. */
+int trace_preflight(struct cli *c);
+
+/* Opens the session and says on stderr what is traced and how; host (may
+ * be NULL) gets pf_source and ring buffer size.  Returns an exit code. */
+int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx,
+		       struct dump_host *host);
+
+struct trace_loop {
+	unsigned long long start_ns, end_ns, next_tick_ns, tick_ns;
+	int poll_ms;
+	bool only_pids;
+	bool targets_gone;
+};
+
+void trace_loop_init(struct trace_loop *l, const struct cli *c);
+/* true on a signal, at the end of --duration, or when every -p target exited */
+bool trace_loop_done(struct trace_loop *l, struct session *s);
+/* true once per tick (the interval, or one second for record) */
+bool trace_loop_tick(struct trace_loop *l);
+/* what the run cost and what was lost */
+void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f);
+
+unsigned long long trace_now_ns(void);
+
+#endif
