@@ -623,6 +623,15 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 	}
 	if (!is_tracked(tgid))
 		return 0;
+	/* this CPU's cache still says "untracked" from before the exec: without
+	 * this, the new program's first faults and syscalls would be missed */
+	struct vigil_cpu_state *cs = cpu_slot();
+	if (cs) {
+		cs->cur_tid = p->pid;
+		cs->cur_tgid = tgid;
+		cs->cur_gen = targets_gen;
+		cs->cur_tracked = 1;
+	}
 	e = reserve(EXEC_REC_MAX);
 	if (!e)
 		return 0;

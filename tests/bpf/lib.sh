@@ -1,0 +1,90 @@
+# Shared by the BPF integration tests (sourced).  Tests print
+# "PASS name", "FAIL name: why" or "SKIP name: why" lines (tests/run.sh counts them).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VIGIL=$ROOT/vigil
+WL=$ROOT/.output/workloads
+TMP=$(mktemp -d /tmp/vigil-test.XXXXXX)
+VIGIL_PID=
+cleanup_lib() {
+	[ -n "$VIGIL_PID" ] && kill -9 "$VIGIL_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup_lib EXIT
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# BPF needs root; without it every test here is skipped, unless the run
+# demands BPF (CI sets VIGIL_REQUIRE_BPF=1), where a skip is a failure.
+require_bpf() { # $1 = test file label
+	local why=
+	if [ "$(id -u)" != 0 ]; then
+		why="not root: BPF tests need CAP_BPF and CAP_PERFMON"
+	elif [ ! -r /sys/kernel/btf/vmlinux ]; then
+		why="kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	elif [ ! -x "$VIGIL" ]; then
+		why="vigil is not built"
+	fi
+	if [ -n "$why" ]; then
+		if [ "${VIGIL_REQUIRE_BPF:-0}" = 1 ]; then
+			fail "$1" "$why (VIGIL_REQUIRE_BPF=1)"
+		else
+			skip "$1" "$why"
+		fi
+		exit 0
+	fi
+}
+
+# Starts vigil in the background with the given arguments and waits until
+# it is tracing (it says so on stderr).  Output: $TMP/vigil.err
+start_vigil() {
+	"$VIGIL" "$@" 2>"$TMP/vigil.err" >"$TMP/vigil.out" &
+	VIGIL_PID=$!
+	for _ in $(seq 1 200); do
+		grep -q "vigil: tracing" "$TMP/vigil.err" 2>/dev/null && return 0
+		kill -0 "$VIGIL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "vigil did not start:" >&2
+	cat "$TMP/vigil.err" >&2
+	return 1
+}
+
+# SIGINT and wait; returns vigil's exit code
+stop_vigil() {
+	local rc
+	kill -INT "$VIGIL_PID" 2>/dev/null
+	wait "$VIGIL_PID"
+	rc=$?
+	VIGIL_PID=
+	return $rc
+}
+
+# field VALUE of "key=VALUE" in a line
+kv() { # $1 = line, $2 = key
+	sed -n "s/.*[ (]$2=\([^ ]*\).*/\1/p" <<<" $1" | head -n1
+}
+
+# per-pid totals of a dump: prints "faults mmap munmap brk madvise mremap vol invol"
+# for process $2 of dump $1 (successful calls only, as the kernel returned them)
+dump_totals() {
+	"$VIGIL" dump --format csv "$1" | awk -F, -v pid="$2" '
+	$4 == pid {
+		d = $0; sub(/^[^"]*"[^"]*","/, "", d)
+		if ($3 == "faults") { match(d, /count=[0-9]+/); f += substr(d, RSTART + 6, RLENGTH - 6) }
+		if ($3 == "mmap" && d !~ / ret=0xfffffffffffff/) mm++
+		if ($3 == "munmap" && d ~ / ret=0( |")/) mu++
+		if ($3 == "madvise" && d ~ / ret=0( |")/) ma++
+		if ($3 == "mremap" && d !~ / ret=0xfffffffffffff/) mr++
+		if ($3 == "brk") br++
+		if ($3 == "switch") { if (d ~ /preempt=1/ || d ~ /prev_state=0x0( |")/) inv++; else vol++ }
+	}
+	END { printf "%d %d %d %d %d %d %d %d\n", f, mm, mu, br, ma, mr, vol, inv }'
+}
+
+# |a - b| <= pct% of b
+within() { # $1 = a, $2 = b, $3 = pct
+	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100.0) }'
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# vigil's per-process numbers against ground truth it did not compute:
+# getrusage() of the workload itself (faults, context switches) and
+# strace -f -c (memory syscall counts), for workloads started after vigil.
+. "$(dirname "$0")/lib.sh"
+require_bpf correctness
+
+for pf in tracepoint perf; do
+	t="correctness[$pf]"
+	if ! start_vigil record --comm '^wl_(memory|switch)$' --pf-source "$pf" -o "$TMP/$pf.vgl" --duration 300; then
+		fail "$t" "vigil record did not start"; continue
+	fi
+	mem=$("$WL/wl_memory" 30 2048)
+	sw=$("$WL/wl_switch" 300)
+	strace -f -qq -c -o "$TMP/strace.$pf" "$WL/wl_memory" 10 512 >"$TMP/straced.$pf"
+	sleep 0.3 # events of the last instants still on their way
+	stop_vigil; rc=$?
+	[ $rc -eq 0 ] || { fail "$t" "vigil record exited $rc: $(tail -n3 "$TMP/vigil.err")"; continue; }
+	lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' "$TMP/vigil.err")
+	[ "$lost" = 0 ] || fail "$t.lost" "vigil lost $lost events"
+
+	# page faults: vigil's count vs the workload's own ru_minflt + ru_majflt
+	pid=$(kv "$mem" pid); ru=$(( $(kv "$mem" minflt) + $(kv "$mem" majflt) ))
+	read -r faults mm mu br ma mr vol inv <<<"$(dump_totals "$TMP/$pf.vgl" "$pid")"
+	echo "   $pf wl_memory pid=$pid: vigil faults=$faults getrusage=$ru"
+	if within "$faults" "$ru" 3; then pass "$t.faults_vs_getrusage"; else fail "$t.faults_vs_getrusage" "vigil $faults vs getrusage $ru"; fi
+
+	# context switches vs ru_nvcsw / ru_nivcsw
+	pid=$(kv "$sw" pid)
+	read -r _ _ _ _ _ _ vol inv <<<"$(dump_totals "$TMP/$pf.vgl" "$pid")"
+	echo "   $pf wl_switch pid=$pid: vigil vol=$vol invol=$inv getrusage nvcsw=$(kv "$sw" nvcsw) nivcsw=$(kv "$sw" nivcsw)"
+	if within "$vol" "$(kv "$sw" nvcsw)" 5 && within "$inv" "$(kv "$sw" nivcsw)" 5; then
+		pass "$t.switches_vs_getrusage"
+	else
+		fail "$t.switches_vs_getrusage" "vigil vol=$vol inv=$inv vs nvcsw=$(kv "$sw" nvcsw) nivcsw=$(kv "$sw" nivcsw)"
+	fi
+
+	# memory syscalls vs strace -f -c (calls minus errors)
+	pid=$(kv "$(cat "$TMP/straced.$pf")" pid)
+	read -r _ mm mu br ma mr _ _ <<<"$(dump_totals "$TMP/$pf.vgl" "$pid")"
+	ok=1; detail=
+	for sc in mmap munmap brk madvise; do
+		want=$(awk -v s="$sc" '$NF == s { c = $4; e = ($5 ~ /^[0-9]+$/ && NF == 6) ? $5 : 0; print c - e }' "$TMP/strace.$pf")
+		case $sc in mmap) got=$mm ;; munmap) got=$mu ;; brk) got=$br ;; madvise) got=$ma ;; esac
+		detail="$detail $sc=$got/${want:-0}"
+		[ "$got" = "${want:-0}" ] || ok=0
+	done
+	echo "   $pf syscalls vigil/strace:$detail"
+	if [ $ok = 1 ]; then pass "$t.syscalls_vs_strace"; else fail "$t.syscalls_vs_strace" "$detail"; fi
+done
