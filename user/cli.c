@@ -146,13 +146,13 @@ static int parse_target(struct cli *c, int id, const char *arg)
 		return targets_add_pid(c->targets, (unsigned)v) ? EXIT_USAGE : 0;
 	case OPT_COMM:
 		if (targets_add_comm(c->targets, arg, err, sizeof(err))) {
-			cli_err("--comm: %s", err);
+			cli_err("%s", err);
 			return EXIT_USAGE;
 		}
 		return 0;
 	case OPT_CMDLINE:
 		if (targets_add_cmdline(c->targets, arg, err, sizeof(err))) {
-			cli_err("--cmdline: %s", err);
+			cli_err("%s", err);
 			return EXIT_USAGE;
 		}
 		return 0;

@@ -35,8 +35,8 @@ int cmd_dump(struct cli *c)
 	}
 	fflush(stdout);
 	if (rc < 0) {
-		cli_err("%s: %s (offset %llu); %llu events before it were printed", c->file, dump_reader_error(r),
-			dump_reader_error_offset(r), n);
+		/* the reader's message names the offset where the damage starts */
+		cli_err("%s: %s; %llu events before it were printed", c->file, dump_reader_error(r), n);
 		rc = EXIT_RUNTIME;
 	} else {
 		rc = EXIT_OK;

@@ -131,4 +131,7 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 	fprintf(f, "vigil: %.1f s, %llu events from the kernel (%.0f/s), %llu lost, %llu malformed\n", secs,
 		sc.received + sc.pending, secs > 0 ? (sc.received + sc.pending) / secs : 0.0, sc.lost,
 		sc.malformed);
+	/* the accounting identity the flood test holds vigil to */
+	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
+		sc.received, sc.lost, sc.pending);
 }
