@@ -174,7 +174,7 @@ static void on_fork(struct session *s, const struct ev_fork *f)
 		if (!s->all)
 			return;
 		if (!v && procfs_read(f->h.pid, &pi) == 0)
-			select_proc(s, &pi, targets_classify(s->targets, pi.comm, ""), 0, f->h.ts);
+			select_proc(s, &pi, targets_classify(s->targets, pi.comm, pi.cmdline_str), 0, f->h.ts);
 	}
 	if (f->child_pid != f->h.pid) {
 		enum vigil_role role = v ? ROLE_OF(*v) : ROLE_OTHER;
@@ -217,7 +217,7 @@ static bool known(struct session *s, unsigned pid, unsigned long long ts)
 		return *v & ST_SELECTED;
 	if (!s->all || procfs_read(pid, &pi) != 0)
 		return false;
-	select_proc(s, &pi, targets_classify(s->targets, pi.comm, ""), 0, ts);
+	select_proc(s, &pi, targets_classify(s->targets, pi.comm, pi.cmdline_str), 0, ts);
 	return true;
 }
 

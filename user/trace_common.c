@@ -12,7 +12,6 @@
 #include "source.h"
 #include "targets.h"
 
-#define DRAIN_MS 50 /* how stale the consumer may be; wakeups come only on a filling buffer */
 
 unsigned long long trace_now_ns(void)
 {
@@ -88,7 +87,9 @@ void trace_loop_init(struct trace_loop *l, const struct cli *c)
 	l->end_ns = c->duration_s > 0 ? l->start_ns + (unsigned long long)(c->duration_s * 1e9) : 0;
 	l->tick_ns = (unsigned long long)((c->interval_s > 0 ? c->interval_s : 1.0) * 1e9);
 	l->next_tick_ns = l->start_ns + l->tick_ns;
-	l->poll_ms = DRAIN_MS;
+	/* how stale the consumer may be: the kernel wakes it only when the
+	 * buffer is filling up, never per event */
+	l->poll_ms = c->config.record.flush_ms;
 	const unsigned *pids;
 	l->only_pids = targets_pids(c->targets, &pids) > 0 && !targets_has_patterns(c->targets) &&
 		       !targets_is_all(c->targets);
