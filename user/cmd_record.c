@@ -45,18 +45,20 @@ int cmd_record(struct cli *c)
 	if (rc)
 		return rc;
 	dump_host_init(&host);
+	host.pf_source = c->pf_source; /* resolved by trace_preflight */
+	host.ringbuf_size = c->ringbuf_kb * 1024;
 	err = dump_writer_open(&r.w, c->output, &host, c->force, msg, sizeof(msg));
 	if (err) {
 		cli_err("%s", msg);
-		return err == -EEXIST || err == -ELOOP ? EXIT_USAGE : EXIT_RUNTIME;
+		/* the path given is unusable (exists, a link, a directory): the user's to fix */
+		return err == -EEXIST || err == -ELOOP || err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
-	err = trace_session_open(c, &s, to_dump, &r, &host);
+	err = trace_session_open(c, &s, to_dump, &r);
 	if (err) {
 		dump_writer_close(r.w);
 		unlink(c->output); /* nothing was recorded: leave no file behind */
 		return err;
 	}
-	/* the header was written before the source chose its page-fault source */
 	trace_loop_init(&loop, c);
 	while (!trace_loop_done(&loop, s)) {
 		session_poll(s, loop.poll_ms);
@@ -76,11 +78,12 @@ int cmd_record(struct cli *c)
 	}
 	session_stop(s);
 	trace_report_end(&loop, s, stderr);
-	err = dump_writer_close(r.w);
+	err = dump_writer_finish(r.w); /* trailer + fsync; the writer keeps its message */
 	if (err && !r.write_err) {
-		cli_err("closing %s: %s", c->output, strerror(-err));
+		cli_err("%s", dump_writer_error(r.w));
 		rc = EXIT_RUNTIME;
 	}
+	dump_writer_close(r.w);
 	if (!rc)
 		fprintf(stderr, "vigil: wrote %s\n", c->output);
 	session_close(s);

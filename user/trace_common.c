@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "cli.h"
-#include "dump_format.h"
 #include "feature.h"
 #include "procfs.h"
 #include "source.h"
@@ -43,7 +42,7 @@ int trace_preflight(struct cli *c)
 	return EXIT_OK;
 }
 
-int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx, struct dump_host *host)
+int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx)
 {
 	struct session_opts so = {
 		.targets = c->targets,
@@ -56,10 +55,6 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 	char msg[512];
 	int err;
 
-	if (host) {
-		host->pf_source = c->pf_source;
-		host->ringbuf_size = c->ringbuf_kb * 1024;
-	}
 	err = session_open(s, &so, msg, sizeof(msg));
 	if (err) {
 		cli_err("%s", msg);

@@ -9,16 +9,14 @@
 #include "session.h"
 
 struct cli;
-struct dump_host;
 
 /* Privilege (exit 3), -p pids that do not exist (exit 2), the page-fault
  * source resolved so a dump header can name it.  0 when all is well. */
 int trace_preflight(struct cli *c);
 
-/* Opens the session and says on stderr what is traced and how; host (may
- * be NULL) gets pf_source and ring buffer size.  Returns an exit code. */
-int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx,
-		       struct dump_host *host);
+/* Opens the session and says on stderr what is traced and how.  Returns
+ * an exit code. */
+int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx);
 
 struct trace_loop {
 	unsigned long long start_ns, end_ns, next_tick_ns, tick_ns;

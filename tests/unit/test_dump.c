@@ -982,6 +982,45 @@ static void test_forged_chunks(void)
 	forge_chunk(&fg, ch, comp, comp_len);
 	expect_forged(&fg, &s, base, "record 0 (byte 0 of", "bad record type");
 
+	/* sizes no record can have, and a text length that disagrees */
+	{
+		static const struct {
+			__u16 size;
+			const char *msg;
+		} sizes[] = {{600, "size does not fit"}, {8, "size does not fit"}, {0, "size does not fit"}};
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			START();
+			memcpy(raw + offsetof(struct ev_hdr, size), &sizes[i].size, sizeof(__u16));
+			comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
+			ch.comp_len = (__u32)comp_len;
+			forge_chunk(&fg, ch, comp, comp_len);
+			expect_forged(&fg, &s, base, sizes[i].msg, "record size");
+		}
+	}
+	{
+		struct stream ex = {0};
+		size_t ex_len;
+		__u16 bad_len;
+
+		add_record(&ex, EV_EXEC, 7);
+		add_record(&ex, EV_PROC, 8);
+		for (int which = 0; which < 2; which++) {
+			START();
+			ch = good_chunk(&ex, 0, 2, 1, raw, &ex_len);
+			raw_len = ex_len;
+			memcpy(&bad_len, raw + (which ? stream_rec(&ex, 0)->size + 30 : 28), 2);
+			bad_len = (__u16)(bad_len + 1);
+			memcpy(raw + (which ? stream_rec(&ex, 0)->size + 30 : 28), &bad_len, 2);
+			comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
+			ch.comp_len = (__u32)comp_len;
+			forge_chunk(&fg, ch, comp, comp_len);
+			expect_forged(&fg, &s, base, which ? "record 1 (byte" : "record 0 (byte",
+				      "cmdline_len");
+		}
+		stream_free(&ex);
+	}
+
 	/* last record's size runs past the end of the chunk's data */
 	START();
 	{
@@ -1149,6 +1188,37 @@ static void test_bad_record_refused(void)
 	CHECK(rb.rc == 0 && rb.n == s.n && rb.match);
 	stream_free(&s);
 	stream_free(&bad);
+}
+
+/* What tracing learns after the file exists still reaches the header. */
+static void test_set_host(void)
+{
+	struct dump_host h = test_host();
+	struct dump_writer *w;
+	struct stream s = {0};
+	struct readback rb;
+	char path[128], err[256];
+
+	tpath(path, sizeof(path), "sethost.vgl");
+	make_mixed(&s, 20);
+	h.pf_source = PF_SRC_NONE;
+	h.ringbuf_size = 0;
+	CHECK(dump_writer_open(&w, path, &h, 0, err, sizeof(err)) == 0);
+	h.pf_source = PF_SRC_TRACEPOINT;
+	h.ringbuf_size = 1u << 22;
+	CHECK(dump_writer_set_host(w, &h) == 0);
+	for (size_t i = 0; i < s.n; i++)
+		CHECK(dump_writer_add(w, stream_rec(&s, i)) == 0);
+	CHECK(dump_writer_set_host(w, &h) == 0); /* nothing written yet */
+	CHECK(dump_writer_flush(w) == 0);
+	CHECK(dump_writer_set_host(w, &h) == -EBUSY);
+	CHECK(dump_writer_close(w) == 0);
+	read_back(path, &s, &rb);
+	CHECK(rb.rc == 0 && rb.n == s.n && rb.match);
+	CHECK_EQ_U64(rb.host.pf_source, PF_SRC_TRACEPOINT);
+	CHECK_EQ_U64(rb.host.ringbuf_size, 1u << 22);
+	CHECK_STR(rb.host.hostname, "testbox");
+	stream_free(&s);
 }
 
 /* ---- write failures ---------------------------------------------------- */
@@ -1335,7 +1405,7 @@ static void cleanup(void)
 	static const char *const names[] = {
 		"roundtrip.vgl", "layout.vgl", "empty-rec.vgl", "cut.vgl", "flip.vgl", "hdr.vgl",
 		"hdr-bad.vgl", "forged.vgl", "mode.vgl", "precious", "link.vgl", "hard.vgl",
-		"refuse.vgl", "full.vgl", "full-trailer.vgl", "sched.vgl",
+		"refuse.vgl", "sethost.vgl", "full.vgl", "full-trailer.vgl", "sched.vgl",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1360,6 +1430,7 @@ int main(void)
 	RUN(test_forged_chunks);
 	RUN(test_file_safety);
 	RUN(test_bad_record_refused);
+	RUN(test_set_host);
 	RUN(test_disk_full);
 	RUN(test_disk_full_at_trailer);
 	RUN(test_sched_stream_size);

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Dump reader.  The file is read front to back with read(): it may be many
+ * GB, or a pipe.  Every length in it is checked against a fixed limit before
+ * anything is allocated, every chunk is verified whole (header CRC, payload
+ * CRC, exact decompressed length, every record through ev_check(), event
+ * count and time range) before its first record is handed out, and the first
+ * block that fails ends the stream with a message naming its offset.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "decode.h"
+#include "dump_read.h"
+
+enum rd_state { RD_READING, RD_END, RD_FAILED };
+
+struct dump_reader {
+	int fd;
+	struct dump_host host;
+	unsigned flags;
+	__u64 offset; /* start of the next block */
+
+	z_stream zs;
+	int zs_ready;
+	unsigned char *comp; /* payload of the current chunk */
+	size_t comp_cap;
+	unsigned char *raw; /* its records, verified */
+	size_t raw_cap, raw_len, raw_pos;
+	__u32 left; /* records of the current chunk not yet returned */
+
+	/* records are packed back to back, so most sit misaligned in raw;
+	 * each is copied here before it is looked at as a struct */
+	union {
+		struct ev_hdr h;
+		__u64 align;
+		unsigned char b[VIGIL_REC_MAX];
+	} rec;
+
+	struct dump_totals totals;
+	enum rd_state state;
+	int has_trailer;
+	__u64 err_off;
+	char msg[512];
+};
+
+static int fail(struct dump_reader *r, __u64 off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct dump_reader *r, __u64 off, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->err_off = off;
+	r->state = RD_FAILED;
+	return -1;
+}
+
+/* Reads up to len bytes, stopping early only at end of file.  Returns the
+ * count or -errno. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, p + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* 1: all len bytes read; 0: the file ended first, *got says after how many;
+ * -1: read error (reader failed).  at = file offset of buf[0]; the error
+ * offset is still the block's start, like every other error's. */
+static int read_exact(struct dump_reader *r, void *buf, size_t len, __u64 at, size_t *got)
+{
+	ssize_t n = read_full(r->fd, buf, len);
+
+	*got = 0;
+	if (n < 0)
+		return fail(r, r->offset, "read failed at offset %llu: %s", (unsigned long long)at,
+			    strerror((int)-n));
+	*got = (size_t)n;
+	return *got == len;
+}
+
+static int truncated(struct dump_reader *r, size_t partial)
+{
+	if (!partial)
+		return fail(r, r->offset,
+			    "truncated at offset %llu (no trailer: recording was cut short)",
+			    (unsigned long long)r->offset);
+	return fail(r, r->offset,
+		    "truncated at offset %llu (no trailer: recording was cut short); "
+		    "%zu bytes of an incomplete block follow",
+		    (unsigned long long)r->offset, partial);
+}
+
+/* ---- file header ------------------------------------------------------- */
+
+static int open_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int open_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void terminate(char *s, size_t len)
+{
+	s[len - 1] = '\0';
+}
+
+/* Checked in the order that lets each message be right: magic first (is it
+ * a dump at all), then version (a newer version may lay out the rest
+ * differently, so its size and CRC mean nothing to us), then the rest. */
+static int read_header(struct dump_reader *r, const char *path, char *err, size_t errlen)
+{
+	unsigned char buf[DUMP_HEADER_MAX];
+	const size_t fixed = offsetof(struct dump_file_header, host);
+	struct dump_file_header fh;
+	__u16 version, hsize;
+	__u32 stored, crc;
+	ssize_t n;
+
+	n = read_full(r->fd, buf, fixed);
+	if (n < 0)
+		return open_fail(err, errlen, "cannot read %s: %s", path, strerror((int)-n));
+	if (n == 0)
+		return open_fail(err, errlen, "%s is empty: no dump header at offset 0", path);
+	if (memcmp(buf, DUMP_MAGIC, (size_t)n < DUMP_MAGIC_LEN ? (size_t)n : DUMP_MAGIC_LEN))
+		return open_fail(err, errlen, "%s is not a vigil dump (bad magic at offset 0)", path);
+	if ((size_t)n < fixed)
+		return open_fail(err, errlen, "%s: header truncated at offset %zd (file too short)",
+				 path, n);
+	memcpy(&version, buf + offsetof(struct dump_file_header, version), sizeof(version));
+	memcpy(&hsize, buf + offsetof(struct dump_file_header, header_size), sizeof(hsize));
+	if (version > DUMP_VERSION)
+		return open_fail(err, errlen,
+				 "%s: dump format version %u is newer than this vigil supports "
+				 "(version %u); read it with a newer vigil",
+				 path, version, DUMP_VERSION);
+	if (version == 0)
+		return open_fail(err, errlen, "%s: invalid dump format version 0 at offset %zu", path,
+				 offsetof(struct dump_file_header, version));
+	if (hsize < DUMP_HEADER_SIZE || hsize > DUMP_HEADER_MAX)
+		return open_fail(err, errlen,
+				 "%s: invalid header size %u at offset %zu (must be %u..%u)", path,
+				 hsize, offsetof(struct dump_file_header, header_size),
+				 DUMP_HEADER_SIZE, DUMP_HEADER_MAX);
+	n = read_full(r->fd, buf + fixed, hsize - fixed);
+	if (n < 0)
+		return open_fail(err, errlen, "cannot read %s: %s", path, strerror((int)-n));
+	if ((size_t)n < hsize - fixed)
+		return open_fail(err, errlen,
+				 "%s: header truncated at offset %zu (file too short for its %u-byte "
+				 "header)", path, fixed + (size_t)n, hsize);
+	memcpy(&stored, buf + hsize - 4, sizeof(stored));
+	crc = (__u32)crc32(0, buf, hsize - 4u);
+	if (stored != crc)
+		return open_fail(err, errlen,
+				 "%s: header damaged: CRC mismatch at offset %u (stored 0x%08x, "
+				 "computed 0x%08x)", path, hsize - 4u, stored, crc);
+	memcpy(&fh, buf, sizeof(fh));
+	if (fh.flags & DUMP_FLAGS_REQUIRED_MASK & ~DUMP_FLAGS_KNOWN)
+		return open_fail(err, errlen,
+				 "%s: header flags 0x%08x at offset %zu need features this vigil "
+				 "does not have", path, fh.flags,
+				 offsetof(struct dump_file_header, flags));
+	r->host = fh.host;
+	terminate(r->host.kernel, sizeof(r->host.kernel));
+	terminate(r->host.arch, sizeof(r->host.arch));
+	terminate(r->host.hostname, sizeof(r->host.hostname));
+	r->flags = fh.flags;
+	r->offset = hsize;
+	return 0;
+}
+
+/* ---- chunks ------------------------------------------------------------ */
+
+static int grow(unsigned char **buf, size_t *cap, size_t need)
+{
+	unsigned char *p;
+
+	if (need <= *cap)
+		return 0;
+	p = realloc(*buf, need);
+	if (!p)
+		return -1;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+/* Limits come before any allocation; a header can only pass them by
+ * describing a chunk that this reader could also have written. */
+static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_header *ch)
+{
+	unsigned long long off = r->offset;
+	__u64 seq = r->totals.chunks;
+
+	if (ch->seq != seq)
+		return fail(r, off,
+			    "chunk at offset %llu has sequence number %u, expected %llu: chunks "
+			    "missing or out of order", off, ch->seq, (unsigned long long)seq);
+	if (ch->codec != DUMP_CODEC_ZLIB)
+		return fail(r, off, "chunk %llu at offset %llu uses codec %u; this vigil knows only "
+			    "zlib (%u)", (unsigned long long)seq, off, ch->codec, DUMP_CODEC_ZLIB);
+	if (ch->comp_len == 0 || ch->comp_len > DUMP_CHUNK_MAX)
+		return fail(r, off, "chunk %llu at offset %llu: compressed length %u beyond the "
+			    "limit (1..%u)", (unsigned long long)seq, off, ch->comp_len, DUMP_CHUNK_MAX);
+	if (ch->raw_len < sizeof(struct ev_hdr) || ch->raw_len > DUMP_CHUNK_RAW_MAX)
+		return fail(r, off, "chunk %llu at offset %llu: raw length %u beyond the limit "
+			    "(%zu..%u)", (unsigned long long)seq, off, ch->raw_len,
+			    sizeof(struct ev_hdr), DUMP_CHUNK_RAW_MAX);
+	if (ch->nevents == 0 || ch->nevents > ch->raw_len / sizeof(struct ev_hdr))
+		return fail(r, off, "chunk %llu at offset %llu: %u events cannot fit in %u bytes",
+			    (unsigned long long)seq, off, ch->nevents, ch->raw_len);
+	if (ch->ts_min > ch->ts_max)
+		return fail(r, off, "chunk %llu at offset %llu: time range inverted",
+			    (unsigned long long)seq, off);
+	if (grow(&r->comp, &r->comp_cap, ch->comp_len) || grow(&r->raw, &r->raw_cap, ch->raw_len))
+		return fail(r, off, "out of memory for chunk %llu at offset %llu",
+			    (unsigned long long)seq, off);
+	return 0;
+}
+
+static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *ch)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+	int rc;
+
+	inflateReset(&r->zs);
+	r->zs.next_in = r->comp;
+	r->zs.avail_in = ch->comp_len;
+	r->zs.next_out = r->raw;
+	r->zs.avail_out = ch->raw_len;
+	rc = inflate(&r->zs, Z_FINISH);
+	if (rc == Z_STREAM_END) {
+		if (r->zs.total_out != ch->raw_len)
+			return fail(r, off, "damaged chunk %llu at offset %llu: decompressed to %lu "
+				    "bytes, header says %u", seq, off, r->zs.total_out, ch->raw_len);
+		if (r->zs.avail_in)
+			return fail(r, off, "damaged chunk %llu at offset %llu: %u bytes after the "
+				    "end of its compressed data", seq, off, r->zs.avail_in);
+		r->raw_len = ch->raw_len;
+		return 0;
+	}
+	/* out of room with input left: the data is longer than declared; out
+	 * of input: the stream was cut (its adler32 may be all that is missing) */
+	if (rc == Z_BUF_ERROR && r->zs.avail_out == 0 && r->zs.avail_in)
+		return fail(r, off, "damaged chunk %llu at offset %llu: decompresses to more than "
+			    "the %u bytes its header says", seq, off, ch->raw_len);
+	if (rc == Z_BUF_ERROR)
+		return fail(r, off, "damaged chunk %llu at offset %llu: compressed data ends early",
+			    seq, off);
+	if (rc == Z_MEM_ERROR)
+		return fail(r, off, "out of memory decompressing chunk %llu at offset %llu", seq, off);
+	return fail(r, off, "damaged chunk %llu at offset %llu: bad compressed data (zlib: %s)",
+		    seq, off, r->zs.msg ? r->zs.msg : "unknown error");
+}
+
+/* Walks the records once before any is returned: a chunk is used whole or
+ * not at all, so a consumer never sees half of a damaged chunk. */
+static int check_records(struct dump_reader *r, const struct dump_chunk_header *ch,
+			 __u64 *lost)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+	__u64 ts_min = UINT64_MAX, ts_max = 0;
+	size_t pos = 0, size;
+	__u32 n = 0;
+
+	*lost = 0;
+	while (pos < r->raw_len) {
+		size_t avail = r->raw_len - pos, take;
+		enum ev_check c;
+		__u16 claimed = 0;
+
+		/* copy what the record claims (at least a header, at most the
+		 * largest record), not always the maximum: most are 40 bytes */
+		if (avail >= offsetof(struct ev_hdr, cpu))
+			memcpy(&claimed, r->raw + pos + offsetof(struct ev_hdr, size), sizeof(claimed));
+		take = claimed > sizeof(struct ev_hdr) ? claimed : sizeof(struct ev_hdr);
+		if (take > sizeof(r->rec.b))
+			take = sizeof(r->rec.b);
+		if (take > avail)
+			take = avail;
+		memcpy(r->rec.b, r->raw + pos, take);
+		c = ev_check(r->rec.b, take, &size);
+		if (c != EV_OK)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu): %s", seq, off, n, pos, r->raw_len, ev_check_str(c));
+		if (r->rec.h.ts < ts_min)
+			ts_min = r->rec.h.ts;
+		if (r->rec.h.ts > ts_max)
+			ts_max = r->rec.h.ts;
+		if (r->rec.h.type == EV_LOST)
+			*lost += ((const struct ev_lost *)r->rec.b)->count;
+		n++;
+		pos += size;
+	}
+	if (n != ch->nevents)
+		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
+			    "%u", seq, off, n, ch->nevents);
+	if (ts_min != ch->ts_min || ts_max != ch->ts_max)
+		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
+			    "differs from its header", seq, off);
+	return 0;
+}
+
+/* buf holds the 4 magic bytes already read. */
+static int read_chunk(struct dump_reader *r, unsigned char *buf)
+{
+	const size_t hlen = sizeof(struct dump_chunk_header);
+	struct dump_chunk_header ch;
+	__u32 crc;
+	__u64 lost;
+	size_t got;
+	int rc;
+
+	rc = read_exact(r, buf + 4, hlen - 4, r->offset + 4, &got);
+	if (rc <= 0)
+		return rc < 0 ? rc : truncated(r, 4 + got);
+	memcpy(&ch, buf, hlen);
+	crc = (__u32)crc32(0, buf, offsetof(struct dump_chunk_header, header_crc));
+	if (crc != ch.header_crc)
+		return fail(r, r->offset, "damaged chunk header at offset %llu: CRC mismatch "
+			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->offset,
+			    ch.header_crc, crc);
+	if (check_chunk_header(r, &ch))
+		return -1;
+	rc = read_exact(r, r->comp, ch.comp_len, r->offset + hlen, &got);
+	if (rc <= 0)
+		return rc < 0 ? rc : truncated(r, hlen + got);
+	crc = (__u32)crc32(0, r->comp, ch.comp_len);
+	if (crc != ch.payload_crc)
+		return fail(r, r->offset, "damaged chunk %llu at offset %llu: payload CRC mismatch "
+			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->totals.chunks,
+			    (unsigned long long)r->offset, ch.payload_crc, crc);
+	if (inflate_chunk(r, &ch) || check_records(r, &ch, &lost))
+		return -1;
+
+	r->offset += hlen + ch.comp_len;
+	r->raw_pos = 0;
+	r->left = ch.nevents;
+	if (!r->totals.events || ch.ts_min < r->totals.ts_min)
+		r->totals.ts_min = ch.ts_min;
+	if (ch.ts_max > r->totals.ts_max)
+		r->totals.ts_max = ch.ts_max;
+	r->totals.events += ch.nevents;
+	r->totals.chunks++;
+	r->totals.lost += lost;
+	return 1;
+}
+
+/* ---- trailer ----------------------------------------------------------- */
+
+/* The trailer repeats what the chunks add up to; a disagreement means a
+ * chunk went missing in a way the sequence numbers could not show (the tail
+ * chunks cut and a trailer appended by hand, say). */
+static int check_totals(struct dump_reader *r, const struct dump_trailer *t)
+{
+	const struct dump_totals *c = &r->totals;
+	unsigned long long off = r->offset;
+	const char *what = NULL;
+	__u64 want = 0, have = 0;
+
+	if (t->offset != r->offset)
+		what = "offset", want = t->offset, have = r->offset;
+	else if (t->chunks != c->chunks)
+		what = "chunks", want = t->chunks, have = c->chunks;
+	else if (t->events != c->events)
+		what = "events", want = t->events, have = c->events;
+	else if (t->lost != c->lost)
+		what = "lost events", want = t->lost, have = c->lost;
+	else if (t->ts_min != c->ts_min || t->ts_max != c->ts_max)
+		what = "time range", want = t->ts_max, have = c->ts_max;
+	if (!what)
+		return 0;
+	return fail(r, off, "trailer at offset %llu disagrees with the file: %s %llu, the chunks "
+		    "have %llu", off, what, (unsigned long long)want, (unsigned long long)have);
+}
+
+static int read_trailer(struct dump_reader *r, unsigned char *buf)
+{
+	const size_t tlen = sizeof(struct dump_trailer);
+	struct dump_trailer t;
+	unsigned char extra;
+	size_t got;
+	__u32 crc;
+	int rc;
+
+	rc = read_exact(r, buf + 4, tlen - 4, r->offset + 4, &got);
+	if (rc <= 0)
+		return rc < 0 ? rc : truncated(r, 4 + got);
+	memcpy(&t, buf, tlen);
+	crc = (__u32)crc32(0, buf, offsetof(struct dump_trailer, crc));
+	if (crc != t.crc)
+		return fail(r, r->offset, "damaged trailer at offset %llu: CRC mismatch (stored "
+			    "0x%08x, computed 0x%08x)", (unsigned long long)r->offset, t.crc, crc);
+	if (t.size != tlen)
+		return fail(r, r->offset, "trailer at offset %llu has size %u, expected %zu",
+			    (unsigned long long)r->offset, t.size, tlen);
+	if (check_totals(r, &t))
+		return -1;
+	r->has_trailer = 1;
+	rc = read_exact(r, &extra, 1, r->offset + tlen, &got);
+	if (rc < 0)
+		return rc;
+	if (rc > 0)
+		return fail(r, r->offset + tlen, "unexpected data after the trailer at offset %llu",
+			    (unsigned long long)(r->offset + tlen));
+	r->offset += tlen;
+	r->state = RD_END;
+	return 0;
+}
+
+/* ---- records out ------------------------------------------------------- */
+
+/* 1: a chunk is ready; 0: clean end; -1: failed. */
+static int next_block(struct dump_reader *r)
+{
+	unsigned char buf[sizeof(struct dump_trailer)];
+	__u32 magic;
+	size_t got;
+	int rc;
+
+	_Static_assert(sizeof(buf) >= sizeof(struct dump_chunk_header), "block buffer");
+	rc = read_exact(r, buf, sizeof(magic), r->offset, &got);
+	if (rc <= 0)
+		return rc < 0 ? rc : truncated(r, got);
+	memcpy(&magic, buf, sizeof(magic));
+	if (magic == DUMP_CHUNK_MAGIC)
+		return read_chunk(r, buf);
+	if (magic == DUMP_TRAILER_MAGIC)
+		return read_trailer(r, buf);
+	return fail(r, r->offset, "damaged file: bad block magic 0x%08x at offset %llu (neither a "
+		    "chunk nor the trailer)", magic, (unsigned long long)r->offset);
+}
+
+int dump_reader_next(struct dump_reader *r, const struct ev_hdr **rec)
+{
+	struct ev_hdr h;
+	int rc;
+
+	*rec = NULL;
+	if (r->state == RD_FAILED)
+		return -1;
+	if (r->state == RD_END)
+		return 0;
+	if (!r->left) {
+		rc = next_block(r);
+		if (rc <= 0)
+			return rc;
+	}
+	/* verified by check_records(): the size is sane and in bounds */
+	memcpy(&h, r->raw + r->raw_pos, sizeof(h));
+	memcpy(r->rec.b, r->raw + r->raw_pos, h.size);
+	r->raw_pos += h.size;
+	r->left--;
+	*rec = &r->rec.h;
+	return 1;
+}
+
+/* ---- open / close / accessors ------------------------------------------ */
+
+int dump_reader_open(struct dump_reader **out, const char *path, char *err, size_t errlen)
+{
+	struct dump_reader *r;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return open_fail(err, errlen, "out of memory");
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		open_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		free(r);
+		return -1;
+	}
+	if (read_header(r, path, err, errlen))
+		goto fail;
+	if (inflateInit(&r->zs) != Z_OK) {
+		open_fail(err, errlen, "cannot initialise zlib");
+		goto fail;
+	}
+	r->zs_ready = 1;
+	*out = r;
+	return 0;
+fail:
+	dump_reader_close(r);
+	return -1;
+}
+
+void dump_reader_close(struct dump_reader *r)
+{
+	if (!r)
+		return;
+	if (r->zs_ready)
+		inflateEnd(&r->zs);
+	close(r->fd);
+	free(r->comp);
+	free(r->raw);
+	free(r);
+}
+
+const struct dump_host *dump_reader_host(const struct dump_reader *r)
+{
+	return &r->host;
+}
+
+unsigned dump_reader_flags(const struct dump_reader *r)
+{
+	return r->flags;
+}
+
+const char *dump_reader_error(const struct dump_reader *r)
+{
+	return r->msg;
+}
+
+unsigned long long dump_reader_error_offset(const struct dump_reader *r)
+{
+	return r->err_off;
+}
+
+int dump_reader_has_trailer(const struct dump_reader *r)
+{
+	return r->has_trailer;
+}
+
+const struct dump_totals *dump_reader_totals(const struct dump_reader *r)
+{
+	return &r->totals;
+}
