@@ -94,12 +94,10 @@ bool trace_loop_done(struct trace_loop *l, struct session *s)
 {
 	unsigned long long now = trace_now_ns();
 
-	if (cli_stop)
-		return true;
-	if (l->end_ns && now >= l->end_ns)
-		return true;
-	if (l->only_pids && session_live_pids(s) == 0) {
+	if (l->only_pids && session_live_pids(s) == 0)
 		l->targets_gone = true;
+	if (cli_stop || (l->end_ns && now >= l->end_ns) || l->targets_gone) {
+		l->stop_ns = now; /* detaching takes a while; it is not traced time */
 		return true;
 	}
 	return false;
@@ -119,7 +117,7 @@ bool trace_loop_tick(struct trace_loop *l)
 void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 {
 	struct source_counts sc;
-	double secs = (trace_now_ns() - l->start_ns) / 1e9;
+	double secs = ((l->stop_ns ? l->stop_ns : trace_now_ns()) - l->start_ns) / 1e9;
 
 	source_counts(session_source(s), &sc);
 	if (l->targets_gone)

@@ -19,7 +19,7 @@ int trace_preflight(struct cli *c);
 int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx);
 
 struct trace_loop {
-	unsigned long long start_ns, end_ns, next_tick_ns, tick_ns;
+	unsigned long long start_ns, end_ns, stop_ns, next_tick_ns, tick_ns;
 	int poll_ms;
 	bool only_pids;
 	bool targets_gone;
