@@ -11,7 +11,7 @@ static const struct {
 	int (*run)(struct cli *c);
 	const char *what;
 } commands[] = {
-	/* {"live", cmd_live, "watch the targets (ncurses view, or --batch snapshots)"}, */
+	{"live", cmd_live, "watch the targets (ncurses view, or --batch snapshots)"},
 	{"record", cmd_record, "write the targets' events to a dump file"},
 	{"dump", cmd_dump, "print a dump's raw events, one per line"},
 };

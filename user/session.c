@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pidmap.h"
 #include "procfs.h"
@@ -29,6 +30,7 @@ struct session {
 	session_sink sink;
 	void *sink_ctx;
 	bool all;
+	unsigned self; /* our own pid: never a target */
 	size_t live_explicit;
 	size_t live;
 	unsigned long long dropped_procs; /* table full: processes not followed */
@@ -98,14 +100,33 @@ static int remember(struct session *s, unsigned pid, unsigned val)
 	return 0;
 }
 
+/* The kernel reports RSS only when it changes; a process that stays flat
+ * would have none.  /proc/PID/status reads the same counters. */
+static void emit_initial_rss(struct session *s, unsigned pid, unsigned long long ts)
+{
+	struct proc_rss r;
+	struct ev_rss e = {.h = {.type = EV_RSS, .size = sizeof(e), .ts = ts, .pid = pid}};
+
+	if (procfs_read_rss(pid, &r))
+		return;
+	e.file = r.file;
+	e.anon = r.anon;
+	e.shmem = r.shmem;
+	e.swap = -1; /* not in the model's RSS; unknown here */
+	s->sink(s->sink_ctx, &e.h);
+}
+
 static void select_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
 			unsigned extra, unsigned long long ts)
 {
+	if (pi->pid == s->self)
+		return; /* vigil reports its own cost separately */
 	if (remember(s, pi->pid, MAKE_VAL(ST_SELECTED | extra, role)))
 		return;
 	if (!s->all)
 		source_track(s->src, pi->pid);
 	emit_proc(s, pi, role, ts);
+	emit_initial_rss(s, pi->pid, ts);
 }
 
 static void reject(struct session *s, unsigned pid)
@@ -294,6 +315,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	s->sink = o->sink;
 	s->sink_ctx = o->sink_ctx;
 	s->all = targets_is_all(o->targets);
+	s->self = getpid();
 
 	so.track_all = s->all;
 	/* patterns (the default roles included) decide at exec time */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# vigil live --batch: a snapshot per interval with the target's row and
+# plausible numbers (its RSS against /proc/PID/status of the same process;
+# CPU% only loosely: other load on the machine shares its CPU).
+. "$(dirname "$0")/lib.sh"
+require_bpf live_batch
+
+"$WL/wl_hog" 1 4 >"$TMP/hog.out" &
+hog=$!
+sleep 0.5
+vmrss_kb=$(awk '/^VmRSS/ { print $2 }' /proc/$hog/status)
+"$VIGIL" live --batch --comm '^wl_hog$' --interval 1 --duration 2.5 >"$TMP/live.out" 2>"$TMP/live.err"
+rc=$?
+wait $hog
+snaps=$(grep -c '^-- vigil' "$TMP/live.out")
+row=$(grep -E "^other +$hog +wl_hog" "$TMP/live.out" | tail -n1)
+echo "   $snaps snapshots; last row: $row (VmRSS ${vmrss_kb} kB)"
+[ $rc -eq 0 ] && [ "$snaps" -ge 2 ] && pass live_batch.snapshots || fail live_batch.snapshots "rc=$rc snapshots=$snaps $(cat "$TMP/live.err")"
+cpu=$(awk '{ print $4 }' <<<"$row")
+if [ -n "$row" ] && awk -v c="$cpu" 'BEGIN { exit !(c > 20 && c <= 100.5) }'; then
+	pass live_batch.cpu_of_spinning_target
+else
+	fail live_batch.cpu_of_spinning_target "row: '$row'"
+fi
+rss=$(awk '{ print $8 }' <<<"$row")
+# wl_hog's RSS is small and flat: vigil's figure (K or M) must be within 10% of VmRSS
+rss_kb=$(awk -v r="$rss" 'BEGIN { u = substr(r, length(r)); v = substr(r, 1, length(r) - 1);
+	print (u == "K") ? v : (u == "M") ? v * 1024 : (u == "B") ? v / 1024 : -1 }')
+if within "$rss_kb" "$vmrss_kb" 10; then pass live_batch.rss_vs_proc_status; else fail live_batch.rss_vs_proc_status "vigil $rss (${rss_kb} kB) vs VmRSS ${vmrss_kb} kB"; fi
