@@ -1,13 +1,26 @@
 # vigil — build, run, test.  `make V=1` shows the commands.
-ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/x86/' -e 's/^aarch64$$/arm64/')
+HOST_ARCH := $(shell uname -m | sed -e 's/^x86_64$$/x86/' -e 's/^aarch64$$/arm64/')
+ARCH ?= $(HOST_ARCH)
 ifeq ($(filter $(ARCH),x86 arm64),)
 $(error unsupported architecture '$(ARCH)': vigil builds for x86 (x86_64) and arm64 (aarch64))
 endif
 
-OUTPUT  := .output
+# A cross build (ARCH other than the host's) gets its own output directory and
+# binary, so it never mixes objects with the native build, and the Debian
+# cross compiler unless CC is given.
+ifeq ($(ARCH),$(HOST_ARCH))
+OUTPUT  ?= .output
+BIN     ?= vigil
+else
+OUTPUT  ?= .output/$(ARCH)
+BIN     ?= $(OUTPUT)/vigil
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-,x86_64-linux-gnu-)
+ifeq ($(origin CC),default)
+CC      := $(CROSS_COMPILE)gcc
+endif
+endif
 CLANG   ?= clang
 BPFTOOL ?= bpftool
-CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
 INCLUDES := -Iuser -I$(OUTPUT)
@@ -38,7 +51,14 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
 .PHONY: all clean deps run test unit-tests test-bins workloads
-all: vigil
+# keep the objects that pattern-rule chains would delete as intermediates (and
+# then rebuild, with the skeleton and everything that embeds it, next time)
+.SECONDARY: $(BPF_OBJS) $(SAN_OBJS)
+all: $(BIN)
+ifneq ($(BIN),vigil)
+.PHONY: vigil
+vigil: $(BIN)
+endif
 
 $(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/workloads:
 	$(Q)mkdir -p $@
@@ -64,7 +84,7 @@ $(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
 # source.c and main.c embed the skeleton
 $(OUTPUT)/source.o $(OUTPUT)/san/source.o: $(SKELS)
 
-vigil: $(USER_OBJS)
+$(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
@@ -92,6 +112,6 @@ test: test-bins
 	$(Q)bash tests/run.sh
 
 clean:
-	$(Q)rm -rf $(OUTPUT) vigil
+	$(Q)rm -rf .output $(OUTPUT) vigil
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d)

@@ -271,26 +271,37 @@ int pf_perf(void *ctx)
 
 /* mm->rss_stat was an array of atomics before 6.2 and percpu_counters since;
  * both hold pages.  Reading the counter (not summing the per-CPU parts) is
- * what /proc/PID/status does too. */
+ * what /proc/PID/status does too.  Both layouts are local flavours, so this
+ * compiles against any vmlinux.h (arm64's comes from 6.1, x86's from 6.18)
+ * and relocates on any kernel: a flavour whose rss_stat type does not match
+ * the running kernel's (array vs struct) does not exist there. */
 struct mm_rss_stat___old {
 	atomic_long_t count[4];
-};
+} __attribute__((preserve_access_index));
 struct mm_struct___old {
 	struct mm_rss_stat___old rss_stat;
-};
+} __attribute__((preserve_access_index));
+struct mm_struct___new {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+/* constant index: the relocation then uses the kernel's element size, not
+ * the header's sizeof(struct percpu_counter) */
+#define RSS_READ(mm, i)								\
+	(bpf_core_field_exists(struct mm_struct___new, rss_stat) ?		\
+	 BPF_CORE_READ((struct mm_struct___new *)(mm), rss_stat[i].count) :	\
+	 BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i].counter))
 
 static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 {
-	__s64 v = 0;
+	__s64 v;
 
-	if (member < 0 || member > 3)
-		return 0;
-	/* the two layouts differ in size: 4 percpu_counters vs 4 longs */
-	if (bpf_core_field_size(struct mm_struct, rss_stat) == 4 * sizeof(struct percpu_counter)) {
-		v = BPF_CORE_READ(mm, rss_stat[member].count);
-	} else {
-		struct mm_struct___old *old = (void *)mm;
-		v = BPF_CORE_READ(old, rss_stat.count[member].counter);
+	switch (member) {
+	case 0: v = RSS_READ(mm, 0); break;
+	case 1: v = RSS_READ(mm, 1); break;
+	case 2: v = RSS_READ(mm, 2); break;
+	case 3: v = RSS_READ(mm, 3); break;
+	default: return 0;
 	}
 	return v < 0 ? 0 : v;
 }

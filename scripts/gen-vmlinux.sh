@@ -1,21 +1,98 @@
 #!/usr/bin/env bash
 # Regenerate vmlinux/<arch>/vmlinux.h from a kernel's BTF.
-# Usage: scripts/gen-vmlinux.sh [x86|arm64] [BTF file]
-# The header is committed so that builds do not depend on the build host's kernel;
-# CO-RE relocations adapt the compiled BPF object to the running kernel at load time.
+#
+# Usage: scripts/gen-vmlinux.sh [x86|arm64] [FILE | --debian]
+#   FILE may be a raw BTF blob (/sys/kernel/btf/vmlinux), an ELF vmlinux, a
+#   kernel image as found in /boot (vmlinuz / Image: raw, EFI PE, gzip, xz, ...)
+#   or a Debian linux-image-*.deb; scripts/btf-from-image.py cuts the BTF out
+#   and checks that it is a whole vmlinux BTF of the requested architecture.
+#   Without FILE: the running kernel's /sys/kernel/btf/vmlinux, which only
+#   works when the architecture is the build host's.
+#   --debian (arm64 only): download the current Debian 12 arm64 kernel
+#   (whatever linux-image-arm64:arm64 depends on) with apt-get and use it;
+#   needs root and Debian's archive.
+#
+# The header is committed so that builds do not depend on the build host's
+# kernel; CO-RE relocations adapt the compiled BPF object to the running
+# kernel at load time.  The first line of each header records what it was
+# generated from; never edit the headers by hand.
+#
+# vmlinux/arm64/vmlinux.h comes from Debian 12 (bookworm) package
+#   linux-image-6.1.0-56-arm64 6.1.192-2 (source linux-signed-arm64, signed
+#   kernel 6.1.192, CONFIG_DEBUG_INFO_BTF=y, 4K pages), file
+#   /boot/vmlinuz-6.1.0-56-arm64 (a raw arm64 EFI Image), BTF blob of
+#   4831546 bytes, 109742 types, sha256
+#   3e593275d8112389168aed6b6a19660cf51579cc196d1775ed8cb7ee3b10e305,
+#   dumped with bpftool v7.1.0 (Debian 12).  To redo it on any Debian 12 host:
+#     dpkg --add-architecture arm64 && apt-get update
+#     apt-get download linux-image-6.1.0-56-arm64:arm64   # or a later -NN
+#     scripts/gen-vmlinux.sh arm64 linux-image-6.1.0-56-arm64_6.1.192-2_arm64.deb
+#   (or simply `scripts/gen-vmlinux.sh arm64 --debian` for the current one).
+#   Any BTF-enabled arm64 kernel >= 5.14 does as well: the BPF code reads
+#   through CO-RE and copes with older/newer layouts at load time.
 set -euo pipefail
-arch=${1:-}
-if [ -z "$arch" ]; then
-  case "$(uname -m)" in
-    x86_64) arch=x86 ;;
-    aarch64|arm64) arch=arm64 ;;
-    *) echo "gen-vmlinux: unsupported machine $(uname -m)" >&2; exit 2 ;;
-  esac
+here=$(cd "$(dirname "$0")" && pwd)
+host=
+case "$(uname -m)" in
+  x86_64) host=x86 ;;
+  aarch64|arm64) host=arm64 ;;
+esac
+arch=${1:-$host}
+case "$arch" in
+  x86|arm64) ;;
+  "") echo "gen-vmlinux: unsupported machine $(uname -m); name the architecture" >&2; exit 2 ;;
+  *) echo "gen-vmlinux: unsupported architecture '$arch' (x86 or arm64)" >&2; exit 2 ;;
+esac
+src=${2:-}
+if [ -z "$src" ]; then
+  if [ "$arch" != "$host" ]; then
+    echo "gen-vmlinux: this host's kernel is not $arch: give an $arch kernel's BTF, vmlinux, vmlinuz or .deb" >&2
+    echo "  (for arm64: scripts/gen-vmlinux.sh arm64 --debian)" >&2
+    exit 2
+  fi
+  src=/sys/kernel/btf/vmlinux
 fi
-btf=${2:-/sys/kernel/btf/vmlinux}
-[ -r "$btf" ] || { echo "gen-vmlinux: cannot read BTF at $btf (kernel built without CONFIG_DEBUG_INFO_BTF?)" >&2; exit 1; }
-out="$(dirname "$0")/../vmlinux/$arch/vmlinux.h"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$src" = --debian ]; then
+  [ "$arch" = arm64 ] || { echo "gen-vmlinux: --debian is for arm64 only" >&2; exit 2; }
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+    apt-get update -q
+  fi
+  pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-arm64\)\(:arm64\)\?$/\1/p' | head -n1)
+  [ -n "$pkg" ] || { echo "gen-vmlinux: cannot resolve linux-image-arm64:arm64 (apt-get update?)" >&2; exit 1; }
+  (cd "$tmp" && apt-get download -q "$pkg:arm64") >&2
+  src=$(ls "$tmp"/*.deb)
+fi
+
+[ -r "$src" ] || { echo "gen-vmlinux: cannot read $src (kernel built without CONFIG_DEBUG_INFO_BTF?)" >&2; exit 1; }
+desc=$(basename "$src")
+[ "$src" != /sys/kernel/btf/vmlinux ] || desc="running kernel $(uname -r) $src"
+if [ "$(head -c 8 "$src")" = '!<arch>' ]; then   # a .deb: take the kernel image out of it
+  deb=$src
+  desc="Debian package $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version) ($(dpkg-deb -f "$deb" Architecture))"
+  dpkg-deb -x "$deb" "$tmp/deb"
+  shopt -s nullglob
+  images=("$tmp"/deb/boot/vmlinuz-* "$tmp"/deb/boot/vmlinux-*)
+  shopt -u nullglob
+  [ ${#images[@]} -eq 1 ] || { echo "gen-vmlinux: expected one /boot/vmlinuz-* in $deb, found ${#images[@]}" >&2; exit 1; }
+  src=${images[0]}
+  desc="$desc, /boot/$(basename "$src")"
+fi
+
+python3 "$here/btf-from-image.py" --arch "$arch" "$src" "$tmp/vmlinux.btf" >&2
+sum=$(sha256sum "$tmp/vmlinux.btf" | cut -d' ' -f1)
+bpftool_ver=$(bpftool version 2>/dev/null | head -n1 || true)
+
+out="$here/../vmlinux/$arch/vmlinux.h"
 mkdir -p "$(dirname "$out")"
-bpftool btf dump file "$btf" format c > "$out.tmp"
+{
+  printf '/* Generated by scripts/gen-vmlinux.sh %s from %s: BTF sha256 %s, %s. Do not edit. */\n' \
+    "$arch" "$desc" "$sum" "${bpftool_ver:-bpftool}"
+  bpftool btf dump file "$tmp/vmlinux.btf" format c
+} > "$out.tmp"
 mv "$out.tmp" "$out"
-echo "wrote $out ($(wc -l < "$out") lines) from $btf"
+echo "wrote vmlinux/$arch/vmlinux.h ($(wc -l < "$out") lines) from $desc"
