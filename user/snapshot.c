@@ -106,7 +106,7 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 		fmt_count(faults, sizeof(faults), si->interval_s > 0 ? d.page_faults / si->interval_s : 0);
 		fmt_bytes(rss, sizeof(rss), p->mem.rss);
 		fmt_bytes(trend, sizeof(trend), rss_trend_per_min(p));
-		fmt_bytes(anon, sizeof(anon), p->mem.anon_live_bytes + p->mem.anon_untracked_bytes);
+		fmt_bytes(anon, sizeof(anon), p->mem.anon_live_bytes);
 		fmt_bytes(heap, sizeof(heap), p->mem.heap_bytes);
 		fprintf(f, "%-6s %7u %-16.16s %6.1f %8s %8s %7s %8s %8s %8s %8s %8s\n", role_name(p->role), p->pid,
 			p->comm, rows[i].cpu_pct, p50, p99, inv, p->mem.rss_first_ts ? rss : "-", trend, faults,
