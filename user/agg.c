@@ -780,7 +780,7 @@ static void cpu_account(struct agg *a, __u32 idx, __u64 ts)
 		__u64 d = ts - c->since;
 
 		a->busy[idx] += d;
-		if (c->cur)
+		if (c->cur && c->cur->proc) /* a thread whose process was folded has none */
 			c->cur->proc->pub.tot.on_cpu_ns += d;
 	}
 	for (struct thr *w = c->qhead; w; w = w->qnext)
