@@ -24,6 +24,7 @@ for pf in tracepoint perf; do
 	read -r faults mm mu br ma mr vol inv <<<"$(dump_totals "$TMP/$pf.vgl" "$pid")"
 	echo "   $pf wl_memory pid=$pid: vigil faults=$faults getrusage=$ru"
 	if within "$faults" "$ru" 3; then pass "$t.faults_vs_getrusage"; else fail "$t.faults_vs_getrusage" "vigil $faults vs getrusage $ru"; fi
+	eval "faults_$pf=$faults"
 
 	# context switches vs ru_nvcsw / ru_nivcsw
 	pid=$(kv "$sw" pid)
@@ -48,3 +49,10 @@ for pf in tracepoint perf; do
 	echo "   $pf syscalls vigil/strace:$detail"
 	if [ $ok = 1 ]; then pass "$t.syscalls_vs_strace"; else fail "$t.syscalls_vs_strace" "$detail"; fi
 done
+
+# the two page-fault sources count the same thing: the same workload gives the same count
+if [ -n "${faults_tracepoint:-}" ] && [ -n "${faults_perf:-}" ] && within "$faults_perf" "$faults_tracepoint" 1; then
+	pass correctness.pf_sources_agree
+else
+	fail correctness.pf_sources_agree "tracepoint ${faults_tracepoint:-?} vs perf ${faults_perf:-?}"
+fi
