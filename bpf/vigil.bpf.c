@@ -754,6 +754,21 @@ static __always_inline bool take_args(struct sc_args *out, __u32 *tid, __u32 *tg
 	return true;
 }
 
+/* The common start of every sys_exit handler: the saved arguments and a
+ * record with its header filled, or NULL (not tracked, or ring full). */
+static __always_inline void *begin_exit(struct sc_args *a, __u16 type, __u16 size)
+{
+	struct ev_hdr *h;
+	__u32 tid, tgid;
+
+	if (!take_args(a, &tid, &tgid))
+		return NULL;
+	h = reserve(size);
+	if (h)
+		fill_hdr(h, type, size, bpf_ktime_get_ns(), tgid, tid);
+	return h;
+}
+
 SEC("tp/syscalls/sys_enter_mmap")
 int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
@@ -776,15 +791,10 @@ SEC("tp/syscalls/sys_exit_mmap")
 int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_mmap *e;
-	__u32 tid, tgid;
+	struct ev_mmap *e = begin_exit(&a, EV_MMAP, sizeof(*e));
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, EV_MMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
 	e->addr = a.a[0];
 	e->len = a.a[1];
 	e->prot = a.a[2];
@@ -806,15 +816,10 @@ SEC("tp/syscalls/sys_exit_munmap")
 int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_munmap *e;
-	__u32 tid, tgid;
+	struct ev_munmap *e = begin_exit(&a, EV_MUNMAP, sizeof(*e));
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, EV_MUNMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
 	e->addr = a.a[0];
 	e->len = a.a[1];
 	e->ret = ctx->ret;
@@ -832,15 +837,10 @@ SEC("tp/syscalls/sys_exit_mremap")
 int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_mremap *e;
-	__u32 tid, tgid;
+	struct ev_mremap *e = begin_exit(&a, EV_MREMAP, sizeof(*e));
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, EV_MREMAP, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
 	e->old_addr = a.a[0];
 	e->old_len = a.a[1];
 	e->new_len = a.a[2];
@@ -860,15 +860,10 @@ SEC("tp/syscalls/sys_exit_madvise")
 int sys_exit_madvise(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_madvise *e;
-	__u32 tid, tgid;
+	struct ev_madvise *e = begin_exit(&a, EV_MADVISE, sizeof(*e));
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, EV_MADVISE, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
 	e->addr = a.a[0];
 	e->len = a.a[1];
 	e->advice = (__s32)a.a[2];
@@ -890,15 +885,10 @@ SEC("tp/syscalls/sys_exit_brk")
 int sys_exit_brk(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_brk *e;
-	__u32 tid, tgid;
+	struct ev_brk *e = begin_exit(&a, EV_BRK, sizeof(*e));
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, EV_BRK, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
 	e->old_brk = a.a[4];
 	e->req = a.a[0];
 	e->new_brk = ctx->ret;

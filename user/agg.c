@@ -1163,19 +1163,30 @@ static int anon_remove(struct proc *p, __u64 addr, __u64 len)
 	return found;
 }
 
+/* The process a memory syscall record belongs to, when the call succeeded;
+ * a failed call only counts as one. */
+static struct proc *mem_call(struct agg *a, const struct ev_hdr *h, int ok)
+{
+	struct proc *p = proc_subject(a, h->pid, h->ts);
+
+	if (!p)
+		return NULL;
+	touch(p, h->ts);
+	if (!ok) {
+		p->pub.tot.failed_calls++;
+		return NULL;
+	}
+	return p;
+}
+
 static void on_mmap(struct agg *a, const struct ev_mmap *e)
 {
-	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+	struct proc *p = mem_call(a, &e->h, addr_ok(e->ret));
 	struct agg_counters *c;
 
 	if (!p)
 		return;
-	touch(p, e->h.ts);
 	c = &p->pub.tot;
-	if (!addr_ok(e->ret)) {
-		c->failed_calls++;
-		return;
-	}
 	c->mmap_calls++;
 	c->mmap_bytes += e->len;
 	if (e->flags & MAP_ANONYMOUS_FLAG) {
@@ -1186,15 +1197,10 @@ static void on_mmap(struct agg *a, const struct ev_mmap *e)
 
 static void on_munmap(struct agg *a, const struct ev_munmap *e)
 {
-	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+	struct proc *p = mem_call(a, &e->h, e->ret == 0);
 
 	if (!p)
 		return;
-	touch(p, e->h.ts);
-	if (e->ret != 0) {
-		p->pub.tot.failed_calls++;
-		return;
-	}
 	p->pub.tot.munmap_calls++;
 	p->pub.tot.munmap_bytes += e->len;
 	anon_remove(p, e->addr, page_round(a, e->len));
@@ -1202,17 +1208,12 @@ static void on_munmap(struct agg *a, const struct ev_munmap *e)
 
 static void on_mremap(struct agg *a, const struct ev_mremap *e)
 {
-	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+	struct proc *p = mem_call(a, &e->h, addr_ok(e->ret));
 	struct agg_counters *c;
 
 	if (!p)
 		return;
-	touch(p, e->h.ts);
 	c = &p->pub.tot;
-	if (!addr_ok(e->ret)) {
-		c->failed_calls++;
-		return;
-	}
 	c->mremap_calls++;
 	if (e->new_len > e->old_len)
 		c->mremap_grow_bytes += e->new_len - e->old_len;
@@ -1225,17 +1226,12 @@ static void on_mremap(struct agg *a, const struct ev_mremap *e)
 
 static void on_madvise(struct agg *a, const struct ev_madvise *e)
 {
-	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+	struct proc *p = mem_call(a, &e->h, e->ret == 0);
 	struct agg_counters *c;
 
 	if (!p)
 		return;
-	touch(p, e->h.ts);
 	c = &p->pub.tot;
-	if (e->ret != 0) {
-		c->failed_calls++;
-		return;
-	}
 	switch (e->advice) {
 	case ADV_DONTNEED:
 		c->madv_dontneed_calls++;
@@ -1253,17 +1249,12 @@ static void on_madvise(struct agg *a, const struct ev_madvise *e)
 
 static void on_brk(struct agg *a, const struct ev_brk *e)
 {
-	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+	/* brk(2) reports failure by returning the unchanged break */
+	struct proc *p = mem_call(a, &e->h, !e->req || e->new_brk == e->req);
 	struct agg_mem *m;
 
 	if (!p)
 		return;
-	touch(p, e->h.ts);
-	/* brk(2) reports failure by returning the unchanged break */
-	if (e->req && e->new_brk != e->req) {
-		p->pub.tot.failed_calls++;
-		return;
-	}
 	m = &p->pub.mem;
 	p->pub.tot.brk_calls++;
 	if (!m->brk_start)
