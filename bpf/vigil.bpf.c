@@ -493,7 +493,12 @@ int sched_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	known = bpf_map_lookup_elem(&tid_tgid, &next_tid);
 	if (known)
 		next_tgid = *known;
-	on_switch(false, prev_tid, prev_tgid, (__u32)ctx->prev_state, next_tid, next_tgid, ctx->next_comm);
+	/* the tracepoint reports a preempted task as TASK_REPORT_MAX (0x100),
+	 * otherwise the state as a TASK_REPORT bit (0 = still runnable) */
+	__u32 state = (__u32)ctx->prev_state;
+	bool preempt = state == 0x100;
+
+	on_switch(preempt, prev_tid, prev_tgid, preempt ? 0 : state, next_tid, next_tgid, ctx->next_comm);
 	return 0;
 }
 
