@@ -432,20 +432,25 @@ static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_t
 	flush_faults(cs);
 	flush_rss(cs);
 
-	if (prev_tracked) {
-		clear_waiting(prev_tid); /* a wakeup while it was still running */
-		if (runnable)
-			set_waiting(prev_tid, cpu);
+	/* With --all every switch is streamed anyway: who waits where only
+	 * decides which untracked holders to stream, so skip the bookkeeping. */
+	if (!track_all) {
+		if (prev_tracked) {
+			if (runnable)
+				set_waiting(prev_tid, cpu);
+			else
+				clear_waiting(prev_tid); /* woken while still running */
+		}
+		if (next_tracked)
+			clear_waiting(next_tid);
 	}
-	if (next_tracked)
-		clear_waiting(next_tid);
 
 	cs->cur_tid = next_tid;
 	cs->cur_tgid = next_tgid;
 	cs->cur_gen = targets_gen;
 	cs->cur_tracked = next_tracked;
 
-	if (!prev_tracked && !next_tracked && !cpu_waiters(cpu))
+	if (!prev_tracked && !next_tracked && (track_all || !cpu_waiters(cpu)))
 		return;
 	ts = bpf_ktime_get_ns();
 	if (!next_tracked && next_tid && next_tgid)
@@ -508,7 +513,8 @@ static __always_inline void on_wakeup(__u32 tid, __u32 tgid, __u32 target_cpu, _
 
 	if (!is_tracked(tgid))
 		return;
-	set_waiting(tid, target_cpu);
+	if (!track_all)
+		set_waiting(tid, target_cpu);
 	e = reserve(sizeof(*e));
 	if (!e)
 		return;
@@ -566,15 +572,19 @@ SEC("tp/sched/sched_migrate_task")
 int sched_migrate(struct trace_event_raw_sched_migrate_task *ctx)
 {
 	__u32 tid = ctx->pid;
-	__u32 *cpu = bpf_map_lookup_elem(&waiting, &tid);
 	struct ev_migrate *e;
-	__u32 orig, dest = ctx->dest_cpu;
+	__u32 orig = ctx->orig_cpu, dest = ctx->dest_cpu;
 	__u64 id;
 
-	if (!cpu || *cpu == dest)
+	if (!track_all) {
+		__u32 *cpu = bpf_map_lookup_elem(&waiting, &tid);
+		if (!cpu || *cpu == dest)
+			return 0;
+		orig = *cpu;
+		set_waiting(tid, dest);
+	} else if (orig == dest) {
 		return 0;
-	orig = *cpu;
-	set_waiting(tid, dest);
+	}
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;

@@ -6,7 +6,7 @@ pkgs=(
 	make gcc clang llvm pkg-config        # user space and BPF compilers
 	libbpf-dev libelf-dev zlib1g-dev libncurses-dev bpftool   # libraries, skeleton generator
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
-	libbpf-tools                         # cross-checks (runqlat)
+	libbpf-tools python3                 # cross-checks (runqlat), test scripts
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Run-queue latency of a starved periodic task, three ways on the same run:
+# vigil's report, libbpf-tools runqlat -p PID (Debian package), and the
+# task's own measured wake-up lateness.  p50 and p99 must land in the same
+# log2 bucket as runqlat's, and never exceed what the task itself measured.
+. "$(dirname "$0")/lib.sh"
+require_bpf runqlat
+command -v runqlat >/dev/null || { skip runqlat "libbpf-tools runqlat not installed"; exit 0; }
+
+start_vigil record --cmdline 'wl_periodic' -o "$TMP/r.vgl" --duration 120 || { fail runqlat "vigil did not start"; exit 0; }
+"$WL/wl_hog" 0 9 >/dev/null &
+hog=$!
+"$WL/wl_periodic" 0 10 1 8 >"$TMP/per.out" &
+per=$!
+sleep 0.3
+runqlat -p "$per" 7 1 >"$TMP/runqlat.out" 2>&1 &
+rq=$!
+wait $per
+wait $rq
+wait $hog
+sleep 0.2
+stop_vigil || { fail runqlat "vigil record failed"; exit 0; }
+"$VIGIL" report "$TMP/r.vgl" --format json >"$TMP/r.json" 2>"$TMP/r.err" || { fail runqlat "report failed: $(cat "$TMP/r.err")"; exit 0; }
+python3 - "$TMP/r.json" "$TMP/runqlat.out" "$(cat "$TMP/per.out")" <<'PY'
+import json, math, re, sys
+rep = json.load(open(sys.argv[1]))
+wl = dict(kv.split("=") for kv in sys.argv[3].split()[1:])
+pid = int(wl["pid"])
+proc = [p for p in rep["processes"] if p["pid"] == pid][0]
+lat = proc["cpu"]["runq_latency_us"]
+hist = []  # (lo, hi, count) from runqlat's histogram
+for line in open(sys.argv[2]):
+    m = re.match(r"\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)", line)
+    if m:
+        hist.append(tuple(int(x) for x in m.groups()))
+total = sum(c for _, _, c in hist)
+def rq_pct(p):
+    need, acc = math.ceil(total * p / 100.0), 0
+    for lo, hi, c in hist:
+        acc += c
+        if acc >= need:
+            return lo, hi
+    return None
+def bucket(us):
+    v = int(us)
+    return (0, 1) if v <= 1 else (1 << int(math.log2(v)), (1 << (int(math.log2(v)) + 1)) - 1)
+print("   vigil: %d waits p50=%.1fus p99=%.1fus | runqlat: %d waits p50 in %s p99 in %s | task's own lateness p50=%sus p99=%sus"
+      % (lat["count"], lat["p50"], lat["p99"], total, rq_pct(50), rq_pct(99), wl["late_p50_us"], wl["late_p99_us"]))
+ok = total > 100
+for p in (50, 99):
+    same = ok and bucket(lat["p%d" % p]) == rq_pct(p)
+    print(("PASS" if same else "FAIL") + " runqlat.p%d_same_log2_bucket" % p +
+          ("" if same else ": vigil %s vs runqlat %s" % (bucket(lat["p%d" % p]), rq_pct(p))))
+# the task measures wake time minus deadline: timer slack + run-queue wait, so never less than vigil's wait
+own = lat["p50"] <= float(wl["late_p50_us"]) + 5 and lat["p99"] <= float(wl["late_p99_us"]) + 50
+print(("PASS" if own else "FAIL") + " runqlat.within_task_lateness" + ("" if own else ": vigil p50/p99 %.1f/%.1f us vs lateness %s/%s us" % (lat["p50"], lat["p99"], wl["late_p50_us"], wl["late_p99_us"])))
+PY
