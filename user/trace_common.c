@@ -78,6 +78,7 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 void trace_loop_init(struct trace_loop *l, const struct cli *c)
 {
 	memset(l, 0, sizeof(*l));
+	selfstat_read(&l->self_start);
 	l->start_ns = trace_now_ns();
 	l->end_ns = c->duration_s > 0 ? l->start_ns + (unsigned long long)(c->duration_s * 1e9) : 0;
 	l->tick_ns = (unsigned long long)((c->interval_s > 0 ? c->interval_s : 1.0) * 1e9);
@@ -125,6 +126,10 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 	fprintf(f, "vigil: %.1f s, %llu events from the kernel (%.0f/s), %llu lost, %llu malformed\n", secs,
 		sc.received + sc.pending, secs > 0 ? (sc.received + sc.pending) / secs : 0.0, sc.lost,
 		sc.malformed);
+	struct selfstat self;
+	if (selfstat_read(&self) == 0)
+		fprintf(f, "vigil: own cost: %.1f%% of one core while tracing, peak RSS %.1f MiB\n",
+			selfstat_cpu_pct(&l->self_start, &self), self.peak_rss / 1048576.0);
 	/* the accounting identity the flood test holds vigil to */
 	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
 		sc.received, sc.lost, sc.pending);

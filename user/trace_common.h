@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "selfstat.h"
 #include "session.h"
 
 struct cli;
@@ -23,6 +24,7 @@ struct trace_loop {
 	int poll_ms;
 	bool only_pids;
 	bool targets_gone;
+	struct selfstat self_start; /* what vigil had used before tracing */
 };
 
 void trace_loop_init(struct trace_loop *l, const struct cli *c);
