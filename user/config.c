@@ -87,16 +87,22 @@ static const struct config_key keys[] = {
 	 .doc = "span over which growth is judged (s)"},
 	{KEY(leak, min_growth_bytes), .type = CFG_BYTES, .def = "32MiB", .min = 64 * KiB, .max = TiB,
 	 .doc = "rise above the process's baseline needed before any leak finding"},
+	{KEY(leak, min_duration_s), .type = CFG_DOUBLE, .def = "20", .min = 1, .max = 86400,
+	 .doc = "growth must last this long to be a linear leak; shorter rises (a model load) never are (s)"},
 
 	{KEY(retention, min_retained_bytes), .type = CFG_BYTES, .def = "64MiB", .min = MiB,
 	 .max = TiB, .doc = "memory freed by the program but kept resident that is worth reporting"},
 	{KEY(retention, idle_s), .type = CFG_DOUBLE, .def = "10", .min = 1, .max = 86400,
 	 .doc = "quiet time after an allocation burst before retention is judged (s)"},
+	{KEY(retention, max_idle_cpu), .type = CFG_DOUBLE, .def = "0.1", .min = 0, .max = 1024,
+	 .doc = "CPU use (in CPUs) up to which a process counts as idle"},
 
 	{KEY(contention, min_runnable_s), .type = CFG_DOUBLE, .def = "1", .min = 0.001, .max = 3600,
 	 .doc = "runnable time a process needs before its waiting share is judged (s)"},
 	{KEY(contention, host_oversubscription), .type = CFG_DOUBLE, .def = "1.0", .min = 0.1,
 	 .max = 64, .doc = "runnable tasks per CPU above which the whole host counts as busy"},
+	{KEY(contention, window_s), .type = CFG_DOUBLE, .def = "10", .min = 1, .max = 3600,
+	 .doc = "recent span over which run-queue waiting is judged (s)"},
 
 	{KEY(record, ringbuf_mb), .type = CFG_UINT, .def = "4", .min = 1, .max = 1024,
 	 .check = check_pow2, .doc = "BPF ring buffer size (MiB, power of two)"},

@@ -33,16 +33,19 @@ struct vigil_leak_cfg {
 	uint64_t min_rate_bytes_per_s; /* sustained growth that counts as a leak */
 	double window_s;               /* span over which growth is judged */
 	uint64_t min_growth_bytes;     /* rise above baseline before any finding */
+	double min_duration_s;         /* growth must last this long to be a linear leak */
 };
 
 struct vigil_retention_cfg {
 	uint64_t min_retained_bytes; /* freed-but-resident memory worth reporting */
 	double idle_s;               /* quiet time after a burst before judging */
+	double max_idle_cpu;         /* CPUs a process may use and still count as idle */
 };
 
 struct vigil_contention_cfg {
 	double min_runnable_s;        /* runnable time needed before judging */
 	double host_oversubscription; /* runnable tasks per CPU that mean "busy host" */
+	double window_s;              /* recent span over which waiting is judged */
 };
 
 struct vigil_record_cfg {

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Inside the detectors: the state kept per process between evaluations,
+ * shared by detect.c (the finding list, the loop, memory samples) and the
+ * one-job files detect_leak.c, detect_retention.c, detect_contention.c.
+ * Not for sinks: they read struct finding (detect.h).
+ */
+#ifndef VIGIL_DETECT_INT_H
+#define VIGIL_DETECT_INT_H
+
+#include "agg.h"
+#include "config.h"
+#include "detect.h"
+
+#define NS_PER_S 1000000000ULL
+#define MIB (1024.0 * 1024.0)
+
+/* Memory samples: at most this many cover the longest judged span (the
+ * ring holds a few more); contention samples likewise. */
+#define MEM_SAMPLES_MAX 120
+#define MEM_RING_MAX (MEM_SAMPLES_MAX + 4)
+#define CPU_SAMPLES_MAX 60
+
+/* ---- memory samples (leak, retention) -----------------------------------------
+ * One per period of event time (the detector's mem_period, 1 s unless the
+ * judged spans are long): the RSS range over the span it covers, read off
+ * the whole-trace series (agg_rss_series) so that a dip between two
+ * evaluations still counts, plus the memory counters at its end. */
+struct mem_sample {
+	__u64 ts;           /* the evaluation that opened it */
+	__u64 from_ts;      /* the span covered is (from_ts, end_ts] */
+	__u64 end_ts;       /* the last evaluation merged into it */
+	__u64 min, max, last; /* RSS over the span, and at end_ts */
+	__u64 anon, anon_live, heap, file, shmem; /* at end_ts */
+	__u64 on_cpu;       /* cumulative on-CPU ns at end_ts */
+	__u64 given_back;   /* cumulative bytes handed back to the kernel */
+};
+
+/* The memory counters at the start of a span (a floor is taken to lie
+ * there: growth measured from it includes the whole span's). */
+struct mem_base {
+	__u64 ts;
+	__u64 rss, anon, anon_live, heap, file, shmem, given_back;
+};
+
+/* ---- CPU samples (contention) -------------------------------------------------
+ * Counters of one process at one evaluation; a window is the difference of
+ * two.  The run-queue histogram is kept at 8 buckets per power of two
+ * (agg's 32 folded by 4), enough for a p99 within about 5 %. */
+#define CH_SHIFT 2
+#define CH_N (HIST_NBUCKETS >> CH_SHIFT)
+
+struct cpu_sample {
+	__u64 ts;     /* when the counters were read */
+	__u64 opened; /* the evaluation that opened the sample */
+	__u64 on_cpu, wait, wake_ns, pre_ns, nwaits;
+	__u32 nwb;
+	__u32 wb_pid[AGG_WB_TOP];
+	__u64 wb_ns[AGG_WB_TOP];
+	__u32 h[CH_N]; /* cumulative counts; differences are taken modulo 2^32 */
+};
+
+/* A ring of samples, oldest first; cap is the detector's. */
+struct ring {
+	void *s;
+	__u32 start, n, cap;
+	size_t size; /* of one sample */
+};
+
+/* A finding and what its detector keeps about it. */
+struct frec {
+	struct finding f;
+	bool dirty;   /* evidence changed: the summary is written when read */
+	bool stopped; /* leak: the growth ended while the process lived */
+	__u64 grew_until; /* leak: the last evaluation whose rule held */
+	struct cpu_sample *base; /* contention: the current episode's start, NULL elsewhere */
+	__u64 host_base_task, host_base_acc; /* host contention episode start */
+	double host_limit; /* host contention: runnable tasks per CPU allowed */
+};
+
+/* What the detectors remember about one process entry. */
+struct pstate {
+	__u64 id; /* agg_proc.id */
+	__u64 gen; /* evaluation that last saw the entry */
+	bool final; /* exited and evaluated: nothing changes any more */
+
+	/* memory */
+	struct ring mem;
+	bool has_mem;
+	__u64 prev_ts, prev_rss;  /* last evaluation, RSS then */
+	struct mem_base prev;     /* counters at the last evaluation */
+	struct mem_base low;      /* at the lowest RSS seen (the floor) */
+	__u64 step_seen_ts;       /* stepwise: RSS records judged up to this ts */
+	bool step_ok;             /* stepwise: result then */
+
+	/* leak */
+	struct frec *leak;
+	struct mem_base leak_base; /* counters where the growth began */
+
+	/* retention */
+	struct frec *ret;
+	bool in_rest;
+	__u64 rest_start;
+
+	/* contention */
+	struct ring cpu;
+	struct frec *cont;
+};
+
+struct host_sample {
+	__u64 ts, task_ns, acc_ts;
+};
+
+/* Per-evaluation sums over processes, for the host finding. */
+#define HOLDERS_MAX 512
+struct holder_sum {
+	__u32 key; /* pid + 1; 0 = free slot */
+	char comm[VIGIL_COMM_LEN];
+	__u64 ns;
+};
+
+struct detector {
+	struct vigil_config cfg;
+	struct pstate **ps; /* sorted by id */
+	size_t nps, cap_ps;
+	struct frec **list; /* raise order, oldest first */
+	size_t nlist, cap_list;
+	size_t dropped;
+	__u64 gen, last_now;
+	bool evaluated;
+
+	__u32 mem_cap;
+	__u64 mem_period;
+	__u32 cpu_cap;
+	__u64 cpu_period;
+
+	__u64 *scratch; /* suffix minima of an RSS series */
+	size_t scratch_cap;
+
+	/* host */
+	struct ring host;
+	struct frec *host_f;
+	bool host_on;
+	__u64 win_wait, win_run; /* tracked processes, this evaluation's windows */
+	struct holder_sum holders[HOLDERS_MAX];
+};
+
+/* ---- detect.c: shared helpers ---- */
+struct pstate *detector_state(const struct detector *d, __u64 id); /* NULL if none */
+void *ring_at(const struct ring *r, __u32 i); /* i-th oldest */
+void *ring_last(const struct ring *r);
+void *ring_push(struct ring *r); /* a slot for a new newest sample (overwrites the oldest) */
+int ring_init(struct ring *r, __u32 cap, size_t size);
+
+struct frec *finding_open(struct detector *d, enum finding_kind k, const struct agg_proc *p,
+			  __u64 since, __u64 now);
+void finding_touch(struct frec *r, enum finding_severity sev, __u64 now);
+/* printf into f->summary; a summary too long for it is cut, never overrun */
+void summary_set(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+__u64 mem_given_back(const struct agg_counters *c);
+
+/* The floor of the whole-trace RSS series from each point on: F[j] = lowest
+ * RSS of points j..n-1 (non-decreasing in j).  The array lives in the
+ * detector until the next call; NULL when out of memory. */
+const __u64 *series_floor(struct detector *d, const struct agg_rss_series *r);
+/* The lowest RSS from t to now (from the first point at or after t). */
+__u64 series_floor_from(const struct agg_rss_series *r, const __u64 *F, __u64 t);
+/* When the floor was last at most level: the point after which it rose. */
+__u64 series_last_at(const struct agg_rss_series *r, const __u64 *F, __u64 level);
+
+/* Least-squares line y = a + b x; sigma = RMS of the residuals, r2 the
+ * share of the variance it explains (1 when y does not vary). */
+struct line {
+	double a, b, sigma, r2;
+};
+bool line_fit(const double *x, const double *y, size_t n, struct line *l);
+
+/* ---- the detectors ---- */
+/* Summaries are written from a finding's own fields, when read (writing
+ * them at every evaluation cost more than the rules). */
+void leak_render(struct frec *r);
+void retention_render(struct frec *r);
+void contention_render(struct frec *r);
+
+void leak_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
+void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
+void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
+void contention_host_eval(struct detector *d, struct agg *a, __u64 now);
+void contention_finish(struct detector *d, struct agg *a, __u64 now);
+
+#endif
