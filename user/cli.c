@@ -29,6 +29,7 @@ void cli_usage(FILE *f)
 	fputs("usage:\n"
 	      "  vigil live   [TARGETS] [--interval S] [--duration S] [--record FILE] [--batch] [--format text|json]\n"
 	      "  vigil record [TARGETS] -o FILE [--duration S] [--max-size MB] [--force]\n"
+	      "  vigil report FILE [--format text|json|md]\n"
 	      "  vigil dump   FILE [--format text|csv]\n"
 	      "TARGETS (a union; default: the asr, avatar and camera roles):\n"
 	      "  -p, --pid PID        a process (repeatable)\n"

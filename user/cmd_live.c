@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* vigil live: the targets, interval by interval.  Until the ncurses view
- * exists, every interval prints a text snapshot (what --batch prints). */
+ * exists, every interval prints a text snapshot (what --batch prints);
+ * --format json prints one JSON object per line per interval instead (the
+ * report's schema over the interval, docs/report.md). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agg.h"
 #include "cli.h"
 #include "commands.h"
+#include "detect.h"
 #include "dump_write.h"
+#include "model.h"
 #include "procfs.h"
+#include "report.h"
 #include "session.h"
 #include "snapshot.h"
 #include "source.h"
@@ -21,16 +28,27 @@
 #define EXITED_KEEP_NS (10ull * 1000000000ull) /* exited processes stay visible this long */
 
 struct live {
-	struct agg *agg;
+	struct model *model;
 	struct dump_writer *w; /* --record */
 	int write_err;
+};
+
+/* What one JSON line needs besides the model. */
+struct json_lines {
+	struct dump_host host;
+	struct report_meta meta;
+	struct report_self self;
+	struct source_counts prev; /* totals at the previous line: lines carry the interval's */
+	double prev_cpu_s;
+	const struct finding **fs;
+	size_t fs_cap;
 };
 
 static void to_model(void *ctx, const struct ev_hdr *rec)
 {
 	struct live *l = ctx;
 
-	agg_event(l->agg, rec);
+	model_event(l->model, rec);
 	if (l->w && !l->write_err)
 		l->write_err = dump_writer_add(l->w, rec);
 }
@@ -75,18 +93,109 @@ static int open_record(struct cli *c, struct live *l)
 	return EXIT_OK;
 }
 
+/* The detector's findings, newest first; NULL when out of memory. */
+static const struct finding **findings(struct json_lines *jl, struct detector *d, size_t *n)
+{
+	*n = d ? detector_nfindings(d) : 0;
+	if (*n > jl->fs_cap) {
+		const struct finding **p = realloc(jl->fs, *n * sizeof(*p));
+		if (!p)
+			return NULL;
+		jl->fs = p;
+		jl->fs_cap = *n;
+	}
+	for (size_t i = 0; i < *n; i++)
+		jl->fs[i] = detector_finding(d, i);
+	return jl->fs;
+}
+
+/* Host, clock base and page-fault source for the whole run. */
+static void json_lines_init(struct json_lines *jl, struct session *s, unsigned long long start_ns)
+{
+	dump_host_init(&jl->host);
+	report_meta_from_host(&jl->meta, &jl->host);
+	/* since_s counts from when tracing started; the wall clock follows */
+	jl->meta.real_ns = jl->host.real_ns + (start_ns - jl->host.mono_ns);
+	jl->meta.origin_ns = start_ns;
+	jl->meta.pf_source = source_pf_name(source_pf_source(session_source(s)));
+	jl->meta.interval = true;
+	jl->meta.self = &jl->self;
+}
+
+/* vigil's own cost over the interval */
+static void self_interval(struct json_lines *jl, struct session *s)
+{
+	struct source_counts sc;
+	struct rusage ru;
+	double cpu_s = 0;
+
+	source_counts(session_source(s), &sc);
+	jl->self.produced = sc.produced - jl->prev.produced;
+	jl->self.received = sc.received - jl->prev.received;
+	jl->self.lost = sc.lost - jl->prev.lost;
+	jl->self.pending = sc.pending - jl->prev.pending;
+	jl->self.malformed = sc.malformed - jl->prev.malformed;
+	jl->prev = sc;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		jl->self.max_rss_bytes = (unsigned long long)ru.ru_maxrss * 1024;
+	}
+	jl->self.cpu_s = cpu_s - jl->prev_cpu_s;
+	jl->prev_cpu_s = cpu_s;
+}
+
+static int json_line(struct json_lines *jl, struct live *l, struct session *s, double elapsed_s, double interval_s)
+{
+	struct report r = {.agg = model_agg(l->model), .meta = &jl->meta};
+
+	errno = 0;
+	self_interval(jl, s);
+	jl->meta.elapsed_s = elapsed_s;
+	jl->meta.duration_s = interval_s;
+	r.findings = findings(jl, model_detector(l->model), &r.nfindings);
+	if (!r.findings)
+		r.nfindings = 0;
+	r.findings_dropped = detector_dropped(model_detector(l->model));
+	return report_write(stdout, REPORT_JSON_LINE, &r);
+}
+
+/* Text: findings raised since the last snapshot, under it.  Findings are
+ * sticky and listed newest first, so the new ones lead the list. */
+static void new_findings_text(struct json_lines *jl, struct live *l, size_t *shown)
+{
+	struct report r = {.agg = model_agg(l->model), .meta = &jl->meta};
+	size_t n;
+
+	r.findings = findings(jl, model_detector(l->model), &n);
+	if (!r.findings || n <= *shown)
+		return;
+	r.nfindings = n - *shown;
+	report_findings_text(stdout, &r, "NEW FINDINGS");
+	fflush(stdout);
+	*shown = n;
+}
+
+/* A reader that went away (| head) is an ordinary end; other errors are not. */
+static int stdout_failed(void)
+{
+	if (errno == EPIPE)
+		return EXIT_OK;
+	cli_err("writing to stdout failed: %s", strerror(errno));
+	return EXIT_RUNTIME;
+}
+
 int cmd_live(struct cli *c)
 {
 	struct live l = {0};
 	struct session *s = NULL;
 	struct trace_loop loop;
 	struct snapshot_info si = {.max_rows = 40};
+	struct json_lines jl = {0};
+	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
+	bool json_gone = false; /* stdout failed or its reader left */
+	size_t findings_shown = 0;
 	int rc;
 
-	if (c->format == FMT_JSON) {
-		cli_err("live --format json: the JSON snapshot comes with the report (not built yet); use text");
-		return EXIT_USAGE;
-	}
 	rc = trace_preflight(c);
 	if (rc)
 		return rc;
@@ -94,13 +203,17 @@ int cmd_live(struct cli *c)
 	if (targets_is_default(c->targets) && !any_role_process(c->targets)) {
 		targets_set_all(c->targets);
 		si.note = "no asr, avatar or camera process is running: showing every process";
+		if (json)
+			fprintf(stderr, "vigil: %s\n", si.note);
 	}
-	l.agg = agg_new(NULL);
-	if (!l.agg) {
+	l.model = model_new(&c->config, NULL);
+	if (!l.model) {
 		cli_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	agg_set_ncpus(l.agg, (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+	agg_set_ncpus(model_agg(l.model), (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+	/* the model folds exited processes once its detectors saw them exit */
+	model_set_reap(l.model, EXITED_KEEP_NS);
 	if (c->record && (rc = open_record(c, &l)))
 		goto out;
 	rc = trace_session_open(c, &s, to_model, &l);
@@ -114,6 +227,7 @@ int cmd_live(struct cli *c)
 	}
 	si.pf_source = source_pf_name(source_pf_source(session_source(s)));
 	trace_loop_init(&loop, c);
+	json_lines_init(&jl, s, loop.start_ns);
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
 		session_poll(s, loop.poll_ms);
@@ -126,18 +240,35 @@ int cmd_live(struct cli *c)
 		if (!trace_loop_tick(&loop))
 			continue;
 		unsigned long long now = trace_now_ns();
-		agg_settle(l.agg, 0);
+		struct agg *a = model_agg(l.model);
+		agg_settle(a, 0);
 		si.elapsed_s = (now - loop.start_ns) / 1e9;
 		si.interval_s = (now - last_tick) / 1e9;
-		si.wall_ns = wall_ns();
-		snapshot_text(stdout, l.agg, &si);
-		agg_interval_reset(l.agg, 0);
-		agg_reap(l.agg, 0, EXITED_KEEP_NS);
+		if (json) {
+			if (json_line(&jl, &l, s, si.elapsed_s, si.interval_s)) {
+				rc = stdout_failed();
+				json_gone = true;
+				break;
+			}
+		} else {
+			si.wall_ns = wall_ns();
+			snapshot_text(stdout, a, &si);
+			new_findings_text(&jl, &l, &findings_shown);
+		}
+		agg_interval_reset(a, 0);
 		last_tick = now;
 		if (l.w && (l.write_err = dump_writer_flush(l.w)))
 			continue;
 	}
 	session_stop(s);
+	if (json && !json_gone) {
+		/* the tail since the last tick, with what was flushed at stop */
+		unsigned long long end = loop.stop_ns ? loop.stop_ns : trace_now_ns();
+		agg_settle(model_agg(l.model), 0);
+		if (end > last_tick &&
+		    json_line(&jl, &l, s, (end - loop.start_ns) / 1e9, (end - last_tick) / 1e9))
+			rc = stdout_failed();
+	}
 	trace_report_end(&loop, s, stderr);
 	if (l.w) {
 		if (dump_writer_finish(l.w)) {
@@ -150,6 +281,7 @@ int cmd_live(struct cli *c)
 out:
 	session_close(s);
 	dump_writer_close(l.w);
-	agg_free(l.agg);
+	model_free(l.model);
+	free(jl.fs);
 	return rc;
 }

@@ -8,5 +8,7 @@ struct cli;
 int cmd_record(struct cli *c);
 int cmd_dump(struct cli *c);
 int cmd_live(struct cli *c);
+int cmd_replay(struct cli *c);
+int cmd_report(struct cli *c);
 
 #endif

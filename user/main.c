@@ -13,7 +13,9 @@ static const struct {
 } commands[] = {
 	{"live", cmd_live, "watch the targets (ncurses view, or --batch snapshots)"},
 	{"record", cmd_record, "write the targets' events to a dump file"},
+	{"replay", cmd_replay, "the live view, driven by a dump (--speed X)"},
 	{"dump", cmd_dump, "print a dump's raw events, one per line"},
+	{"report", cmd_report, "findings and per-role numbers of a dump (text, JSON or Markdown)"},
 };
 
 static void help(FILE *f)

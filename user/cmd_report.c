@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* vigil report FILE [--format text|json|md]: the model and the detectors
+ * over every record of a dump, then one report.  A damaged or cut dump is
+ * reported up to where it broke (said on stderr and in the report) and
+ * exits 1. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "cli.h"
+#include "commands.h"
+#include "detect.h"
+#include "dump_read.h"
+#include "model.h"
+#include "report.h"
+
+static enum report_format report_format_of(enum out_format f)
+{
+	switch (f) {
+	case FMT_JSON: return REPORT_JSON;
+	case FMT_MD: return REPORT_MD;
+	default: return REPORT_TEXT;
+	}
+}
+
+/* Feeds every record; returns the reader's last result (0 clean end, -1
+ * damage). */
+static int replay(struct dump_reader *r, struct model *m)
+{
+	const struct ev_hdr *h;
+	int rc;
+
+	while ((rc = dump_reader_next(r, &h)) == 1)
+		model_event(m, h);
+	model_finish(m);
+	return rc;
+}
+
+static int write_report(struct cli *c, struct model *m, const struct report_meta *meta)
+{
+	struct detector *d = model_detector(m);
+	size_t n = d ? detector_nfindings(d) : 0;
+	const struct finding **fs = calloc(n ? n : 1, sizeof(*fs));
+	struct report rep = {.agg = model_agg(m), .findings = fs, .nfindings = n, .meta = meta};
+
+	rep.findings_dropped = d ? detector_dropped(d) : 0;
+	int err;
+
+	if (!fs) {
+		cli_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < n; i++)
+		fs[i] = detector_finding(d, i);
+	errno = 0;
+	err = report_write(stdout, report_format_of(c->format), &rep);
+	free(fs);
+	if (err && errno != EPIPE) { /* a reader that left (| head) is no failure */
+		cli_err("writing the report failed: %s", errno ? strerror(errno) : "output error");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+int cmd_report(struct cli *c)
+{
+	struct dump_reader *r;
+	struct model *m;
+	struct report_meta meta = {0};
+	struct report_dump ds = {0};
+	const struct dump_totals *t;
+	char err[512];
+	int rd, rc;
+
+	if (dump_reader_open(&r, c->file, err, sizeof(err))) {
+		cli_err("%s", err); /* nothing readable: no report */
+		return EXIT_RUNTIME;
+	}
+	m = model_new(&c->config, NULL);
+	if (!m) {
+		cli_err("out of memory");
+		dump_reader_close(r);
+		return EXIT_RUNTIME;
+	}
+	agg_set_ncpus(model_agg(m), dump_reader_host(r)->ncpus);
+	rd = replay(r, m);
+
+	t = dump_reader_totals(r);
+	ds.path = c->file;
+	ds.complete = rd == 0;
+	ds.error = rd < 0 ? dump_reader_error(r) : NULL;
+	ds.offset = rd < 0 ? dump_reader_error_offset(r) : 0;
+	ds.chunks = t->chunks;
+	ds.events = t->events;
+	report_meta_from_host(&meta, dump_reader_host(r));
+	meta.title = c->file;
+	meta.dump = &ds;
+
+	rc = write_report(c, m, &meta);
+	if (rd < 0) {
+		/* the reader's message names the offset where the damage starts */
+		cli_err("%s: %s; the report covers the %llu events before offset %llu", c->file, ds.error,
+			(unsigned long long)ds.events, ds.offset);
+		rc = EXIT_RUNTIME;
+	}
+	model_free(m);
+	dump_reader_close(r);
+	return rc;
+}
