@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* vigil live: the targets, interval by interval.  Until the ncurses view
- * exists, every interval prints a text snapshot (what --batch prints);
- * --format json prints one JSON object per line per interval instead (the
- * report's schema over the interval, docs/report.md). */
+/* vigil live: the targets, interval by interval.  On a terminal the
+ * ncurses view (docs/live-view.md); with --batch, or when stdout is not a
+ * terminal that can draw, a text snapshot per interval; --format json prints
+ * one JSON object per line per interval instead (the report's schema over
+ * the interval, docs/report.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,13 @@
 #include "model.h"
 #include "procfs.h"
 #include "report.h"
+#include "selfstat.h"
 #include "session.h"
 #include "snapshot.h"
 #include "source.h"
 #include "targets.h"
 #include "trace_common.h"
+#include "tui.h"
 
 #define EXITED_KEEP_NS (10ull * 1000000000ull) /* exited processes stay visible this long */
 
@@ -31,6 +34,7 @@ struct live {
 	struct model *model;
 	struct dump_writer *w; /* --record */
 	int write_err;
+	char alert[256]; /* shown in the view's header (stderr would garble it) */
 };
 
 /* What one JSON line needs besides the model. */
@@ -175,6 +179,31 @@ static void new_findings_text(struct json_lines *jl, struct live *l, size_t *sho
 	*shown = n;
 }
 
+/* The view's header: what the model does not know. */
+static void tui_tick(struct tui *t, struct live *l, const struct snapshot_info *si, struct selfstat *prev_self)
+{
+	const struct agg_host *h = agg_host(model_agg(l->model));
+	struct selfstat self;
+	struct tui_status st = {
+		.mode = "LIVE",
+		.elapsed_s = si->elapsed_s,
+		.wall_ns = wall_ns(),
+		.pf_source = si->pf_source,
+		.self_cpu_pct = -1,
+		.events_per_s = si->interval_s > 0 ? (h->tot.events - h->base.events) / si->interval_s : 0,
+		.lost = h->tot.lost,
+		.note = si->note,
+		.alert = l->alert[0] ? l->alert : NULL,
+	};
+
+	if (selfstat_read(&self) == 0) {
+		st.self_cpu_pct = selfstat_cpu_pct(prev_self, &self);
+		st.self_rss = self.rss;
+		*prev_self = self;
+	}
+	tui_update(t, l->model, &st, si->interval_s);
+}
+
 /* A reader that went away (| head) is an ordinary end; other errors are not. */
 static int stdout_failed(void)
 {
@@ -194,6 +223,8 @@ int cmd_live(struct cli *c)
 	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
 	bool json_gone = false; /* stdout failed or its reader left */
 	size_t findings_shown = 0;
+	struct tui *t = NULL;
+	struct selfstat self_prev;
 	int rc;
 
 	rc = trace_preflight(c);
@@ -226,19 +257,42 @@ int cmd_live(struct cli *c)
 		goto out;
 	}
 	si.pf_source = source_pf_name(source_pf_source(session_source(s)));
+	if (!c->batch && !json) {
+		char why[160];
+		t = tui_open(TUI_LIVE, why, sizeof(why));
+		if (!t)
+			fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
+	}
 	trace_loop_init(&loop, c);
+	self_prev = loop.self_start;
 	json_lines_init(&jl, s, loop.start_ns);
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
-		session_poll(s, loop.poll_ms);
+		int act = TUI_NONE;
+
+		if (t) {
+			/* keys wait with the drain period; the view never waits on events */
+			session_poll(s, 0);
+			act = tui_input(t, loop.poll_ms);
+			if (act == TUI_QUIT)
+				break;
+		} else {
+			session_poll(s, loop.poll_ms);
+		}
 		if (l.write_err) {
-			cli_err("%s; recording stopped, the view goes on", dump_writer_error(l.w));
+			snprintf(l.alert, sizeof(l.alert), "%s; recording stopped, the view goes on",
+				 dump_writer_error(l.w));
+			if (!t)
+				cli_err("%s", l.alert);
 			dump_writer_close(l.w);
 			l.w = NULL;
 			l.write_err = 0;
 		}
-		if (!trace_loop_tick(&loop))
+		if (!trace_loop_tick(&loop)) {
+			if (t && act == TUI_REDRAW)
+				tui_draw(t);
 			continue;
+		}
 		unsigned long long now = trace_now_ns();
 		struct agg *a = model_agg(l.model);
 		agg_settle(a, 0);
@@ -250,6 +304,9 @@ int cmd_live(struct cli *c)
 				json_gone = true;
 				break;
 			}
+		} else if (t) {
+			tui_tick(t, &l, &si, &self_prev);
+			tui_draw(t);
 		} else {
 			si.wall_ns = wall_ns();
 			snapshot_text(stdout, a, &si);
@@ -260,6 +317,8 @@ int cmd_live(struct cli *c)
 		if (l.w && (l.write_err = dump_writer_flush(l.w)))
 			continue;
 	}
+	tui_close(t); /* the terminal is the user's again before anything is printed */
+	t = NULL;
 	session_stop(s);
 	if (json && !json_gone) {
 		/* the tail since the last tick, with what was flushed at stop */
@@ -279,6 +338,7 @@ int cmd_live(struct cli *c)
 		}
 	}
 out:
+	tui_close(t);
 	session_close(s);
 	dump_writer_close(l.w);
 	model_free(l.model);

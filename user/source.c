@@ -372,6 +372,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	choose_sched(s);
 	choose_syscalls(s);
 	err = choose_pf(s, msg, msglen);
+	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */
 	if (err)
 		goto fail;
 

@@ -12,18 +12,24 @@ ln -s "$WL/wl_periodic" "$TMP/dual_camera_websocket_server" # a camera by name: 
 start_vigil record --comm '^wl_(mempattern|hog)$' --cmdline 'wl_avatar|wl_periodic' --role camera \
 	-o "$TMP/f.vgl" --duration 600 || { fail findings "vigil did not start"; exit 0; }
 declare -A pid_of
+workloads=()
 for p in leak steps plateau sawtooth churn retain; do
 	"$WL/wl_mempattern" "$p" "$SECS" >"$TMP/$p.out" &
+	workloads+=($!)
 done
 python3 "$ROOT/tests/workloads/wl_avatar.py" "$SECS" leak >"$TMP/avatar.out" &
+workloads+=($!)
 # contention: the camera loop shares CPU 0 with two busy processes
 "$WL/wl_hog" 0 "$SECS" >"$TMP/hog1.out" &
+workloads+=($!)
 "$WL/wl_hog" 0 "$SECS" >"$TMP/hog2.out" &
+workloads+=($!)
 "$TMP/dual_camera_websocket_server" 0 10 2 "$SECS" >"$TMP/camera.out" &
+workloads+=($!)
 # no contention: the same loop alone on CPU 1
 "$WL/wl_periodic" 1 10 2 "$SECS" >"$TMP/calm.out" &
-wait_for_workloads() { while pgrep -f "wl_mempattern|wl_avatar|wl_hog|wl_periodic|dual_camera" >/dev/null; do sleep 0.5; done; }
-wait_for_workloads
+workloads+=($!)
+wait "${workloads[@]}" # the workloads only: vigil keeps running until stopped
 sleep 0.3
 stop_vigil || { fail findings "vigil record failed: $(tail -n3 "$TMP/vigil.err")"; exit 0; }
 for f in leak steps plateau sawtooth churn retain avatar hog1 hog2 camera calm; do
