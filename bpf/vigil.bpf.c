@@ -321,7 +321,17 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 		tgid = id >> 32;
 		if (!current_tracked(cs, (__u32)id, tgid))
 			return 0;
+	} else if (bpf_core_field_exists(mm->owner)) {
+		/* with memcg the mm names its owner: no map, and never stale */
+		struct task_struct *owner = BPF_CORE_READ(mm, owner);
+		if (!owner)
+			return 0;
+		tgid = BPF_CORE_READ(owner, tgid);
+		if (!is_tracked(tgid))
+			return 0;
 	} else {
+		/* an mm freed and reallocated could inherit a dead process's
+		 * entry: the map is a fallback, refreshed on every batch */
 		__u32 *owner = bpf_map_lookup_elem(&mm_owner, &key);
 		if (!owner)
 			return 0;
@@ -331,7 +341,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 	if (cs->rss_dirty && (cs->rss_tgid != tgid || ts - cs->rss_first >= VIGIL_COALESCE_NS))
 		flush_rss(cs);
 	if (!cs->rss_dirty) {
-		if (task->mm == mm)
+		if (task->mm == mm && !bpf_core_field_exists(mm->owner))
 			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
 		cs->rss_tgid = tgid;
 		cs->rss_first = ts;
