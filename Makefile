@@ -108,7 +108,8 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	./vigil live
 
-test: test-bins
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)bash tests/run.sh
 
 clean:

@@ -27,3 +27,26 @@ rss=$(awk '{ print $8 }' <<<"$row")
 rss_kb=$(awk -v r="$rss" 'BEGIN { u = substr(r, length(r)); v = substr(r, 1, length(r) - 1);
 	print (u == "K") ? v : (u == "M") ? v * 1024 : (u == "B") ? v / 1024 : -1 }')
 if within "$rss_kb" "$vmrss_kb" 10; then pass live_batch.rss_vs_proc_status; else fail live_batch.rss_vs_proc_status "vigil $rss (${rss_kb} kB) vs VmRSS ${vmrss_kb} kB"; fi
+
+# live --format json --record: the JSON lines come from the same model as the
+# report of the dump written meanwhile, so their findings must be the same
+"$WL/wl_mempattern" leak 30 >"$TMP/leak.out" &
+leaker=$!
+"$VIGIL" live --batch --format json --comm '^wl_mempattern$' --interval 1 --duration 28 --record "$TMP/live.vgl" \
+	>"$TMP/live.jsonl" 2>"$TMP/live.err"
+rc=$?
+wait $leaker
+"$VIGIL" report "$TMP/live.vgl" --format json >"$TMP/rep.json" 2>>"$TMP/live.err"
+python3 - "$TMP/live.jsonl" "$TMP/rep.json" "$rc" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rep = json.load(open(sys.argv[2]))
+ok_lines = int(sys.argv[3]) == 0 and len(lines) >= 20 and all(l["vigil_report"] == 1 for l in lines)
+print(("PASS" if ok_lines else "FAIL") + " live_batch.json_lines" + ("" if ok_lines else ": rc=%s, %d lines" % (sys.argv[3], len(lines))))
+key = lambda f: (f["kind"], f["pid"], f.get("scope", ""))
+live_f = sorted({key(f) for f in lines[-1]["findings"] if f["pid"]}) if lines else []
+rep_f = sorted({key(f) for f in rep["findings"] if f["pid"]})
+same = bool(live_f) and live_f == rep_f
+print("   live findings %s, report of its dump %s" % (live_f, rep_f))
+print(("PASS" if same else "FAIL") + " live_batch.live_equals_report" + ("" if same else ": live %s vs report %s" % (live_f, rep_f)))
+PY
