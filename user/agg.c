@@ -1647,3 +1647,23 @@ void agg_free(struct agg *a)
 	free(a->tids.s);
 	free(a);
 }
+
+/* From the last point back to the point at least a minute older (or the
+ * oldest), scaled to a minute: a trend, not a forecast. */
+double agg_rss_trend_per_min(const struct agg_rss_series *s)
+{
+	const struct agg_rss_point *last, *from;
+
+	if (s->n < 2)
+		return 0;
+	last = &s->pts[s->n - 1];
+	from = &s->pts[0];
+	for (unsigned i = s->n - 1; i-- > 0;) {
+		from = &s->pts[i];
+		if (last->ts - from->ts >= 60000000000ull)
+			break;
+	}
+	if (last->ts <= from->ts)
+		return 0;
+	return ((double)last->last - (double)from->last) * 60e9 / (double)(last->ts - from->ts);
+}

@@ -286,4 +286,7 @@ static inline void agg_proc_interval(const struct agg_proc *p, struct agg_counte
  * settle.  Compare with ncpus. */
 double agg_runnable_avg(const struct agg *a, int interval);
 
+/* RSS change per minute over (up to) the last minute of a series. */
+double agg_rss_trend_per_min(const struct agg_rss_series *s);
+
 #endif

@@ -28,26 +28,6 @@ static int row_cmp(const void *x, const void *y)
 	return (int)a->p->pid - (int)b->p->pid;
 }
 
-/* RSS change per minute over up to the last minute of the series */
-static double rss_trend_per_min(const struct agg_proc *p)
-{
-	const struct agg_rss_series *s = &p->rss;
-	const struct agg_rss_point *last, *from;
-
-	if (s->n < 2)
-		return 0;
-	last = &s->pts[s->n - 1];
-	from = &s->pts[0];
-	for (unsigned i = s->n - 1; i-- > 0;) {
-		from = &s->pts[i];
-		if (last->ts - from->ts >= 60000000000ull)
-			break;
-	}
-	if (last->ts <= from->ts)
-		return 0;
-	return ((double)last->last - (double)from->last) * 60e9 / (double)(last->ts - from->ts);
-}
-
 static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	const struct agg_host *h = agg_host(a);
@@ -105,7 +85,7 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 		fmt_count(inv, sizeof(inv), si->interval_s > 0 ? d.sw_invol / si->interval_s : 0);
 		fmt_count(faults, sizeof(faults), si->interval_s > 0 ? d.page_faults / si->interval_s : 0);
 		fmt_bytes(rss, sizeof(rss), p->mem.rss);
-		fmt_bytes(trend, sizeof(trend), rss_trend_per_min(p));
+		fmt_bytes(trend, sizeof(trend), agg_rss_trend_per_min(&p->rss));
 		fmt_bytes(anon, sizeof(anon), p->mem.anon_live_bytes);
 		fmt_bytes(heap, sizeof(heap), p->mem.heap_bytes);
 		fprintf(f, "%-6s %7u %-16.16s %6.1f %8s %8s %7s %8s %8s %8s %8s %8s\n", role_name(p->role), p->pid,

@@ -13,24 +13,6 @@ int tui_role_rank(unsigned role)
 	return role == ROLE_OTHER || role >= ROLE_COUNT ? ROLE_COUNT : (int)role;
 }
 
-double tui_rss_trend_per_min(const struct agg_rss_series *s)
-{
-	const struct agg_rss_point *last, *from;
-
-	if (s->n < 2)
-		return 0;
-	last = &s->pts[s->n - 1];
-	from = &s->pts[0];
-	for (unsigned i = s->n - 1; i-- > 0;) {
-		from = &s->pts[i];
-		if (last->ts - from->ts >= 60000000000ull)
-			break;
-	}
-	if (last->ts <= from->ts)
-		return 0;
-	return ((double)last->last - (double)from->last) * 60e9 / (double)(last->ts - from->ts);
-}
-
 /* process-controlled text -> printable, whatever the source put in it */
 static void printable(char *out, size_t outsz, const char *in, size_t inmax)
 {
@@ -106,7 +88,7 @@ static void take_row(struct tui_row *r, const struct agg_proc *p, double interva
 	r->faults_per_s = per_s(r->ivl.page_faults, interval_s);
 	r->rss_known = p->mem.rss_first_ts != 0;
 	r->rss = p->mem.rss;
-	r->rss_trend_per_min = tui_rss_trend_per_min(&p->rss);
+	r->rss_trend_per_min = agg_rss_trend_per_min(&p->rss);
 	r->anon_live = p->mem.anon_live_bytes;
 	r->heap = p->mem.heap_bytes;
 	take_wb(r, p);

@@ -117,6 +117,5 @@ int tui_role_rank(unsigned role);
 
 /* RSS change per minute over up to the last minute of the series (what the
  * text snapshot prints as RSS/min). */
-double tui_rss_trend_per_min(const struct agg_rss_series *s);
 
 #endif

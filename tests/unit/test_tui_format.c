@@ -262,7 +262,7 @@ static void test_snap_numbers(void)
 	CHECK(r->rss_known && r->rss == (__u64)(200 * MB));
 	/* 100 MB in 1 s: 6000 MB per minute, as the text snapshot computes it */
 	CHECK(fabs(r->rss_trend_per_min - 6000 * MB) < MB);
-	CHECK(fabs(r->rss_trend_per_min - tui_rss_trend_per_min(&p->rss)) < 1);
+	CHECK(fabs(r->rss_trend_per_min - agg_rss_trend_per_min(&p->rss)) < 1);
 	CHECK_EQ_U64(r->nseries, 11);
 	CHECK(r->series[10] == (float)(200 * MB));
 	CHECK_STR(r->cmdline, "python3 asr_server.py --model sensevoice");
