@@ -368,16 +368,23 @@ void finding_touch(struct frec *r, enum finding_severity sev, __u64 now)
 
 /* ---- memory samples ------------------------------------------------------------------ */
 
+/* The memory levels of p that a mem_base and a mem_sample both keep; the
+ * RSS goes to the field named rss_field. */
+#define MEM_LEVELS_OF(dst, rss_field, p)                                \
+	do {                                                            \
+		(dst)->rss_field = (p)->mem.rss;                        \
+		(dst)->anon = (p)->mem.anon;                            \
+		(dst)->anon_live = (p)->mem.anon_live_bytes;            \
+		(dst)->heap = (p)->mem.heap_bytes;                      \
+		(dst)->file = (p)->mem.file;                            \
+		(dst)->shmem = (p)->mem.shmem;                          \
+		(dst)->given_back = mem_given_back(&(p)->tot);          \
+	} while (0)
+
 static void base_of(struct mem_base *b, const struct agg_proc *p, __u64 ts)
 {
 	b->ts = ts;
-	b->rss = p->mem.rss;
-	b->anon = p->mem.anon;
-	b->anon_live = p->mem.anon_live_bytes;
-	b->heap = p->mem.heap_bytes;
-	b->file = p->mem.file;
-	b->shmem = p->mem.shmem;
-	b->given_back = mem_given_back(&p->tot);
+	MEM_LEVELS_OF(b, rss, p);
 }
 
 /* The RSS range over (since, now]: the level held at since, every series
@@ -403,14 +410,8 @@ static void rss_range(const struct agg_proc *p, __u64 since, __u64 held, __u64 *
 static void sample_end(struct mem_sample *m, const struct agg_proc *p, __u64 now)
 {
 	m->end_ts = now;
-	m->last = p->mem.rss;
-	m->anon = p->mem.anon;
-	m->anon_live = p->mem.anon_live_bytes;
-	m->heap = p->mem.heap_bytes;
-	m->file = p->mem.file;
-	m->shmem = p->mem.shmem;
+	MEM_LEVELS_OF(m, last, p);
 	m->on_cpu = p->tot.on_cpu_ns;
-	m->given_back = mem_given_back(&p->tot);
 }
 
 /* One evaluation's worth of memory: a new sample once a period has passed,

@@ -379,19 +379,53 @@ static bool wall_str(const struct ctx *c, char *buf, size_t len, bool utc)
 	return true;
 }
 
+/* a host counter over the span reported: since the interval's base, or all */
+static __u64 in_span(const struct ctx *c, __u64 tot, __u64 base)
+{
+	return c->m->interval ? tot - base : tot;
+}
+
 static __u64 ev_total(const struct ctx *c)
 {
-	return c->m->interval ? c->h->tot.events - c->h->base.events : c->h->tot.events;
+	return in_span(c, c->h->tot.events, c->h->base.events);
 }
 
 static __u64 ev_lost(const struct ctx *c)
 {
-	return c->m->interval ? c->h->tot.lost - c->h->base.lost : c->h->tot.lost;
+	return in_span(c, c->h->tot.lost, c->h->base.lost);
 }
 
 static __u64 ev_by_type(const struct ctx *c, unsigned t)
 {
-	return c->m->interval ? c->h->tot.by_type[t] - c->h->base.by_type[t] : c->h->tot.by_type[t];
+	return in_span(c, c->h->tot.by_type[t], c->h->base.by_type[t]);
+}
+
+/* records per second of the span */
+static double ev_rate(const struct ctx *c)
+{
+	return c->span_s > 0 ? ev_total(c) / c->span_s : 0.0;
+}
+
+/* vigil's own CPU time as a share of the span, in % */
+static double self_cpu_pct(const struct ctx *c, const struct report_self *s)
+{
+	return c->span_s > 0 ? 100 * s->cpu_s / c->span_s : 0.0;
+}
+
+/* the CPU count the metadata gives, else the one the stream showed */
+static unsigned host_ncpus(const struct ctx *c)
+{
+	return c->m->ncpus ? c->m->ncpus : c->h->ncpus;
+}
+
+static const char *dump_error(const struct report_dump *d)
+{
+	return d->error ? d->error : "unknown";
+}
+
+static const char *sev_label(const struct finding *f)
+{
+	return f->severity == SEV_CRIT ? "CRIT" : "WARN";
 }
 
 static const char *str0(const char *s)
@@ -401,10 +435,16 @@ static const char *str0(const char *s)
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
-static void j_hist_us(struct json *j, const char *key, const struct hist *h)
+/* "key": { ... } on one line; closed with json_end() */
+static void j_inline_obj(struct json *j, const char *key)
 {
 	json_key(j, key);
 	json_obj_inline(j);
+}
+
+static void j_hist_us(struct json *j, const char *key, const struct hist *h)
+{
+	j_inline_obj(j, key);
 	json_kv_u64(j, "count", hist_count(h));
 	json_kv_num(j, "p50", ns_to_us(hist_percentile(h, 50)));
 	json_kv_num(j, "p90", ns_to_us(hist_percentile(h, 90)));
@@ -417,8 +457,7 @@ static void j_hist_us(struct json *j, const char *key, const struct hist *h)
 
 static void j_calls(struct json *j, const char *key, __u64 calls, const char *bkey, __u64 bytes)
 {
-	json_key(j, key);
-	json_obj_inline(j);
+	j_inline_obj(j, key);
 	json_kv_u64(j, "calls", calls);
 	json_kv_u64(j, bkey, bytes);
 	json_end(j);
@@ -448,8 +487,7 @@ static void j_cpu(struct json *j, const struct ctx *c, const struct pview *v)
 		j_hist_us(j, "runq_latency_wakeup_us", &p->runq_wakeup);
 		j_hist_us(j, "runq_latency_preempt_us", &p->runq_preempt);
 	}
-	json_key(j, "switches");
-	json_obj_inline(j);
+	j_inline_obj(j, "switches");
 	json_kv_u64(j, "voluntary", v->c.sw_vol);
 	json_kv_u64(j, "involuntary", v->c.sw_invol);
 	json_end(j);
@@ -486,8 +524,7 @@ static void j_mem(struct json *j, const struct ctx *c, const struct pview *v)
 
 	json_kv_obj(j, "mem");
 	json_kv_u64(j, "page_faults", k->page_faults);
-	json_key(j, "mmap");
-	json_obj_inline(j);
+	j_inline_obj(j, "mmap");
 	json_kv_u64(j, "calls", k->mmap_calls);
 	json_kv_u64(j, "bytes", k->mmap_bytes);
 	json_kv_u64(j, "anon_bytes", k->mmap_anon_bytes);
@@ -500,8 +537,7 @@ static void j_mem(struct json *j, const struct ctx *c, const struct pview *v)
 	json_kv_u64(j, "heap_bytes", m->heap_bytes);
 	json_kv_u64(j, "heap_peak_bytes", m->heap_peak_bytes);
 	json_end(j);
-	json_key(j, "mremap");
-	json_obj_inline(j);
+	j_inline_obj(j, "mremap");
 	json_kv_u64(j, "calls", k->mremap_calls);
 	json_kv_u64(j, "grow_bytes", k->mremap_grow_bytes);
 	json_kv_u64(j, "shrink_bytes", k->mremap_shrink_bytes);
@@ -521,8 +557,7 @@ static void j_mem(struct json *j, const struct ctx *c, const struct pview *v)
 		json_kv_num(j, "rss_peak_s", rnd(rel_s(c, m->rss_peak_ts), 3));
 	else
 		json_kv_null(j, "rss_peak_s");
-	json_key(j, "rss_now");
-	json_obj_inline(j);
+	j_inline_obj(j, "rss_now");
 	json_kv_u64(j, "anon_bytes", m->anon);
 	json_kv_u64(j, "file_bytes", m->file);
 	json_kv_u64(j, "shmem_bytes", m->shmem);
@@ -647,7 +682,7 @@ static void j_host(struct json *j, const struct ctx *c)
 	json_kv_obj(j, "host");
 	json_kv_str(j, "kernel", str0(c->m->kernel));
 	json_kv_str(j, "arch", str0(c->m->arch));
-	json_kv_u64(j, "ncpus", c->m->ncpus ? c->m->ncpus : c->h->ncpus);
+	json_kv_u64(j, "ncpus", host_ncpus(c));
 	json_kv_str(j, "hostname", str0(c->m->hostname));
 	json_kv_u64(j, "page_size", c->m->page_size);
 	if (c->m->pf_source)
@@ -666,7 +701,7 @@ static void j_events(struct json *j, const struct ctx *c)
 		json_kv_u64(j, ev_type_name(t), ev_by_type(c, t));
 	json_end(j);
 	json_kv_u64(j, "bad_records", c->h->tot.bad_records);
-	json_kv_num(j, "per_s", rnd(c->span_s > 0 ? ev_total(c) / c->span_s : 0, 1));
+	json_kv_num(j, "per_s", rnd(ev_rate(c), 1));
 	json_end(j);
 }
 
@@ -694,7 +729,7 @@ static void j_dump(struct json *j, const struct report_dump *d)
 		json_kv_null(j, "error");
 		json_kv_null(j, "offset");
 	} else {
-		json_kv_str(j, "error", d->error ? d->error : "unknown");
+		json_kv_str(j, "error", dump_error(d));
 		json_kv_u64(j, "offset", d->offset);
 	}
 	json_kv_u64(j, "chunks", d->chunks);
@@ -711,7 +746,7 @@ static void j_self(struct json *j, const struct ctx *c, const struct report_self
 	json_kv_u64(j, "pending", s->pending);
 	json_kv_u64(j, "malformed", s->malformed);
 	json_kv_num(j, "cpu_s", rnd(s->cpu_s, 4));
-	json_kv_num(j, "cpu_pct", rnd(c->span_s > 0 ? 100 * s->cpu_s / c->span_s : 0, 3));
+	json_kv_num(j, "cpu_pct", rnd(self_cpu_pct(c, s), 3));
 	json_kv_u64(j, "max_rss_bytes", s->max_rss_bytes);
 	json_end(j);
 }
@@ -1028,7 +1063,7 @@ static void t_dump_line(FILE *f, const struct report_dump *d)
 		fprintf(f, "  dump:    complete, %llu chunks, %llu events\n", d->chunks, d->events);
 	else
 		fprintf(f, "  dump:    DAMAGED at offset %llu: %s; the numbers cover the %llu events before it\n",
-			d->offset, report_sanitize(err, sizeof(err), d->error ? d->error : "unknown", 200), d->events);
+			d->offset, report_sanitize(err, sizeof(err), dump_error(d), 200), d->events);
 }
 
 static void t_header(FILE *f, const struct ctx *c)
@@ -1044,7 +1079,7 @@ static void t_header(FILE *f, const struct ctx *c)
 	fprintf(f, "  host:    %s", report_sanitize(buf, sizeof(buf), str0(m->hostname), 64));
 	fprintf(f, ", %s", report_sanitize(buf, sizeof(buf), str0(m->arch), 16));
 	fprintf(f, ", kernel %s, %u CPUs", report_sanitize(buf, sizeof(buf), str0(m->kernel), 64),
-		m->ncpus ? m->ncpus : c->h->ncpus);
+		host_ncpus(c));
 	if (m->pf_source)
 		fprintf(f, "; page faults from %s", m->pf_source);
 	fputc('\n', f);
@@ -1063,7 +1098,7 @@ static void t_finding(FILE *f, const struct ctx *c, const struct finding *fd)
 	char buf[FINDING_SUMMARY_LEN * 2];
 	struct items it = {.f = f, .st = ST_TEXT, .indent = "        "};
 
-	fprintf(f, "  %-4s  %-10s  %-6s  ", fd->severity == SEV_CRIT ? "CRIT" : "WARN", kind_name(fd->kind),
+	fprintf(f, "  %-4s  %-10s  %-6s  ", sev_label(fd), kind_name(fd->kind),
 		fd->pid ? role_name(fd->role) : "host");
 	if (fd->pid)
 		put_name(f, ST_TEXT, fd->comm, sizeof(fd->comm), fd->pid, false);
@@ -1152,7 +1187,7 @@ static void t_events(FILE *f, const struct ctx *c)
 	unsigned shown = 0;
 
 	fprintf(f, "\nevents: %llu in %.2f s (%.0f/s), lost %llu", (unsigned long long)ev_total(c), c->span_s,
-		c->span_s > 0 ? ev_total(c) / c->span_s : 0.0, (unsigned long long)ev_lost(c));
+		ev_rate(c), (unsigned long long)ev_lost(c));
 	if (c->h->tot.bad_records)
 		fprintf(f, ", malformed %llu", (unsigned long long)c->h->tot.bad_records);
 	fputc('\n', f);
@@ -1167,7 +1202,7 @@ static void t_events(FILE *f, const struct ctx *c)
 	if (c->m->self) {
 		const struct report_self *s = c->m->self;
 		fprintf(f, "  vigil itself: %.2f s CPU (%.2f%%), ring buffer produced %llu, received %llu, lost %llu\n",
-			s->cpu_s, c->span_s > 0 ? 100 * s->cpu_s / c->span_s : 0.0, s->produced, s->received, s->lost);
+			s->cpu_s, self_cpu_pct(c, s), s->produced, s->received, s->lost);
 	}
 	const struct {
 		const char *name;
@@ -1222,7 +1257,7 @@ static void md_header(FILE *f, const struct ctx *c)
 	md_text(f, str0(m->kernel), 64);
 	fputs(" | ", f);
 	md_text(f, str0(m->arch), 16);
-	fprintf(f, " | %u | %s | %.2f s | %llu | %llu |\n\n", m->ncpus ? m->ncpus : c->h->ncpus,
+	fprintf(f, " | %u | %s | %.2f s | %llu | %llu |\n\n", host_ncpus(c),
 		wall_str(c, wall, sizeof(wall), false) ? wall : "-", c->span_s, (unsigned long long)ev_total(c),
 		(unsigned long long)ev_lost(c));
 	if (ev_lost(c))
@@ -1230,7 +1265,7 @@ static void md_header(FILE *f, const struct ctx *c)
 			   "depend on them are low by at most that much.\n\n", (unsigned long long)ev_lost(c));
 	if (m->dump && !m->dump->complete) {
 		fprintf(f, "> **Warning:** the recording is damaged or was cut short at byte offset %llu (", m->dump->offset);
-		md_text(f, m->dump->error ? m->dump->error : "unknown", 256);
+		md_text(f, dump_error(m->dump), 256);
 		fprintf(f, "); this report covers the %llu events before that point.\n\n", m->dump->events);
 	}
 }
@@ -1246,7 +1281,7 @@ static void md_findings(FILE *f, const struct ctx *c)
 	fputs("|--:|:--|:--|:--|:--|--:|:--|\n", f);
 	for (size_t i = 0; i < c->nfs; i++) {
 		const struct finding *fd = c->fs[i];
-		fprintf(f, "| %zu | **%s** | %s | ", i + 1, fd->severity == SEV_CRIT ? "CRIT" : "WARN", kind_name(fd->kind));
+		fprintf(f, "| %zu | **%s** | %s | ", i + 1, sev_label(fd), kind_name(fd->kind));
 		if (fd->pid)
 			put_name(f, ST_MD, fd->comm, sizeof(fd->comm), fd->pid, true);
 		else
@@ -1367,7 +1402,7 @@ static void md_events(FILE *f, const struct ctx *c)
 	if (c->m->self)
 		fprintf(f, "vigil itself used %.2f s of CPU (%.2f %% of the span); ring buffer produced %llu, "
 			   "received %llu, lost %llu.\n\n", c->m->self->cpu_s,
-			c->span_s > 0 ? 100 * c->m->self->cpu_s / c->span_s : 0.0, c->m->self->produced,
+			self_cpu_pct(c, c->m->self), c->m->self->produced,
 			c->m->self->received, c->m->self->lost);
 }
 

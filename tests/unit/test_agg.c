@@ -2,221 +2,40 @@
 /* agg: synthetic record streams built with the structs of events.h.
  * `test_agg --bench [N]` also measures the aggregation rate (printed, never
  * asserted). */
-#include <stdint.h>
-#include <time.h>
 #include "check.h"
 #include "agg.h"
+#include "synth.h"
 
 #define US 1000ULL
 #define MS (1000ULL * US)
 
 static struct agg *A;
 
-static void hdr(struct ev_hdr *h, __u16 type, __u16 size, __u64 ts, __u32 cpu, __u32 pid, __u32 tid)
+static void to_agg(const struct ev_hdr *h)
 {
-	h->type = type;
-	h->size = size;
-	h->ts = ts;
-	h->cpu = cpu;
-	h->pid = pid;
-	h->tid = tid;
+	agg_event(A, h);
 }
 
-/* ---- record builders -------------------------------------------------------- */
-
-static void ev_proc(__u64 ts, __u32 pid, __u32 ppid, enum vigil_role role, const char *comm,
-		    const char *cmd, size_t cmdlen, __u64 start_ns)
-{
-	union {
-		struct ev_proc e;
-		char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	hdr(&u.e.h, EV_PROC, (__u16)(sizeof(u.e) + cmdlen), ts, 0, pid, pid);
-	u.e.ppid = ppid;
-	u.e.role = role;
-	u.e.cmdline_len = (__u16)cmdlen;
-	u.e.start_ns = start_ns;
-	strncpy(u.e.comm, comm, VIGIL_COMM_LEN - 1);
-	memcpy(u.e.cmdline, cmd, cmdlen);
-	agg_event(A, &u.e.h);
-}
+/* ---- record builders: synth.h, and the short forms of this file ---------------------- */
 
 static void proc(__u64 ts, __u32 pid, const char *comm)
 {
-	ev_proc(ts, pid, 1, ROLE_ASR, comm, comm, strlen(comm), 0);
+	synth_proc(ts, pid, 1, ROLE_ASR, comm, comm, strlen(comm), 0);
 }
-
-static void ev_sw(__u64 ts, __u32 cpu, __u32 ppid, __u32 ptid, __u32 pstate, __u32 flags,
-		  __u32 npid, __u32 ntid)
-{
-	struct ev_switch e = {0};
-
-	hdr(&e.h, EV_SWITCH, sizeof(e), ts, cpu, ppid, ptid);
-	e.next_pid = npid;
-	e.next_tid = ntid;
-	e.prev_state = pstate;
-	e.flags = flags;
-	agg_event(A, &e.h);
-}
-
-/* the common cases: blocking (state 1) and preempted */
-#define SW_BLOCK(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 1, 0, np, nt)
-#define SW_PREEMPT(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 0, EV_SWITCH_PREEMPT, np, nt)
 
 static void ev_wake(__u64 ts, __u32 pid, __u32 tid, __u32 target)
 {
-	struct ev_wakeup e = {0};
-
-	hdr(&e.h, EV_WAKEUP, sizeof(e), ts, 0, pid, tid);
-	e.target_cpu = target;
-	agg_event(A, &e.h);
-}
-
-static void ev_mig(__u64 ts, __u32 tid, __u32 orig, __u32 dest)
-{
-	struct ev_migrate e = {0};
-
-	hdr(&e.h, EV_MIGRATE, sizeof(e), ts, orig, 0, tid); /* the BPF side often has no tgid */
-	e.orig_cpu = orig;
-	e.dest_cpu = dest;
-	agg_event(A, &e.h);
-}
-
-static void ev_exit(__u64 ts, __u32 pid, __u32 tid, __s32 code, int group_dead)
-{
-	struct ev_exit e = {0};
-
-	hdr(&e.h, EV_EXIT, sizeof(e), ts, 0, pid, tid);
-	e.exit_code = code;
-	e.group_dead = (__u32)group_dead;
-	agg_event(A, &e.h);
-}
-
-static void ev_fork(__u64 ts, __u32 pid, __u32 tid, __u32 cpid, __u32 ctid, const char *comm)
-{
-	struct ev_fork e = {0};
-
-	hdr(&e.h, EV_FORK, sizeof(e), ts, 0, pid, tid);
-	e.child_pid = cpid;
-	e.child_tid = ctid;
-	strncpy(e.comm, comm, VIGIL_COMM_LEN - 1);
-	agg_event(A, &e.h);
-}
-
-static void ev_exec(__u64 ts, __u32 pid, __u32 old_tid, const char *comm, const char *cmd, size_t len)
-{
-	union {
-		struct ev_exec e;
-		char buf[sizeof(struct ev_exec) + VIGIL_CMDLINE_MAX];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	hdr(&u.e.h, EV_EXEC, (__u16)(sizeof(u.e) + len), ts, 0, pid, pid);
-	u.e.old_tid = old_tid;
-	u.e.cmdline_len = (__u16)len;
-	strncpy(u.e.comm, comm, VIGIL_COMM_LEN - 1);
-	memcpy(u.e.cmdline, cmd, len);
-	agg_event(A, &u.e.h);
-}
-
-static void ev_comm(__u64 ts, __u32 pid, __u32 tid, const char *comm)
-{
-	struct ev_comm e = {0};
-
-	hdr(&e.h, EV_COMM, sizeof(e), ts, 0, pid, tid);
-	strncpy(e.comm, comm, VIGIL_COMM_LEN - 1);
-	agg_event(A, &e.h);
-}
-
-static void ev_faults(__u64 ts, __u32 pid, __u32 count)
-{
-	struct ev_faults e = {0};
-
-	hdr(&e.h, EV_FAULTS, sizeof(e), ts, 0, pid, pid);
-	e.count = count;
-	e.first_ts = ts;
-	agg_event(A, &e.h);
+	synth_wakeup(ts, 0, pid, tid, target);
 }
 
 static void ev_mmap(__u64 ts, __u32 pid, __u64 len, __u64 flags, __s64 ret)
 {
-	struct ev_mmap e = {0};
-
-	hdr(&e.h, EV_MMAP, sizeof(e), ts, 0, pid, pid);
-	e.len = len;
-	e.flags = flags;
-	e.fd = (flags & 0x20) ? -1 : 3;
-	e.ret = ret;
-	agg_event(A, &e.h);
-}
-
-static void ev_munmap(__u64 ts, __u32 pid, __u64 addr, __u64 len, __s64 ret)
-{
-	struct ev_munmap e = {0};
-
-	hdr(&e.h, EV_MUNMAP, sizeof(e), ts, 0, pid, pid);
-	e.addr = addr;
-	e.len = len;
-	e.ret = ret;
-	agg_event(A, &e.h);
-}
-
-static void ev_mremap(__u64 ts, __u32 pid, __u64 old_addr, __u64 old_len, __u64 new_len, __s64 ret)
-{
-	struct ev_mremap e = {0};
-
-	hdr(&e.h, EV_MREMAP, sizeof(e), ts, 0, pid, pid);
-	e.old_addr = old_addr;
-	e.old_len = old_len;
-	e.new_len = new_len;
-	e.ret = ret;
-	agg_event(A, &e.h);
-}
-
-static void ev_madvise(__u64 ts, __u32 pid, __u64 len, __s32 advice, __s64 ret)
-{
-	struct ev_madvise e = {0};
-
-	hdr(&e.h, EV_MADVISE, sizeof(e), ts, 0, pid, pid);
-	e.addr = 0x7f0000000000ULL;
-	e.len = len;
-	e.advice = advice;
-	e.ret = ret;
-	agg_event(A, &e.h);
-}
-
-static void ev_brk(__u64 ts, __u32 pid, __u64 old, __u64 req, __u64 newb)
-{
-	struct ev_brk e = {0};
-
-	hdr(&e.h, EV_BRK, sizeof(e), ts, 0, pid, pid);
-	e.old_brk = old;
-	e.req = req;
-	e.new_brk = newb;
-	agg_event(A, &e.h);
+	synth_mmap(ts, pid, len, 0, flags, ret);
 }
 
 static void ev_rss(__u64 ts, __u32 pid, __s64 file, __s64 anon, __s64 swap, __s64 shmem)
 {
-	struct ev_rss e = {0};
-
-	hdr(&e.h, EV_RSS, sizeof(e), ts, 0, pid, 0);
-	e.file = file;
-	e.anon = anon;
-	e.swap = swap;
-	e.shmem = shmem;
-	agg_event(A, &e.h);
-}
-
-static void ev_lost(__u64 ts, __u32 cpu, __u64 count)
-{
-	struct ev_lost e = {0};
-
-	hdr(&e.h, EV_LOST, sizeof(e), ts, cpu, 0, 0);
-	e.count = count;
-	agg_event(A, &e.h);
+	synth_rss(ts, pid, 0, file, anon, swap, shmem);
 }
 
 static const struct agg_proc *find(__u32 pid)
@@ -291,14 +110,14 @@ static void test_vol_invol(void)
 	fresh(NULL);
 	proc(1, 100, "cam");
 	SW_BLOCK(1000, 0, 0, 0, 100, 100);
-	ev_sw(2000, 0, 100, 100, 0, 0, 0, 0);                 /* state 0: still runnable */
-	ev_sw(3000, 0, 0, 0, 0, 0, 100, 100);
-	ev_sw(4000, 0, 100, 100, 1, EV_SWITCH_PREEMPT, 0, 0); /* preempt flag wins */
-	ev_sw(5000, 0, 0, 0, 0, 0, 100, 100);
-	ev_sw(6000, 0, 100, 100, 2, 0, 0, 0);                 /* D state: voluntary */
+	synth_switch(2000, 0, 100, 100, 0, 0, 0, 0);                 /* state 0: still runnable */
+	synth_switch(3000, 0, 0, 0, 0, 0, 100, 100);
+	synth_switch(4000, 0, 100, 100, 1, EV_SWITCH_PREEMPT, 0, 0); /* preempt flag wins */
+	synth_switch(5000, 0, 0, 0, 0, 0, 100, 100);
+	synth_switch(6000, 0, 100, 100, 2, 0, 0, 0);                 /* D state: voluntary */
 	ev_wake(7000, 100, 100, 0);
-	ev_sw(7500, 0, 0, 0, 0, 0, 100, 100);
-	ev_sw(8000, 0, 100, 100, 1, 0, 0, 0);                 /* S state: voluntary */
+	synth_switch(7500, 0, 0, 0, 0, 0, 100, 100);
+	synth_switch(8000, 0, 100, 100, 1, 0, 0, 0);                 /* S state: voluntary */
 	const struct agg_proc *p = find(100);
 	CHECK_EQ_U64(p->tot.sw_invol, 2);
 	CHECK_EQ_U64(p->tot.sw_vol, 2);
@@ -313,7 +132,7 @@ static void test_wakeup_and_preempt_latency(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	ev_comm(1, 500, 500, "hog");
+	synth_comm_rec(1, 500, 500, "hog");
 	SW_BLOCK(1000, 1, 0, 0, 500, 500);             /* hog on CPU 1 */
 	ev_wake(2000, 100, 101, 1);                    /* woken onto CPU 1's queue */
 	SW_PREEMPT(9000, 1, 500, 500, 100, 101);       /* 7 us wakeup latency */
@@ -341,8 +160,8 @@ static void test_waited_behind_two_aggressors(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	ev_comm(1, 200, 200, "avatar");
-	ev_comm(1, 300, 301, "ffmpeg");
+	synth_comm_rec(1, 200, 200, "avatar");
+	synth_comm_rec(1, 300, 301, "ffmpeg");
 	SW_BLOCK(1000, 0, 0, 0, 200, 200);       /* A runs from 1000 */
 	SW_BLOCK(1000, 1, 0, 0, 0, 0);           /* CPU 1 idle, known */
 	ev_wake(10000, 100, 101, 0);             /* T1 waits from 10000 */
@@ -373,7 +192,7 @@ static void test_migration(void)
 	SW_BLOCK(1000, 0, 0, 0, 200, 200);
 	SW_BLOCK(1000, 1, 0, 0, 300, 300);
 	ev_wake(2000, 100, 101, 0);               /* queued behind 200 */
-	ev_mig(12000, 101, 0, 1);                 /* moved behind 300 */
+	synth_migrate(12000, 101, 0, 1);                 /* moved behind 300 */
 	SW_PREEMPT(27000, 1, 300, 300, 100, 101); /* runs on CPU 1 */
 	SW_BLOCK(40000, 0, 200, 200, 0, 0);       /* CPU 0's switch must not charge it */
 	agg_settle(A, 0);
@@ -401,7 +220,7 @@ static void test_unknown_cpu_holder(void)
 	agg_settle(A, 0);
 	CHECK(wb_of(p, 400) && wb_of(p, 400)->ns == 2000);
 	CHECK_STR(wb_comm(p, 400), "");
-	ev_comm(5100, 400, 400, "late"); /* named after its first charge */
+	synth_comm_rec(5100, 400, 400, "late"); /* named after its first charge */
 	agg_settle(A, 0);
 	CHECK_STR(wb_comm(p, 400), "late");
 	CHECK_EQ_U64(p->tot.runq_wait_ns, 4000);
@@ -413,7 +232,7 @@ static void test_fallback_next_pid_unknown(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	ev_comm(1, 600, 601, "worker");
+	synth_comm_rec(1, 600, 601, "worker");
 	SW_BLOCK(1000, 0, 0, 0, 0, 601);
 	ev_wake(2000, 100, 100, 0);
 	SW_PREEMPT(5000, 0, 600, 601, 0, 100); /* 100 is known by tid */
@@ -493,15 +312,15 @@ static void test_pid_reuse(void)
 {
 	fresh(NULL);
 	proc(1000, 42, "first");
-	ev_faults(2000, 42, 5);
+	synth_faults(2000, 42, 5);
 	SW_BLOCK(2500, 0, 0, 0, 42, 42);
-	ev_exit(3000, 42, 42, 9, 1);
+	synth_exit(3000, 42, 42, 9, 1);
 	SW_BLOCK(3500, 0, 42, 42, 0, 0); /* the dying thread's last switch */
-	ev_faults(3600, 42, 1);          /* flushed at exit: still the old one */
-	ev_proc(3700, 42, 1, ROLE_AVATAR, "first", "x", 1, 900); /* late metadata */
+	synth_faults(3600, 42, 1);          /* flushed at exit: still the old one */
+	synth_proc(3700, 42, 1, ROLE_AVATAR, "first", "x", 1, 900); /* late metadata */
 	CHECK_EQ_U64(agg_nprocs(A), 1);
-	ev_proc(5000, 42, 1, ROLE_CAMERA, "second", "second --x", 10, 4900);
-	ev_faults(6000, 42, 7);
+	synth_proc(5000, 42, 1, ROLE_CAMERA, "second", "second --x", 10, 4900);
+	synth_faults(6000, 42, 7);
 	CHECK_EQ_U64(agg_nprocs(A), 2);
 	const struct agg_proc *old = NULL, *neu = find(42);
 	for (size_t i = 0; i < agg_nprocs(A); i++)
@@ -523,14 +342,14 @@ static void test_pid_reuse(void)
 	CHECK_EQ_U64(agg_host(A)->nthreads, 0);
 
 	/* a fork child with a reused pid, and a record long after an exit */
-	ev_exit(7000, 42, 42, 0, 1);
-	ev_fork(8000, 42, 42, 42, 42, "impossible"); /* a thread of an exited pid: ignored */
-	ev_fork(9000, 7, 7, 42, 42, "third");
+	synth_exit(7000, 42, 42, 0, 1);
+	synth_fork(8000, 42, 42, 42, 42, "impossible"); /* a thread of an exited pid: ignored */
+	synth_fork(9000, 7, 7, 42, 42, "third");
 	CHECK_EQ_U64(agg_nprocs(A), 4); /* parent 7 got an entry too */
 	CHECK_STR(find(42)->comm, "third");
 	CHECK_EQ_U64(find(42)->ppid, 7);
-	ev_exit(10000, 42, 42, 0, 1);
-	ev_faults(10000 + AGG_EXIT_GRACE_NS + 1, 42, 3); /* birth missed: new anonymous entry */
+	synth_exit(10000, 42, 42, 0, 1);
+	synth_faults(10000 + AGG_EXIT_GRACE_NS + 1, 42, 3); /* birth missed: new anonymous entry */
 	CHECK_EQ_U64(agg_nprocs(A), 5);
 	CHECK_EQ_U64(find(42)->tot.page_faults, 3);
 	CHECK(!find(42)->described);
@@ -539,12 +358,12 @@ static void test_pid_reuse(void)
 static void test_faults_before_proc(void)
 {
 	fresh(NULL);
-	ev_faults(1000, 77, 10);
-	ev_faults(2000, 77, 5);
+	synth_faults(1000, 77, 10);
+	synth_faults(2000, 77, 5);
 	CHECK(find(77) && !find(77)->described);
 	const char cmd[] = "python3\0asr_server.py\0--port\0" "8000";
-	ev_proc(3000, 77, 1, ROLE_ASR, "python3", cmd, sizeof(cmd) - 1, 500);
-	ev_faults(4000, 77, 1);
+	synth_proc(3000, 77, 1, ROLE_ASR, "python3", cmd, sizeof(cmd) - 1, 500);
+	synth_faults(4000, 77, 1);
 	CHECK_EQ_U64(agg_nprocs(A), 1);
 	const struct agg_proc *p = find(77);
 	CHECK_EQ_U64(p->tot.page_faults, 16);
@@ -563,18 +382,18 @@ static void test_faults_before_proc(void)
 static void test_fork_exec_exit(void)
 {
 	fresh(NULL);
-	ev_proc(1000, 10, 1, ROLE_ASR, "rq", "rq\0worker", 9, 0);
-	ev_fork(2000, 10, 10, 10, 11, "rq");          /* a thread */
+	synth_proc(1000, 10, 1, ROLE_ASR, "rq", "rq\0worker", 9, 0);
+	synth_fork(2000, 10, 10, 10, 11, "rq");          /* a thread */
 	CHECK_EQ_U64(find(10)->nthreads, 1);
-	ev_fork(3000, 10, 10, 20, 20, "rq");          /* a child process */
+	synth_fork(3000, 10, 10, 20, 20, "rq");          /* a child process */
 	const struct agg_proc *c = find(20);
 	CHECK(c && c->ppid == 10 && c->role == ROLE_ASR);
 	CHECK_STR(c->cmdline, "rq worker");
 	/* a non-leader thread of the child execs: it becomes tid 20 */
-	ev_fork(3100, 20, 20, 20, 21, "rq");
+	synth_fork(3100, 20, 20, 20, 21, "rq");
 	SW_BLOCK(3200, 0, 0, 0, 20, 21);
 	const char bad[] = "asr\0--name\x01x\0\0";
-	ev_exec(4000, 20, 21, "asr-server", bad, sizeof(bad) - 1);
+	synth_exec(4000, 20, 21, "asr-server", bad, sizeof(bad) - 1);
 	CHECK(find(20) == c); /* exec keeps the process */
 	CHECK_STR(c->comm, "asr-server");
 	CHECK_STR(c->cmdline, "asr --name?x");
@@ -583,10 +402,10 @@ static void test_fork_exec_exit(void)
 	CHECK_EQ_U64(c->tot.sw_vol, 1);
 	CHECK_EQ_U64(agg_host(A)->drops.sched_mismatch, 0);
 	/* thread exit does not end the process; group_dead does */
-	ev_exit(6000, 10, 11, 0, 0);
+	synth_exit(6000, 10, 11, 0, 0);
 	CHECK(!find(10)->exited);
 	CHECK_EQ_U64(find(10)->nthreads, 0);
-	ev_exit(7000, 10, 10, 256, 1);
+	synth_exit(7000, 10, 10, 256, 1);
 	CHECK(find(10)->exited && find(10)->exit_code == 256);
 }
 
@@ -595,10 +414,10 @@ static void test_reap_and_role_totals(void)
 	fresh(NULL);
 	proc(1000, 1, "a");
 	proc(1000, 2, "b");
-	ev_faults(1500, 1, 4);
-	ev_faults(1500, 2, 6);
-	ev_exit(2000, 1, 1, 0, 1);
-	ev_exit(9000, 2, 2, 0, 1);
+	synth_faults(1500, 1, 4);
+	synth_faults(1500, 2, 6);
+	synth_exit(2000, 1, 1, 0, 1);
+	synth_exit(9000, 2, 2, 0, 1);
 	CHECK_EQ_U64(agg_reap(A, 10000, 5000), 1); /* 1 exited before 5000 */
 	CHECK_EQ_U64(agg_nprocs(A), 1);
 	CHECK(find(1) == NULL && find(2) != NULL);
@@ -628,32 +447,32 @@ static void test_mem_syscalls(void)
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 245 * 4096 + (2 << 20));
 	CHECK_EQ_U64(p->tot.failed_calls, 1);
 
-	ev_munmap(200, 50, (__u64)m2, 1 << 20, 0);  /* head of m2 */
-	ev_munmap(210, 50, (__u64)m2 + (1 << 20), 1 << 20, 0); /* then its tail */
-	ev_munmap(220, 50, 0x1000, 4096, -22);       /* EINVAL: ignored */
-	ev_munmap(230, 50, 0x7e0000000000ULL, 8192, 0); /* file: not anon */
+	synth_munmap(200, 50, (__u64)m2, 1 << 20, 0);  /* head of m2 */
+	synth_munmap(210, 50, (__u64)m2 + (1 << 20), 1 << 20, 0); /* then its tail */
+	synth_munmap(220, 50, 0x1000, 4096, -22);       /* EINVAL: ignored */
+	synth_munmap(230, 50, 0x7e0000000000ULL, 8192, 0); /* file: not anon */
 	CHECK_EQ_U64(p->tot.munmap_calls, 3);
 	CHECK_EQ_U64(p->tot.munmap_bytes, (2 << 20) + 8192);
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 245 * 4096);
 	CHECK_EQ_U64(p->tot.failed_calls, 2);
 
 	/* realloc of m1 through mremap: grows and moves */
-	ev_mremap(300, 50, (__u64)m1, 245 * 4096, 400 * 4096, 0x7f1000000000LL);
-	ev_mremap(310, 50, 0x7f1000000000ULL, 400 * 4096, 100 * 4096, 0x7f1000000000LL);
-	ev_mremap(320, 50, 0x7f1000000000ULL, 100 * 4096, 1 << 30, -12);
+	synth_mremap(300, 50, (__u64)m1, 245 * 4096, 400 * 4096, 0x7f1000000000LL);
+	synth_mremap(310, 50, 0x7f1000000000ULL, 400 * 4096, 100 * 4096, 0x7f1000000000LL);
+	synth_mremap(320, 50, 0x7f1000000000ULL, 100 * 4096, 1 << 30, -12);
 	CHECK_EQ_U64(p->tot.mremap_calls, 2);
 	CHECK_EQ_U64(p->tot.mremap_grow_bytes, 155 * 4096);
 	CHECK_EQ_U64(p->tot.mremap_shrink_bytes, 300 * 4096);
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 100 * 4096);
-	ev_munmap(330, 50, 0x7f1000000000ULL, 100 * 4096, 0);
+	synth_munmap(330, 50, 0x7f1000000000ULL, 100 * 4096, 0);
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 0);
-	ev_munmap(340, 50, 0x7f2000000000ULL, 1 << 20, 0); /* never mapped: stays 0 */
+	synth_munmap(340, 50, 0x7f2000000000ULL, 1 << 20, 0); /* never mapped: stays 0 */
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 0);
 
-	ev_madvise(400, 50, 1 << 20, 4, 0);  /* MADV_DONTNEED */
-	ev_madvise(410, 50, 1 << 16, 8, 0);  /* MADV_FREE */
-	ev_madvise(420, 50, 1 << 12, 14, 0); /* MADV_HUGEPAGE: other */
-	ev_madvise(430, 50, 1 << 12, 4, -22);
+	synth_madvise(400, 50, 1 << 20, 4, 0);  /* MADV_DONTNEED */
+	synth_madvise(410, 50, 1 << 16, 8, 0);  /* MADV_FREE */
+	synth_madvise(420, 50, 1 << 12, 14, 0); /* MADV_HUGEPAGE: other */
+	synth_madvise(430, 50, 1 << 12, 4, -22);
 	CHECK_EQ_U64(p->tot.madv_dontneed_calls, 1);
 	CHECK_EQ_U64(p->tot.madv_dontneed_bytes, 1 << 20);
 	CHECK_EQ_U64(p->tot.madv_free_calls, 1);
@@ -662,11 +481,11 @@ static void test_mem_syscalls(void)
 	CHECK_EQ_U64(p->tot.madv_other_bytes, 1 << 12);
 
 	const __u64 b0 = 0x555555559000ULL;
-	ev_brk(500, 50, b0, 0, b0);                       /* query */
-	ev_brk(510, 50, b0, b0 + 0x21000, b0 + 0x21000);  /* grow */
-	ev_brk(520, 50, b0 + 0x21000, b0 + 0x80000, b0 + 0x80000);
-	ev_brk(530, 50, b0 + 0x80000, b0 + 0x40000, b0 + 0x40000); /* trim */
-	ev_brk(540, 50, b0 + 0x40000, b0 + (1ULL << 40), b0 + 0x40000); /* refused */
+	synth_brk(500, 50, b0, 0, b0);                       /* query */
+	synth_brk(510, 50, b0, b0 + 0x21000, b0 + 0x21000);  /* grow */
+	synth_brk(520, 50, b0 + 0x21000, b0 + 0x80000, b0 + 0x80000);
+	synth_brk(530, 50, b0 + 0x80000, b0 + 0x40000, b0 + 0x40000); /* trim */
+	synth_brk(540, 50, b0 + 0x40000, b0 + (1ULL << 40), b0 + 0x40000); /* refused */
 	CHECK_EQ_U64(p->tot.brk_calls, 4);
 	CHECK_EQ_U64(p->tot.brk_grow_bytes, 0x80000);
 	CHECK_EQ_U64(p->tot.brk_shrink_bytes, 0x40000);
@@ -687,10 +506,10 @@ static void test_anon_overflow(void)
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 200ULL << 20);
 	CHECK(p->mem.anon_untracked_bytes == (200ULL - AGG_ANON_TRACKED) << 20);
 	for (int i = 0; i < 200; i++)
-		ev_munmap(1000 + i, 50, 0x7f0000000000ULL + ((__u64)i << 24), 1 << 20, 0);
+		synth_munmap(1000 + i, 50, 0x7f0000000000ULL + ((__u64)i << 24), 1 << 20, 0);
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 0);
 	CHECK_EQ_U64(p->mem.anon_untracked_bytes, 0);
-	ev_munmap(5000, 50, 0x1000, 1 << 20, 0);
+	synth_munmap(5000, 50, 0x1000, 1 << 20, 0);
 	CHECK_EQ_U64(p->mem.anon_live_bytes, 0); /* never below zero */
 	CHECK(agg_host(A)->drops.anon_untracked == 200 - AGG_ANON_TRACKED);
 }
@@ -751,9 +570,9 @@ static void test_rss(void)
 static void test_lost_and_counts(void)
 {
 	fresh(NULL);
-	ev_lost(1000, 0, 5);
-	ev_lost(2000, 3, 120);
-	ev_faults(1500, 9, 1);
+	synth_lost(1000, 0, 5);
+	synth_lost(2000, 3, 120);
+	synth_faults(1500, 9, 1);
 	const struct agg_host *h = agg_host(A);
 	CHECK_EQ_U64(h->tot.lost, 125);
 	CHECK_EQ_U64(h->tot.events, 3);
@@ -764,9 +583,9 @@ static void test_lost_and_counts(void)
 	CHECK_EQ_U64(h->ncpus, 4);
 	/* records that do not fit their type are counted, not used */
 	struct ev_faults bad = {0};
-	hdr(&bad.h, EV_FAULTS, sizeof(struct ev_hdr), 3000, 0, 9, 9);
+	synth_hdr(&bad.h, EV_FAULTS, sizeof(struct ev_hdr), 3000, 0, 9, 9);
 	agg_event(A, &bad.h);
-	hdr(&bad.h, 99, sizeof(bad), 3000, 0, 9, 9);
+	synth_hdr(&bad.h, 99, sizeof(bad), 3000, 0, 9, 9);
 	agg_event(A, &bad.h);
 	CHECK_EQ_U64(h->tot.bad_records, 2);
 	CHECK_EQ_U64(find(9)->tot.page_faults, 1);
@@ -776,21 +595,21 @@ static void test_limits(void)
 {
 	struct agg_limits lim = {.max_procs = 3, .max_exited = 1, .max_threads = 2, .max_cpus = 4};
 	fresh(&lim);
-	ev_faults(100, 1, 1);
-	ev_faults(100, 2, 1);
-	ev_faults(100, 3, 1);
-	ev_faults(100, 4, 1); /* no room, nothing exited to fold */
+	synth_faults(100, 1, 1);
+	synth_faults(100, 2, 1);
+	synth_faults(100, 3, 1);
+	synth_faults(100, 4, 1); /* no room, nothing exited to fold */
 	const struct agg_host *h = agg_host(A);
 	CHECK_EQ_U64(agg_nprocs(A), 3);
 	CHECK_EQ_U64(h->drops.procs, 1);
-	ev_exit(200, 1, 1, 0, 1);
-	ev_exit(300, 2, 2, 0, 1); /* max_exited 1: pid 1 is folded now */
+	synth_exit(200, 1, 1, 0, 1);
+	synth_exit(300, 2, 2, 0, 1); /* max_exited 1: pid 1 is folded now */
 	CHECK_EQ_U64(h->drops.exited_folded, 1);
 	CHECK(find(1) == NULL);
 	CHECK_EQ_U64(h->exited[ROLE_OTHER].procs, 1);
-	ev_faults(400, 5, 1);
+	synth_faults(400, 5, 1);
 	CHECK(find(5) != NULL && find(2) != NULL);
-	ev_faults(410, 6, 1);     /* at max_procs: the exited pid 2 makes room */
+	synth_faults(410, 6, 1);     /* at max_procs: the exited pid 2 makes room */
 	CHECK(find(6) != NULL && find(2) == NULL);
 	CHECK_EQ_U64(h->drops.exited_folded, 2);
 	CHECK_EQ_U64(h->nprocs, 3);
@@ -812,11 +631,11 @@ static void test_interval_reset(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	ev_comm(1, 500, 500, "hog");
+	synth_comm_rec(1, 500, 500, "hog");
 	SW_BLOCK(1000, 0, 0, 0, 500, 500);
 	ev_wake(2000, 100, 101, 0);
 	SW_PREEMPT(5000, 0, 500, 500, 100, 101);
-	ev_faults(5500, 100, 3);
+	synth_faults(5500, 100, 3);
 	agg_interval_reset(A, 6000); /* 101 has run 1000 ns of the open span */
 	const struct agg_proc *p = find(100);
 	struct agg_counters d;
@@ -830,7 +649,7 @@ static void test_interval_reset(void)
 	CHECK_EQ_U64(agg_host(A)->ivl_start_ts, 6000);
 	/* the next interval */
 	SW_PREEMPT(8000, 0, 100, 101, 500, 500);
-	ev_faults(8500, 100, 2);
+	synth_faults(8500, 100, 2);
 	SW_PREEMPT(9000, 0, 500, 500, 100, 101);
 	agg_settle(A, 10000);
 	agg_proc_interval(p, &d);
@@ -857,15 +676,15 @@ static void test_thread_lifecycle(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	ev_fork(10, 100, 100, 100, 101, "asr");
-	ev_fork(10, 100, 100, 100, 102, "asr");
+	synth_fork(10, 100, 100, 100, 101, "asr");
+	synth_fork(10, 100, 100, 100, 102, "asr");
 	SW_BLOCK(1000, 0, 0, 0, 100, 101);
 	SW_BLOCK(1000, 1, 0, 0, 100, 102);
-	ev_exit(2000, 100, 101, 0, 0);
-	ev_exit(2000, 100, 102, 0, 0);
+	synth_exit(2000, 100, 101, 0, 0);
+	synth_exit(2000, 100, 102, 0, 0);
 	CHECK_EQ_U64(agg_host(A)->nthreads, 2);
 	CHECK_EQ_U64(find(100)->nthreads, 0);
-	ev_sw(2500, 0, 100, 101, 0x80, 0, 0, 0); /* TASK_DEAD */
+	synth_switch(2500, 0, 100, 101, 0x80, 0, 0, 0); /* TASK_DEAD */
 	CHECK_EQ_U64(agg_host(A)->nthreads, 1);
 	CHECK_EQ_U64(find(100)->tot.sw_vol, 0);
 	CHECK_EQ_U64(find(100)->tot.on_cpu_ns, 1500);
@@ -893,29 +712,29 @@ static void fuzz_one(__u64 ts)
 	__u32 npid = frand(4) ? 1 + frand(24) : 0, ntid = npid ? npid + frand(3) * 100 : frand(2) * 7;
 
 	switch (1 + frand(EV_TYPE_MAX - 1)) {
-	case EV_FAULTS: ev_faults(ts, pid, 1 + frand(9)); break;
+	case EV_FAULTS: synth_faults(ts, pid, 1 + frand(9)); break;
 	case EV_MMAP: ev_mmap(ts, pid, frand(1 << 22), frand(2) ? 0x22 : 0x02,
 			      frand(5) ? 0x7f0000000000LL + ((__s64)frand(32) << 22) : -12); break;
-	case EV_MUNMAP: ev_munmap(ts, pid, 0x7f0000000000ULL + ((__u64)frand(32) << 22),
+	case EV_MUNMAP: synth_munmap(ts, pid, 0x7f0000000000ULL + ((__u64)frand(32) << 22),
 				  frand(1 << 23), frand(5) ? 0 : -22); break;
-	case EV_MREMAP: ev_mremap(ts, pid, 0x7f0000000000ULL + ((__u64)frand(32) << 22),
+	case EV_MREMAP: synth_mremap(ts, pid, 0x7f0000000000ULL + ((__u64)frand(32) << 22),
 				  frand(1 << 22), frand(1 << 22),
 				  0x7f0000000000LL + ((__s64)frand(32) << 22)); break;
-	case EV_MADVISE: ev_madvise(ts, pid, frand(1 << 20), (__s32)frand(20), 0); break;
-	case EV_BRK: ev_brk(ts, pid, 0x1000000 + frand(64) * 4096, frand(3) ? 0x1000000 + frand(64) * 4096 : 0,
+	case EV_MADVISE: synth_madvise(ts, pid, frand(1 << 20), (__s32)frand(20), 0); break;
+	case EV_BRK: synth_brk(ts, pid, 0x1000000 + frand(64) * 4096, frand(3) ? 0x1000000 + frand(64) * 4096 : 0,
 			    0x1000000 + frand(64) * 4096); break;
 	case EV_RSS: ev_rss(ts, pid, frand(2) ? -1 : (__s64)frand(1 << 30), frand(1 << 30), -1,
 			    frand(2) ? -1 : (__s64)frand(1 << 20)); break;
-	case EV_SWITCH: ev_sw(ts, cpu, npid ? 1 + frand(24) : 0, frand(2) ? tid : 0, frand(3),
+	case EV_SWITCH: synth_switch(ts, cpu, npid ? 1 + frand(24) : 0, frand(2) ? tid : 0, frand(3),
 			      frand(2), npid, ntid); break;
 	case EV_WAKEUP: ev_wake(ts, pid, tid, frand(10)); break;
-	case EV_MIGRATE: ev_mig(ts, tid, frand(10), frand(10)); break;
-	case EV_FORK: ev_fork(ts, pid, tid, frand(2) ? pid : 1 + frand(24), 1 + frand(24) + frand(3) * 100, "f"); break;
-	case EV_EXEC: ev_exec(ts, pid, frand(2) ? pid : tid, "e", "a\0b", 3); break;
-	case EV_EXIT: ev_exit(ts, pid, tid, 0, frand(3) == 0); break;
-	case EV_COMM: ev_comm(ts, pid, tid, "c"); break;
-	case EV_LOST: ev_lost(ts, cpu, frand(5)); break;
-	case EV_PROC: ev_proc(ts, pid, 1, (enum vigil_role)frand(6), "p", "x", 1, frand(2) ? ts : 0); break;
+	case EV_MIGRATE: synth_migrate(ts, tid, frand(10), frand(10)); break;
+	case EV_FORK: synth_fork(ts, pid, tid, frand(2) ? pid : 1 + frand(24), 1 + frand(24) + frand(3) * 100, "f"); break;
+	case EV_EXEC: synth_exec(ts, pid, frand(2) ? pid : tid, "e", "a\0b", 3); break;
+	case EV_EXIT: synth_exit(ts, pid, tid, 0, frand(3) == 0); break;
+	case EV_COMM: synth_comm_rec(ts, pid, tid, "c"); break;
+	case EV_LOST: synth_lost(ts, cpu, frand(5)); break;
+	case EV_PROC: synth_proc(ts, pid, 1, (enum vigil_role)frand(6), "p", "x", 1, frand(2) ? ts : 0); break;
 	}
 }
 
@@ -962,27 +781,6 @@ static void test_fuzz_invariants(void)
 }
 
 /* ---- benchmark ------------------------------------------------------------------ */
-
-struct rec_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void *rb_push(struct rec_buf *b, size_t size)
-{
-	void *r;
-
-	if (b->len + size > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 1 << 20;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			exit(1);
-	}
-	r = b->p + b->len;
-	memset(r, 0, size);
-	b->len += size;
-	return r;
-}
 
 static __u64 brng = 88172645463325252ULL;
 static __u32 brand(__u32 n)
@@ -1050,7 +848,7 @@ static void bench_switch(struct rec_buf *b, struct bench_sim *s, __u64 ts, __u32
 		else
 			s->state[prev - 1] = 0;
 	}
-	hdr(&e->h, EV_SWITCH, sizeof(*e), ts, cpu, ppid, ptid);
+	synth_hdr(&e->h, EV_SWITCH, sizeof(*e), ts, cpu, ppid, ptid);
 	e->next_pid = npid;
 	e->next_tid = ntid;
 	e->prev_state = preempt ? 0 : 1;
@@ -1062,22 +860,22 @@ static void bench_other(struct rec_buf *b, __u32 r, __u64 ts, __u32 cpu, __u32 p
 {
 	if (r < 87) {
 		struct ev_faults *e = rb_push(b, sizeof(*e));
-		hdr(&e->h, EV_FAULTS, sizeof(*e), ts, cpu, pid, tid);
+		synth_hdr(&e->h, EV_FAULTS, sizeof(*e), ts, cpu, pid, tid);
 		e->count = 1 + brand(50);
 	} else if (r < 93) {
 		struct ev_rss *e = rb_push(b, sizeof(*e));
-		hdr(&e->h, EV_RSS, sizeof(*e), ts, cpu, pid, 0);
+		synth_hdr(&e->h, EV_RSS, sizeof(*e), ts, cpu, pid, 0);
 		e->file = e->swap = e->shmem = -1;
 		e->anon = (__s64)(100 + brand(100)) << 20;
 	} else if (r < 97) {
 		struct ev_mmap *e = rb_push(b, sizeof(*e));
-		hdr(&e->h, EV_MMAP, sizeof(*e), ts, cpu, pid, tid);
+		synth_hdr(&e->h, EV_MMAP, sizeof(*e), ts, cpu, pid, tid);
 		e->len = 1 << 20;
 		e->flags = 0x22;
 		e->ret = 0x7f0000000000LL + ((__s64)brand(64) << 24);
 	} else {
 		struct ev_munmap *e = rb_push(b, sizeof(*e));
-		hdr(&e->h, EV_MUNMAP, sizeof(*e), ts, cpu, pid, tid);
+		synth_hdr(&e->h, EV_MUNMAP, sizeof(*e), ts, cpu, pid, tid);
 		e->addr = 0x7f0000000000ULL + ((__u64)brand(64) << 24);
 		e->len = 1 << 20;
 	}
@@ -1091,7 +889,7 @@ static size_t bench_build(struct rec_buf *b, size_t n, __u32 overload)
 	memset(&s, 0, sizeof(s));
 	for (__u32 p = 0; p < B_NPROC; p++) {
 		struct ev_proc *e = rb_push(b, sizeof(*e));
-		hdr(&e->h, EV_PROC, sizeof(*e), ts, 0, task_pid(p * B_NTHR), task_pid(p * B_NTHR));
+		synth_hdr(&e->h, EV_PROC, sizeof(*e), ts, 0, task_pid(p * B_NTHR), task_pid(p * B_NTHR));
 		e->role = (__u16)(p % ROLE_COUNT);
 		snprintf(e->comm, sizeof(e->comm), "proc%u", p);
 	}
@@ -1105,7 +903,7 @@ static size_t bench_build(struct rec_buf *b, size_t n, __u32 overload)
 			bench_switch(b, &s, ts, cpu);
 		} else if (r < 75) {
 			struct ev_wakeup *e = rb_push(b, sizeof(*e));
-			hdr(&e->h, EV_WAKEUP, sizeof(*e), ts, cpu, task_pid(k), task_tid(k));
+			synth_hdr(&e->h, EV_WAKEUP, sizeof(*e), ts, cpu, task_pid(k), task_tid(k));
 			e->target_cpu = cpu;
 			if (s.state[k] == 0)
 				sim_enqueue(&s, cpu, k);
@@ -1114,14 +912,6 @@ static size_t bench_build(struct rec_buf *b, size_t n, __u32 overload)
 		}
 	}
 	return n + B_NPROC;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static double bench_run(const struct rec_buf *b, size_t count)
@@ -1165,6 +955,7 @@ static void bench(size_t n, __u32 overload, __u32 holders)
 
 int main(int argc, char **argv)
 {
+	synth_sink = to_agg;
 	RUN(test_oncpu_two_threads);
 	RUN(test_vol_invol);
 	RUN(test_wakeup_and_preempt_latency);

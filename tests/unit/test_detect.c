@@ -8,11 +8,10 @@
  *   -Itests/unit tests/unit/test_detect.c user/detect*.c user/model.c user/agg.c
  *   user/hist.c user/config.c user/targets.c user/format.c user/decode.c -lm */
 #include <math.h>
-#include <stdint.h>
-#include <time.h>
 #include "check.h"
 #include "config.h"
 #include "model.h"
+#include "synth.h"
 
 #define MS (1000ULL * 1000)
 #define SEC (1000ULL * MS)
@@ -39,133 +38,59 @@ static void fresh(void)
 	fresh_cfg(&CFG, 4);
 }
 
-static void hdr(struct ev_hdr *h, __u16 type, __u16 size, __u64 ts, __u32 cpu, __u32 pid, __u32 tid)
+static void to_model(const struct ev_hdr *h)
 {
-	h->type = type;
-	h->size = size;
-	h->ts = ts;
-	h->cpu = cpu;
-	h->pid = pid;
-	h->tid = tid;
+	model_event(M, h);
 }
 
-/* ---- record builders ------------------------------------------------------------ */
+/* ---- record builders: synth.h, in the short forms of this file ------------------------ */
 
 static void ev_proc(__u64 ts, __u32 pid, enum vigil_role role, const char *comm)
 {
-	union {
-		struct ev_proc e;
-		char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
-	} u;
-	size_t len = strlen(comm);
-
-	memset(&u, 0, sizeof(u));
-	hdr(&u.e.h, EV_PROC, (__u16)(sizeof(u.e) + len), ts, 0, pid, pid);
-	u.e.ppid = 1;
-	u.e.role = role;
-	u.e.cmdline_len = (__u16)len;
-	strncpy(u.e.comm, comm, VIGIL_COMM_LEN - 1);
-	memcpy(u.e.cmdline, comm, len);
-	model_event(M, &u.e.h);
+	synth_proc(ts, pid, 1, role, comm, comm, strlen(comm), 0);
 }
 
 /* anon RSS (file fixed at 8 MiB, first record sets it) */
 static void ev_rss(__u64 ts, __u32 pid, __u64 anon)
 {
-	struct ev_rss e = {0};
-
-	hdr(&e.h, EV_RSS, sizeof(e), ts, 0, pid, 0);
-	e.file = 8 * MiB;
-	e.anon = (__s64)anon;
-	e.swap = -1;
-	e.shmem = 0;
-	model_event(M, &e.h);
+	synth_rss(ts, pid, 0, 8 * MiB, (__s64)anon, -1, 0);
 }
 
 static void ev_brk(__u64 ts, __u32 pid, __u64 old, __u64 newb)
 {
-	struct ev_brk e = {0};
-
-	hdr(&e.h, EV_BRK, sizeof(e), ts, 0, pid, pid);
-	e.old_brk = old;
-	e.req = newb;
-	e.new_brk = newb;
-	model_event(M, &e.h);
+	synth_brk(ts, pid, old, newb, newb);
 }
 
+/* MAP_PRIVATE | MAP_ANONYMOUS, read-write */
 static void ev_mmap(__u64 ts, __u32 pid, __u64 addr, __u64 len)
 {
-	struct ev_mmap e = {0};
-
-	hdr(&e.h, EV_MMAP, sizeof(e), ts, 0, pid, pid);
-	e.len = len;
-	e.prot = 3;
-	e.flags = 0x22; /* MAP_PRIVATE | MAP_ANONYMOUS */
-	e.fd = -1;
-	e.ret = (__s64)addr;
-	model_event(M, &e.h);
+	synth_mmap(ts, pid, len, 3, 0x22, (__s64)addr);
 }
 
 static void ev_munmap(__u64 ts, __u32 pid, __u64 addr, __u64 len)
 {
-	struct ev_munmap e = {0};
-
-	hdr(&e.h, EV_MUNMAP, sizeof(e), ts, 0, pid, pid);
-	e.addr = addr;
-	e.len = len;
-	model_event(M, &e.h);
+	synth_munmap(ts, pid, addr, len, 0);
 }
-
-static void ev_sw(__u64 ts, __u32 cpu, __u32 ppid, __u32 ptid, __u32 pstate, __u32 flags, __u32 npid,
-		  __u32 ntid)
-{
-	struct ev_switch e = {0};
-
-	hdr(&e.h, EV_SWITCH, sizeof(e), ts, cpu, ppid, ptid);
-	e.next_pid = npid;
-	e.next_tid = ntid;
-	e.prev_state = pstate;
-	e.flags = flags;
-	model_event(M, &e.h);
-}
-
-#define SW_BLOCK(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 1, 0, np, nt)
-#define SW_PREEMPT(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 0, EV_SWITCH_PREEMPT, np, nt)
 
 static void ev_wake(__u64 ts, __u32 pid, __u32 tid, __u32 target)
 {
-	struct ev_wakeup e = {0};
-
-	hdr(&e.h, EV_WAKEUP, sizeof(e), ts, target, pid, tid);
-	e.target_cpu = target;
-	model_event(M, &e.h);
+	synth_wakeup(ts, target, pid, tid, target);
 }
 
 static void ev_comm(__u64 ts, __u32 pid, const char *comm)
 {
-	struct ev_comm e = {0};
-
-	hdr(&e.h, EV_COMM, sizeof(e), ts, 0, pid, pid);
-	strncpy(e.comm, comm, VIGIL_COMM_LEN - 1);
-	model_event(M, &e.h);
+	synth_comm_rec(ts, pid, pid, comm);
 }
 
 static void ev_exit(__u64 ts, __u32 pid)
 {
-	struct ev_exit e = {0};
-
-	hdr(&e.h, EV_EXIT, sizeof(e), ts, 0, pid, pid);
-	e.group_dead = 1;
-	model_event(M, &e.h);
+	synth_exit(ts, pid, pid, 0, 1);
 }
 
 /* A record far from every process: moves event time on. */
 static void tick_to(__u64 ts)
 {
-	struct ev_lost e = {0};
-
-	hdr(&e.h, EV_LOST, sizeof(e), ts, 0, 0, 0);
-	model_event(M, &e.h);
+	synth_lost(ts, 0, 0);
 }
 
 /* ---- reading findings ------------------------------------------------------------- */
@@ -898,7 +823,7 @@ static void fuzz_one(__u64 ts)
 	case 5: ev_munmap(ts, pid, 0x7f0000000000ULL + rnd(32) * 4 * MB, rnd(8 * MB)); break;
 	case 6: ev_wake(ts, pid, pid + (__u32)rnd(2) * 100, cpu); break;
 	case 7:
-		ev_sw(ts, cpu, pid, pid, (__u32)rnd(2), (__u32)rnd(2), 1 + (__u32)rnd(12), 1 + (__u32)rnd(12));
+		synth_switch(ts, cpu, pid, pid, (__u32)rnd(2), (__u32)rnd(2), 1 + (__u32)rnd(12), 1 + (__u32)rnd(12));
 		break;
 	case 8: if (!rnd(20)) ev_exit(ts, pid); else ev_comm(ts, 500 + pid, "h"); break;
 	}
@@ -940,27 +865,6 @@ static void test_fuzz(void)
 	printf("# fuzz: %zu findings, %zu dropped\n", findings_count(), detector_dropped(model_detector(M)));
 }
 
-struct rec_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void *rb_push(struct rec_buf *b, size_t size)
-{
-	void *r;
-
-	if (b->len + size > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 1 << 20;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			exit(1);
-	}
-	r = b->p + b->len;
-	memset(r, 0, size);
-	b->len += size;
-	return r;
-}
-
 /* nproc processes with memory and scheduler records, n records spread
  * evenly over span of event time. */
 static size_t bench_build(struct rec_buf *b, size_t n, __u32 nproc, __u64 span)
@@ -971,7 +875,7 @@ static size_t bench_build(struct rec_buf *b, size_t n, __u32 nproc, __u64 span)
 	for (__u32 p = 0; p < nproc; p++) {
 		struct ev_proc *e = rb_push(b, sizeof(*e));
 
-		hdr(&e->h, EV_PROC, sizeof(*e), ts, 0, 1000 + p, 1000 + p);
+		synth_hdr(&e->h, EV_PROC, sizeof(*e), ts, 0, 1000 + p, 1000 + p);
 		e->role = (__u16)(p % ROLE_COUNT);
 		snprintf(e->comm, sizeof(e->comm), "proc%u", p);
 		rss[p] = 100 * MB;
@@ -984,38 +888,30 @@ static size_t bench_build(struct rec_buf *b, size_t n, __u32 nproc, __u64 span)
 			struct ev_switch *e = rb_push(b, sizeof(*e));
 			__u32 q = 1000 + (__u32)rnd(nproc);
 
-			hdr(&e->h, EV_SWITCH, sizeof(*e), ts, cpu, pid, pid);
+			synth_hdr(&e->h, EV_SWITCH, sizeof(*e), ts, cpu, pid, pid);
 			e->next_pid = e->next_tid = q;
 			e->flags = r < 15 ? EV_SWITCH_PREEMPT : 0;
 			e->prev_state = r < 15 ? 0 : 1;
 		} else if (r < 70) {
 			struct ev_wakeup *e = rb_push(b, sizeof(*e));
 
-			hdr(&e->h, EV_WAKEUP, sizeof(*e), ts, cpu, pid, pid);
+			synth_hdr(&e->h, EV_WAKEUP, sizeof(*e), ts, cpu, pid, pid);
 			e->target_cpu = cpu;
 		} else if (r < 90) {
 			struct ev_faults *e = rb_push(b, sizeof(*e));
 
-			hdr(&e->h, EV_FAULTS, sizeof(*e), ts, cpu, pid, pid);
+			synth_hdr(&e->h, EV_FAULTS, sizeof(*e), ts, cpu, pid, pid);
 			e->count = 1 + (__u32)rnd(50);
 		} else {
 			struct ev_rss *e = rb_push(b, sizeof(*e));
 
 			rss[p] = rss[p] + rnd(4 * MB) - 2 * MB + (p % 4 == 0 ? MB / 8 : 0);
-			hdr(&e->h, EV_RSS, sizeof(*e), ts, cpu, pid, 0);
+			synth_hdr(&e->h, EV_RSS, sizeof(*e), ts, cpu, pid, 0);
 			e->file = e->swap = e->shmem = -1;
 			e->anon = (__s64)rss[p];
 		}
 	}
 	return n + nproc;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /* records/s through agg alone and through the model (best of 3) */
@@ -1057,6 +953,7 @@ static void bench(size_t n, __u32 nproc, __u64 span)
 
 int main(int argc, char **argv)
 {
+	synth_sink = to_model;
 	RUN(test_leak_linear);
 	RUN(test_leak_frame_per_tick);
 	RUN(test_leak_small_tasks);

@@ -845,6 +845,16 @@ static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *i
 	return n;
 }
 
+/* raw compressed into comp, its length in ch; returns that length */
+static size_t deflate_chunk(struct dump_chunk_header *ch, unsigned char *comp, size_t cap,
+			    const unsigned char *raw, size_t raw_len)
+{
+	size_t n = deflate_buf(comp, cap, raw, raw_len);
+
+	ch->comp_len = (__u32)n;
+	return n;
+}
+
 /* header + a good chunk of 3 records + whatever the case appends:
  * the 3 records must come out, then -1 at offset `at` with `msg`. */
 static void expect_forged(struct forge *fg, const struct stream *s, __u64 at, const char *msg,
@@ -877,110 +887,57 @@ static void test_forged_chunks(void)
 	for (size_t i = 0; i < s.n; i++)
 		CHECK(stream_rec(&s, i)->size < 1000);
 
-#define START()                                                            \
-	do {                                                               \
-		forge_header(&fg);                                         \
-		good = good_chunk(&s, 0, 3, 0, raw, &raw_len);             \
-		comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);  \
-		good.comp_len = (__u32)comp_len;                           \
-		forge_chunk(&fg, good, comp, comp_len);                    \
-		base = fg.len;                                             \
-		ch = good_chunk(&s, 3, 6, 1, raw, &raw_len);               \
-		comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);  \
-		ch.comp_len = (__u32)comp_len;                             \
+#define START()                                                                 \
+	do {                                                                    \
+		forge_header(&fg);                                              \
+		good = good_chunk(&s, 0, 3, 0, raw, &raw_len);                  \
+		comp_len = deflate_chunk(&good, comp, sizeof(comp), raw, raw_len); \
+		forge_chunk(&fg, good, comp, comp_len);                         \
+		base = fg.len;                                                  \
+		ch = good_chunk(&s, 3, 6, 1, raw, &raw_len);                    \
+		RECOMPRESS();                                                   \
+	} while (0)
+/* raw (edited) into comp, and ch says so */
+#define RECOMPRESS() (comp_len = deflate_chunk(&ch, comp, sizeof(comp), raw, raw_len))
+/* ch and comp after the good chunk, then the verdict on the file */
+#define FORGED(msg, label)                                                      \
+	do {                                                                    \
+		forge_chunk(&fg, ch, comp, comp_len);                           \
+		expect_forged(&fg, &s, base, msg, label);                       \
+	} while (0)
+/* a fresh file whose second chunk has one edit */
+#define FORGE_CASE(edit, msg, label)                                            \
+	do {                                                                    \
+		START();                                                        \
+		edit;                                                           \
+		FORGED(msg, label);                                             \
 	} while (0)
 
 	/* lengths far beyond the limits: refused before any allocation */
-	START();
-	ch.comp_len = 0xfffffff0u;
-	ch.raw_len = 0xfffffff0u;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "compressed length 4294967280 beyond the limit", "huge");
-
-	START();
-	ch.comp_len = DUMP_CHUNK_MAX + 1;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "beyond the limit", "comp limit");
-
-	START();
-	ch.raw_len = DUMP_CHUNK_RAW_MAX + 1;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "raw length 4194305 beyond the limit", "raw limit");
+	FORGE_CASE((ch.comp_len = 0xfffffff0u, ch.raw_len = 0xfffffff0u),
+		   "compressed length 4294967280 beyond the limit", "huge");
+	FORGE_CASE(ch.comp_len = DUMP_CHUNK_MAX + 1, "beyond the limit", "comp limit");
+	FORGE_CASE(ch.raw_len = DUMP_CHUNK_RAW_MAX + 1, "raw length 4194305 beyond the limit", "raw limit");
 
 	/* within the limits but the file ends: a bounded buffer, then truncation */
-	START();
-	ch.comp_len = DUMP_CHUNK_MAX;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "truncated at offset", "claims more than the file has");
+	FORGE_CASE(ch.comp_len = DUMP_CHUNK_MAX, "truncated at offset", "claims more than the file has");
 
-	START();
-	ch.nevents = (__u32)(raw_len / sizeof(struct ev_hdr) + 1);
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "cannot fit", "too many events");
-
-	START();
-	ch.nevents = 0;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "cannot fit", "zero events");
-
-	START();
-	ch.nevents = 2;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "holds 3 events, header says 2", "count mismatch");
-
-	START();
-	ch.raw_len -= 8;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "decompresses to more than", "raw_len short");
-
-	START();
-	ch.raw_len += 8;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "decompressed to", "raw_len long");
-
-	START();
-	memcpy(comp + comp_len, "junk", 4);
-	ch.comp_len += 4;
-	forge_chunk(&fg, ch, comp, comp_len + 4);
-	expect_forged(&fg, &s, base, "after the end of its compressed data", "junk after stream");
-
-	START();
-	ch.comp_len -= 3;
-	forge_chunk(&fg, ch, comp, comp_len - 3);
-	expect_forged(&fg, &s, base, "ends early", "stream cut inside");
-
-	START();
-	memset(comp, 0xa5, comp_len);
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "bad compressed data", "not zlib");
-
-	START();
-	ch.ts_max++;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "time range", "ts range");
-
-	START();
-	ch.ts_min = ch.ts_max + 1;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "inverted", "ts inverted");
-
-	START();
-	ch.seq = 7;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "sequence number 7, expected 1", "seq");
-
-	START();
-	ch.codec = 2;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "codec 2", "codec");
+	FORGE_CASE(ch.nevents = (__u32)(raw_len / sizeof(struct ev_hdr) + 1), "cannot fit", "too many events");
+	FORGE_CASE(ch.nevents = 0, "cannot fit", "zero events");
+	FORGE_CASE(ch.nevents = 2, "holds 3 events, header says 2", "count mismatch");
+	FORGE_CASE(ch.raw_len -= 8, "decompresses to more than", "raw_len short");
+	FORGE_CASE(ch.raw_len += 8, "decompressed to", "raw_len long");
+	FORGE_CASE((memcpy(comp + comp_len, "junk", 4), ch.comp_len += 4, comp_len += 4),
+		   "after the end of its compressed data", "junk after stream");
+	FORGE_CASE((ch.comp_len -= 3, comp_len -= 3), "ends early", "stream cut inside");
+	FORGE_CASE(memset(comp, 0xa5, comp_len), "bad compressed data", "not zlib");
+	FORGE_CASE(ch.ts_max++, "time range", "ts range");
+	FORGE_CASE(ch.ts_min = ch.ts_max + 1, "inverted", "ts inverted");
+	FORGE_CASE(ch.seq = 7, "sequence number 7, expected 1", "seq");
+	FORGE_CASE(ch.codec = 2, "codec 2", "codec");
 
 	/* a record that ev_check() refuses, in an otherwise perfect chunk */
-	START();
-	((struct ev_hdr *)raw)->type = 99;
-	comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
-	ch.comp_len = (__u32)comp_len;
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "record 0 (byte 0 of", "bad record type");
+	FORGE_CASE((((struct ev_hdr *)raw)->type = 99, RECOMPRESS()), "record 0 (byte 0 of", "bad record type");
 
 	/* sizes no record can have, and a text length that disagrees */
 	{
@@ -989,14 +946,9 @@ static void test_forged_chunks(void)
 			const char *msg;
 		} sizes[] = {{600, "size does not fit"}, {8, "size does not fit"}, {0, "size does not fit"}};
 
-		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-			START();
-			memcpy(raw + offsetof(struct ev_hdr, size), &sizes[i].size, sizeof(__u16));
-			comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
-			ch.comp_len = (__u32)comp_len;
-			forge_chunk(&fg, ch, comp, comp_len);
-			expect_forged(&fg, &s, base, sizes[i].msg, "record size");
-		}
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+			FORGE_CASE((memcpy(raw + offsetof(struct ev_hdr, size), &sizes[i].size, sizeof(__u16)),
+				    RECOMPRESS()), sizes[i].msg, "record size");
 	}
 	{
 		struct stream ex = {0};
@@ -1012,11 +964,8 @@ static void test_forged_chunks(void)
 			memcpy(&bad_len, raw + (which ? stream_rec(&ex, 0)->size + 30 : 28), 2);
 			bad_len = (__u16)(bad_len + 1);
 			memcpy(raw + (which ? stream_rec(&ex, 0)->size + 30 : 28), &bad_len, 2);
-			comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
-			ch.comp_len = (__u32)comp_len;
-			forge_chunk(&fg, ch, comp, comp_len);
-			expect_forged(&fg, &s, base, which ? "record 1 (byte" : "record 0 (byte",
-				      "cmdline_len");
+			RECOMPRESS();
+			FORGED(which ? "record 1 (byte" : "record 0 (byte", "cmdline_len");
 		}
 		stream_free(&ex);
 	}
@@ -1033,11 +982,9 @@ static void test_forged_chunks(void)
 		}
 		raw_len = p + sizeof(struct ev_hdr);
 		ch.raw_len = (__u32)raw_len;
-		comp_len = deflate_buf(comp, sizeof(comp), raw, raw_len);
-		ch.comp_len = (__u32)comp_len;
+		RECOMPRESS();
 	}
-	forge_chunk(&fg, ch, comp, comp_len);
-	expect_forged(&fg, &s, base, "runs past the end", "record cut");
+	FORGED("runs past the end", "record cut");
 
 	START();
 	forge_put(&fg, "ABCD1234", 8);
@@ -1067,6 +1014,9 @@ static void test_forged_chunks(void)
 		forge_put(&fg, big, 1);
 		expect_forged(&fg, &s, base + sizeof(t), "after the trailer", "data after trailer");
 	}
+#undef FORGE_CASE
+#undef FORGED
+#undef RECOMPRESS
 #undef START
 	free(fg.buf);
 	stream_free(&s);

@@ -5,15 +5,14 @@
  * stream's numbers; text and Markdown must show the findings and never let
  * a control character through. */
 #include <math.h>
-#include <stdint.h>
 #include <sys/wait.h>
-#include <time.h>
 #include "check.h"
 #include "json_check.h"
 #include "agg.h"
 #include "decode.h"
 #include "detect.h"
 #include "report.h"
+#include "synth.h"
 
 #define US 1000ULL
 #define MS (1000ULL * US)
@@ -23,144 +22,60 @@
 static struct agg *A;
 static __u64 fed; /* records given to the agg */
 
-static void hdr(struct ev_hdr *h, __u16 type, __u16 size, __u64 ts, __u32 cpu, __u32 pid, __u32 tid)
-{
-	h->type = type;
-	h->size = size;
-	h->ts = ts;
-	h->cpu = cpu;
-	h->pid = pid;
-	h->tid = tid;
-}
-
 static void feed(const struct ev_hdr *h)
 {
 	agg_event(A, h);
 	fed++;
 }
 
+/* ---- record builders: synth.h, in the short forms of this file ------------------------ */
+
+/* comm may fill all 16 bytes; pid 100 started 2 s before the trace */
 static void ev_proc(__u64 ts, __u32 pid, enum vigil_role role, const char *comm, const char *cmd, size_t cmdlen)
 {
-	union {
-		struct ev_proc e;
-		char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	hdr(&u.e.h, EV_PROC, (__u16)(sizeof(u.e) + cmdlen), ts, 0, pid, pid);
-	u.e.ppid = 1;
-	u.e.start_ns = pid == 100 ? T0 - 2 * SEC : 0;
-	u.e.role = role;
-	u.e.cmdline_len = (__u16)cmdlen;
-	memcpy(u.e.comm, comm, strnlen(comm, VIGIL_COMM_LEN)); /* may fill all 16 bytes */
-	memcpy(u.e.cmdline, cmd, cmdlen);
-	feed(&u.e.h);
+	synth_proc(ts, pid, 1, role, comm, cmd, cmdlen, pid == 100 ? T0 - 2 * SEC : 0);
 }
-
-static void ev_sw(__u64 ts, __u32 cpu, __u32 ppid, __u32 ptid, __u32 pstate, __u32 flags, __u32 npid, __u32 ntid)
-{
-	struct ev_switch e = {0};
-
-	hdr(&e.h, EV_SWITCH, sizeof(e), ts, cpu, ppid, ptid);
-	e.next_pid = npid;
-	e.next_tid = ntid;
-	e.prev_state = pstate;
-	e.flags = flags;
-	feed(&e.h);
-}
-#define SW_BLOCK(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 1, 0, np, nt)
-#define SW_PREEMPT(ts, cpu, pp, pt, np, nt) ev_sw(ts, cpu, pp, pt, 0, EV_SWITCH_PREEMPT, np, nt)
 
 static void ev_wake(__u64 ts, __u32 pid, __u32 tid, __u32 target)
 {
-	struct ev_wakeup e = {0};
-
-	hdr(&e.h, EV_WAKEUP, sizeof(e), ts, 0, pid, tid);
-	e.target_cpu = target;
-	feed(&e.h);
+	synth_wakeup(ts, 0, pid, tid, target);
 }
 
 static void ev_comm(__u64 ts, __u32 pid, const char *comm)
 {
-	struct ev_comm e = {0};
-
-	hdr(&e.h, EV_COMM, sizeof(e), ts, 0, pid, pid);
-	strncpy(e.comm, comm, VIGIL_COMM_LEN - 1);
-	feed(&e.h);
+	synth_comm_rec(ts, pid, pid, comm);
 }
 
-static void ev_faults(__u64 ts, __u32 pid, __u32 count)
-{
-	struct ev_faults e = {0};
-
-	hdr(&e.h, EV_FAULTS, sizeof(e), ts, 0, pid, pid);
-	e.count = count;
-	e.first_ts = ts;
-	feed(&e.h);
-}
-
+/* MAP_PRIVATE | MAP_ANONYMOUS */
 static void ev_mmap(__u64 ts, __u32 pid, __u64 len, __s64 ret)
 {
-	struct ev_mmap e = {0};
-
-	hdr(&e.h, EV_MMAP, sizeof(e), ts, 0, pid, pid);
-	e.len = len;
-	e.flags = 0x22; /* MAP_PRIVATE | MAP_ANONYMOUS */
-	e.fd = -1;
-	e.ret = ret;
-	feed(&e.h);
+	synth_mmap(ts, pid, len, 0, 0x22, ret);
 }
 
 static void ev_munmap(__u64 ts, __u32 pid, __u64 addr, __u64 len)
 {
-	struct ev_munmap e = {0};
-
-	hdr(&e.h, EV_MUNMAP, sizeof(e), ts, 0, pid, pid);
-	e.addr = addr;
-	e.len = len;
-	feed(&e.h);
+	synth_munmap(ts, pid, addr, len, 0);
 }
 
 static void ev_brk(__u64 ts, __u32 pid, __u64 old, __u64 newb)
 {
-	struct ev_brk e = {0};
-
-	hdr(&e.h, EV_BRK, sizeof(e), ts, 0, pid, pid);
-	e.old_brk = old;
-	e.req = newb;
-	e.new_brk = newb;
-	feed(&e.h);
+	synth_brk(ts, pid, old, newb, newb);
 }
 
+/* file and anon; swap and shmem not reported */
 static void ev_rss(__u64 ts, __u32 pid, __s64 file, __s64 anon)
 {
-	struct ev_rss e = {0};
-
-	hdr(&e.h, EV_RSS, sizeof(e), ts, 0, pid, 0);
-	e.file = file;
-	e.anon = anon;
-	e.swap = -1;
-	e.shmem = -1;
-	feed(&e.h);
+	synth_rss(ts, pid, 0, file, anon, -1, -1);
 }
 
 static void ev_exit(__u64 ts, __u32 pid, __s32 code)
 {
-	struct ev_exit e = {0};
-
-	hdr(&e.h, EV_EXIT, sizeof(e), ts, 0, pid, pid);
-	e.exit_code = code;
-	e.group_dead = 1;
-	feed(&e.h);
+	synth_exit(ts, pid, pid, code, 1);
 }
 
 static void ev_lost(__u64 ts, __u64 count)
 {
-	struct ev_lost e = {0};
-
-	hdr(&e.h, EV_LOST, sizeof(e), ts, 2, 0, 0);
-	e.count = count;
-	feed(&e.h);
+	synth_lost(ts, 2, count);
 }
 
 /* Hostile names: an escape sequence, table pipes, backticks, a C1 CSI,
@@ -198,8 +113,8 @@ static void build_model(void)
 	SW_BLOCK(T0 + 1 * SEC + 15000, 1, 100, 101, 500, 500); /* blocks: voluntary */
 
 	/* memory of the ASR worker */
-	ev_faults(T0 + 1100 * MS, 100, 3);
-	ev_faults(T0 + 1200 * MS, 100, 4);
+	synth_faults(T0 + 1100 * MS, 100, 3);
+	synth_faults(T0 + 1200 * MS, 100, 4);
 	ev_mmap(T0 + 1300 * MS, 100, 8192, 0x7f0000000000LL);
 	ev_mmap(T0 + 1310 * MS, 100, 4096, 0x7f0000100000LL);
 	ev_munmap(T0 + 1400 * MS, 100, 0x7f0000100000ULL, 4096);
@@ -209,11 +124,11 @@ static void build_model(void)
 	ev_rss(T0 + 3600 * MS, 100, -1, 130 << 20);        /* 150M: end */
 
 	/* two exits: by a signal, and with status 3 */
-	ev_faults(T0 + 1700 * MS, 400, 1);
+	synth_faults(T0 + 1700 * MS, 400, 1);
 	ev_exit(T0 + 1800 * MS, 400, 9);
 	ev_exit(T0 + 1900 * MS, 401, 3 << 8);
 	ev_lost(T0 + 2 * SEC, 5);
-	ev_faults(T0 + 4 * SEC, 200, 2); /* the last record: 4 s after the origin */
+	synth_faults(T0 + 4 * SEC, 200, 2); /* the last record: 4 s after the origin */
 	agg_settle(A, 0);
 }
 
@@ -356,13 +271,33 @@ static bool near(double a, double b, double rel)
 	return fabs(a - b) <= rel * fabs(b);
 }
 
+struct key_type {
+	const char *path;
+	enum jv_type t;
+};
+
+/* Every key of keys[n] is in v with its type; what is not is named, with
+ * `what` and its index k when v is an element of an array. */
+static void check_keys(const struct jv *v, const struct key_type *keys, size_t n, const char *what, size_t k)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool ok = jv_is(v, keys[i].path, keys[i].t);
+		CHECK(ok);
+		if (ok)
+			continue;
+		if (what)
+			printf("  %s %zu: missing or mistyped: %s\n", what, k, keys[i].path);
+		else
+			printf("  missing or mistyped: %s\n", keys[i].path);
+	}
+}
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Every key design.md requires, with its type. */
 static void check_contract(const struct jv *doc)
 {
-	static const struct {
-		const char *path;
-		enum jv_type t;
-	} top[] = {
+	static const struct key_type top[] = {
 		{"vigil_report", JV_NUM}, {"duration_s", JV_NUM}, {"host", JV_OBJ}, {"host.kernel", JV_STR},
 		{"host.arch", JV_STR}, {"host.ncpus", JV_NUM}, {"events", JV_OBJ}, {"events.total", JV_NUM},
 		{"events.lost", JV_NUM}, {"events.by_type", JV_OBJ}, {"processes", JV_ARR}, {"findings", JV_ARR},
@@ -381,12 +316,7 @@ static void check_contract(const struct jv *doc)
 		{"kind", JV_STR}, {"pid", JV_NUM}, {"comm", JV_STR}, {"role", JV_STR}, {"severity", JV_STR},
 		{"since_s", JV_NUM}, {"summary", JV_STR}, {"evidence", JV_OBJ},
 	};
-	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
-		bool ok = jv_is(doc, top[i].path, top[i].t);
-		CHECK(ok);
-		if (!ok)
-			printf("  missing or mistyped: %s\n", top[i].path);
-	}
+	check_keys(doc, top, NKEYS(top), NULL, 0);
 	CHECK(jv_num(doc, "vigil_report") == 1);
 	CHECK(jv_get(doc, "duration_s")->is_float);
 	/* every event type by its decode.h name */
@@ -395,12 +325,7 @@ static void check_contract(const struct jv *doc)
 	const struct jv *ps = jv_get(doc, "processes"), *fs = jv_get(doc, "findings");
 	for (size_t k = 0; ps && k < ps->n; k++) {
 		const struct jv *p = &ps->kids[k];
-		for (size_t i = 0; i < sizeof(proc) / sizeof(proc[0]); i++) {
-			bool ok = jv_is(p, proc[i].path, proc[i].t);
-			CHECK(ok);
-			if (!ok)
-				printf("  process %zu: missing or mistyped: %s\n", k, proc[i].path);
-		}
+		check_keys(p, proc, NKEYS(proc), "process", k);
 		const char *role = jv_str(p, "role");
 		CHECK(role && (!strcmp(role, "asr") || !strcmp(role, "avatar") || !strcmp(role, "camera") ||
 			       !strcmp(role, "other")));
@@ -413,16 +338,19 @@ static void check_contract(const struct jv *doc)
 	}
 	for (size_t k = 0; fs && k < fs->n; k++) {
 		const struct jv *f = &fs->kids[k];
-		for (size_t i = 0; i < sizeof(fnd) / sizeof(fnd[0]); i++) {
-			bool ok = jv_is(f, fnd[i].path, fnd[i].t);
-			CHECK(ok);
-			if (!ok)
-				printf("  finding %zu: missing or mistyped: %s\n", k, fnd[i].path);
-		}
+		check_keys(f, fnd, NKEYS(fnd), "finding", k);
 		const char *kind = jv_str(f, "kind"), *sev = jv_str(f, "severity");
 		CHECK(kind && (!strcmp(kind, "leak") || !strcmp(kind, "retention") || !strcmp(kind, "contention")));
 		CHECK(sev && (!strcmp(sev, "warn") || !strcmp(sev, "crit")));
 	}
+}
+
+/* the stream, the findings and the metadata every rendering test starts from */
+static void build_all(void)
+{
+	build_model();
+	build_findings();
+	build_meta();
 }
 
 static bool terminal_safe(const char *s, size_t n);
@@ -432,9 +360,7 @@ static void test_json_contract(void)
 	size_t n;
 	struct jv doc;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	char *buf = render(REPORT_JSON, &n);
 	CHECK(parse(buf, n, &doc));
 	check_contract(&doc);
@@ -447,9 +373,7 @@ static void test_json_numbers(void)
 	size_t n;
 	struct jv doc;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	char *buf = render(REPORT_JSON, &n);
 	/* JSON escapes C1 and bidi controls too: safe to cat */
 	CHECK(terminal_safe(buf, n));
@@ -559,9 +483,7 @@ static void test_damaged_dump(void)
 	size_t n;
 	struct jv doc;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	D.complete = false;
 	D.error = "chunk 3: payload CRC mismatch";
 	D.offset = 123456;
@@ -628,9 +550,7 @@ static void test_text(void)
 {
 	size_t n;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	char *buf = render(REPORT_TEXT, &n);
 	CHECK(terminal_safe(buf, n));
 	CHECK(strstr(buf, "FINDINGS (4") != NULL);
@@ -686,9 +606,7 @@ static void test_markdown(void)
 {
 	size_t n;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	char *buf = render(REPORT_MD, &n);
 	CHECK(terminal_safe(buf, n));
 	CHECK(md_tables_ok(buf));
@@ -717,12 +635,10 @@ static void test_interval_line(void)
 	size_t n;
 	struct jv doc;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	__u64 before = fed;
 	agg_interval_reset(A, 0); /* at T0 + 4 s */
-	ev_faults(T0 + 4500 * MS, 100, 10);
+	synth_faults(T0 + 4500 * MS, 100, 10);
 	ev_mmap(T0 + 4600 * MS, 100, 4096, 0x7f0000200000LL);
 	SW_BLOCK(T0 + 4700 * MS, 1, 0, 0, 500, 500);
 	ev_wake(T0 + 4700 * MS + 1000, 100, 101, 1);
@@ -813,9 +729,7 @@ static void test_findings_block(void)
 	size_t n = 0;
 	FILE *f;
 
-	build_model();
-	build_findings();
-	build_meta();
+	build_all();
 	r.agg = A;
 	f = open_memstream(&buf, &n);
 	report_findings_text(f, &r, "NEW FINDINGS");
@@ -870,6 +784,7 @@ static void test_many_processes(void)
 
 int main(void)
 {
+	synth_sink = feed;
 	RUN(test_sanitize);
 	RUN(test_json_contract);
 	RUN(test_json_numbers);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include "check.h"
 #include "agg.h"
+#include "synth.h"
 #include "spark.h"
 #include "tui_int.h"
 #include "tui_snap.h"
@@ -154,59 +155,30 @@ static void test_numbers(void)
 
 static struct agg *A;
 
-static void hdr(struct ev_hdr *h, __u16 type, __u16 size, __u64 ts, __u32 cpu, __u32 pid, __u32 tid)
+static void to_agg(const struct ev_hdr *h)
 {
-	h->type = type;
-	h->size = size;
-	h->ts = ts;
-	h->cpu = cpu;
-	h->pid = pid;
-	h->tid = tid;
+	agg_event(A, h);
 }
+
+/* ---- record builders: synth.h, in the short forms of this file ---- */
 
 /* CMD("a\0b"): a command line with its NULs and its length */
 #define CMD(s) s, sizeof(s) - 1
 
 static void proc(__u64 ts, __u32 pid, enum vigil_role role, const char *comm, const char *cmd, size_t len)
 {
-	union {
-		struct ev_proc e;
-		char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	hdr(&u.e.h, EV_PROC, (__u16)(sizeof(u.e) + len), ts, 0, pid, pid);
-	u.e.ppid = 1;
-	u.e.role = role;
-	u.e.cmdline_len = (__u16)len;
-	memcpy(u.e.comm, comm, strnlen(comm, VIGIL_COMM_LEN - 1));
-	memcpy(u.e.cmdline, cmd, len);
-	agg_event(A, &u.e.h);
+	synth_proc(ts, pid, 1, role, comm, cmd, len, 0);
 }
 
 static void rss(__u64 ts, __u32 pid, double anon)
 {
-	struct ev_rss e;
-
-	memset(&e, 0, sizeof(e));
-	hdr(&e.h, EV_RSS, sizeof(e), ts, 0, pid, pid);
-	e.file = 0;
-	e.anon = (__s64)anon;
-	e.swap = -1;
-	e.shmem = 0;
-	agg_event(A, &e.h);
+	synth_rss(ts, pid, pid, 0, (__s64)anon, -1, 0);
 }
 
+/* prev blocks, next runs (0: idle) */
 static void sw(__u64 ts, __u32 cpu, __u32 prev, __u32 next)
 {
-	struct ev_switch e;
-
-	memset(&e, 0, sizeof(e));
-	hdr(&e.h, EV_SWITCH, sizeof(e), ts, cpu, prev, prev);
-	e.next_pid = next;
-	e.next_tid = next;
-	e.prev_state = 1;
-	agg_event(A, &e.h);
+	SW_BLOCK(ts, cpu, prev, prev, next, next);
 }
 
 /* three processes over one second: an asr worker running 60 % of the
@@ -404,6 +376,7 @@ int main(void)
 	/* wcwidth() answers for UTF-8 only under a UTF-8 LC_CTYPE, as in the view */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "en_US.UTF-8");
+	synth_sink = to_agg;
 	RUN(test_spark_levels);
 	RUN(test_spark_resample_keeps_spikes);
 	RUN(test_spark_text);
