@@ -50,7 +50,7 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
-.PHONY: all clean deps run test unit-tests test-bins workloads
+.PHONY: all clean deps run test unit-tests test-bins workloads bench
 # keep the objects that pattern-rule chains would delete as intermediates (and
 # then rebuild, with the skeleton and everything that embeds it, next time)
 .SECONDARY: $(BPF_OBJS) $(SAN_OBJS)
@@ -111,6 +111,11 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)bash tests/run.sh
+
+# Overhead benchmarks (docs/performance.md): never part of `make test`,
+# timings do not gate tests.  QUICK=1 for a < 2 minute check of a change.
+bench: vigil workloads
+	$(Q)QUICK=$(QUICK) bash bench/run.sh
 
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil
