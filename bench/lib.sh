@@ -10,7 +10,6 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 VIGIL=${VIGIL:-$ROOT/vigil}
 BIN=$ROOT/.output/bench
-WL=$ROOT/.output/workloads
 QUICK=${QUICK:-0}
 PAIRS=${PAIRS:-$([ "$QUICK" = 1 ] && echo 5 || echo 7)}
 BENCH_RESULTS=${BENCH_RESULTS:-}
@@ -136,8 +135,8 @@ tracer_available() {
 }
 
 _wait_ready() { # $1 = file, $2 = pattern
-	local i
-	for i in $(seq 1 400); do # 20 s
+
+	for _ in $(seq 1 400); do # 20 s
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		kill -0 "$TRACER_PID" 2>/dev/null || return 1
 		sleep 0.05

@@ -10,7 +10,7 @@
 #   profile.sh   where vigil's own CPU goes (perf record of vigil; full mode only)
 # then a table of every budget with its measured value and pass/fail.
 #
-#   bash bench/run.sh          full suite (~12 minutes on 2 CPUs)
+#   bash bench/run.sh          full suite (~8 minutes on a quiet 2-CPU host, ~13 on a busy one)
 #   QUICK=1 bash bench/run.sh  quick mode (< 2 minutes): fewer tracers and sizes,
 #                              shorter runs, still 5 pairs per ratio
 # Needs root, and Debian's linux-perf, bpftool, libbpf-tools (runqlat);
@@ -235,5 +235,5 @@ else
 fi
 
 tables >"$OUT/results-$STAMP.md"
-cat "$OUT/results-$STAMP.md" | tee -a "$LOG"
+tee -a "$LOG" <"$OUT/results-$STAMP.md"
 echo "# total: $((SECONDS - T0)) s; results in $LOG, $BENCH_RESULTS, $OUT/results-$STAMP.md" | tee -a "$LOG"

@@ -99,6 +99,7 @@ bool trace_loop_done(struct trace_loop *l, struct session *s)
 		l->targets_gone = true;
 	if (cli_stop || (l->end_ns && now >= l->end_ns) || l->targets_gone) {
 		l->stop_ns = now; /* detaching takes a while; it is not traced time */
+		selfstat_read(&l->self_stop);
 		return true;
 	}
 	return false;
@@ -129,7 +130,8 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 	struct selfstat self;
 	if (selfstat_read(&self) == 0)
 		fprintf(f, "vigil: own cost: %.1f%% of one core while tracing, peak RSS %.1f MiB\n",
-			selfstat_cpu_pct(&l->self_start, &self), self.peak_rss / 1048576.0);
+			selfstat_cpu_pct(&l->self_start, l->stop_ns ? &l->self_stop : &self),
+			self.peak_rss / 1048576.0);
 	/* the accounting identity the flood test holds vigil to */
 	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
 		sc.received, sc.lost, sc.pending);

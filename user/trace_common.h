@@ -25,6 +25,7 @@ struct trace_loop {
 	bool only_pids;
 	bool targets_gone;
 	struct selfstat self_start; /* what vigil had used before tracing */
+	struct selfstat self_stop;  /* ... and when it stopped (detaching is not tracing) */
 };
 
 void trace_loop_init(struct trace_loop *l, const struct cli *c);
