@@ -287,10 +287,12 @@ struct mm_struct___new {
 
 /* constant index: the relocation then uses the kernel's element size, not
  * the header's sizeof(struct percpu_counter) */
+/* mm is a trusted BTF pointer (tp_btf argument): plain loads, no probe-read
+ * helper call, on the hottest path after the fault itself */
 #define RSS_READ(mm, i)								\
 	(bpf_core_field_exists(struct mm_struct___new, rss_stat) ?		\
-	 BPF_CORE_READ((struct mm_struct___new *)(mm), rss_stat[i].count) :	\
-	 BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i].counter))
+	 ((struct mm_struct___new *)(mm))->rss_stat[i].count :			\
+	 ((struct mm_struct___old *)(mm))->rss_stat.count[i].counter)
 
 static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 {

@@ -28,11 +28,22 @@ static int row_cmp(const void *x, const void *y)
 	return (int)a->p->pid - (int)b->p->pid;
 }
 
+/* CPU shares divide time counted on event stamps by the span those stamps
+ * cover; the wall-clock interval differs by how late the last drain was. */
+static double model_interval_ns(struct agg *a, const struct snapshot_info *si)
+{
+	const struct agg_host *h = agg_host(a);
+
+	if (h->accounted_ts > h->ivl_start_ts && h->ivl_start_ts)
+		return (double)(h->accounted_ts - h->ivl_start_ts);
+	return si->interval_s * 1e9;
+}
+
 static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	const struct agg_host *h = agg_host(a);
 	char when[32] = "", b1[16];
-	double ivl_ns = si->interval_s * 1e9;
+	double ivl_ns = model_interval_ns(a, si);
 
 	if (si->wall_ns) {
 		time_t t = si->wall_ns / 1000000000ull;
@@ -56,7 +67,7 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	size_t n = agg_nprocs(a), nrows = 0;
 	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
-	double ivl_ns = si->interval_s * 1e9;
+	double ivl_ns = model_interval_ns(a, si);
 
 	header(f, a, si);
 	if (!rows)
