@@ -5,20 +5,8 @@
  * contend on one mmap lock).  RATE 0 = as fast as possible.
  * Usage: ev_rate RATE SECONDS [PROCS]
  * Prints: ev_rate target=R procs=P calls=N seconds=S calls_per_s=C */
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
+#include "load_common.h"
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long run(double rate, double seconds)
 {

@@ -3,19 +3,8 @@
  * the memory (no page faults: only syscalls).  4 traced syscalls per
  * iteration.  Usage: mm_heavy [ITERS]  (default 200000)
  * Prints: mm_heavy calls=N seconds=S calls_per_s=R */
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
+#include "load_common.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {

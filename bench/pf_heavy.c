@@ -4,20 +4,9 @@
  * in the kernel's anonymous-fault path, so a tracer's cost per fault shows
  * up undiluted.  Usage: pf_heavy [MB] [ROUNDS]  (default 256 MB, 4 rounds)
  * Prints: pf_heavy faults=N seconds=S faults_per_s=R */
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
+#include "load_common.h"
 #include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {

@@ -344,6 +344,26 @@ static int check_records(struct dump_reader *r, const struct dump_chunk_header *
 	return 0;
 }
 
+/* Reads the rest of a framed block (chunk header, trailer) whose 4 magic
+ * bytes are already in buf, and checks the CRC32 of its first crc_off bytes
+ * against the one stored there.  1 when whole and intact, else the error. */
+static int read_block(struct dump_reader *r, unsigned char *buf, size_t len, size_t crc_off,
+		      const char *what)
+{
+	__u32 crc, stored;
+	size_t got;
+	int rc = read_exact(r, buf + 4, len - 4, r->offset + 4, &got);
+
+	if (rc <= 0)
+		return rc < 0 ? rc : truncated(r, 4 + got);
+	crc = (__u32)crc32(0, buf, crc_off);
+	memcpy(&stored, buf + crc_off, sizeof(stored));
+	if (crc != stored)
+		return fail(r, r->offset, "damaged %s at offset %llu: CRC mismatch (stored 0x%08x, "
+			    "computed 0x%08x)", what, (unsigned long long)r->offset, stored, crc);
+	return 1;
+}
+
 /* buf holds the 4 magic bytes already read. */
 static int read_chunk(struct dump_reader *r, unsigned char *buf)
 {
@@ -354,15 +374,10 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 	size_t got;
 	int rc;
 
-	rc = read_exact(r, buf + 4, hlen - 4, r->offset + 4, &got);
+	rc = read_block(r, buf, hlen, offsetof(struct dump_chunk_header, header_crc), "chunk header");
 	if (rc <= 0)
-		return rc < 0 ? rc : truncated(r, 4 + got);
+		return rc;
 	memcpy(&ch, buf, hlen);
-	crc = (__u32)crc32(0, buf, offsetof(struct dump_chunk_header, header_crc));
-	if (crc != ch.header_crc)
-		return fail(r, r->offset, "damaged chunk header at offset %llu: CRC mismatch "
-			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->offset,
-			    ch.header_crc, crc);
 	if (check_chunk_header(r, &ch))
 		return -1;
 	rc = read_exact(r, r->comp, ch.comp_len, r->offset + hlen, &got);
@@ -423,17 +438,12 @@ static int read_trailer(struct dump_reader *r, unsigned char *buf)
 	struct dump_trailer t;
 	unsigned char extra;
 	size_t got;
-	__u32 crc;
 	int rc;
 
-	rc = read_exact(r, buf + 4, tlen - 4, r->offset + 4, &got);
+	rc = read_block(r, buf, tlen, offsetof(struct dump_trailer, crc), "trailer");
 	if (rc <= 0)
-		return rc < 0 ? rc : truncated(r, 4 + got);
+		return rc;
 	memcpy(&t, buf, tlen);
-	crc = (__u32)crc32(0, buf, offsetof(struct dump_trailer, crc));
-	if (crc != t.crc)
-		return fail(r, r->offset, "damaged trailer at offset %llu: CRC mismatch (stored "
-			    "0x%08x, computed 0x%08x)", (unsigned long long)r->offset, t.crc, crc);
 	if (t.size != tlen)
 		return fail(r, r->offset, "trailer at offset %llu has size %u, expected %zu",
 			    (unsigned long long)r->offset, t.size, tlen);
