@@ -586,7 +586,6 @@ int sched_migrate(struct trace_event_raw_sched_migrate_task *ctx)
 	__u32 tid = ctx->pid;
 	struct ev_migrate *e;
 	__u32 orig = ctx->orig_cpu, dest = ctx->dest_cpu;
-	__u64 id;
 
 	if (!track_all) {
 		__u32 *cpu = bpf_map_lookup_elem(&waiting, &tid);
@@ -600,10 +599,8 @@ int sched_migrate(struct trace_event_raw_sched_migrate_task *ctx)
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	id = bpf_get_current_pid_tgid();
 	/* the migrating task is not current; its tgid comes from the fallback map or stays 0 */
 	fill_hdr(&e->h, EV_MIGRATE, sizeof(*e), bpf_ktime_get_ns(), fallback_tgid(tid), tid);
-	(void)id;
 	e->orig_cpu = orig;
 	e->dest_cpu = dest;
 	submit(e);

@@ -80,23 +80,6 @@ static unsigned long long wall_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int open_record(struct cli *c, struct live *l)
-{
-	struct dump_host host;
-	char msg[512];
-	int err;
-
-	dump_host_init(&host);
-	host.pf_source = c->pf_source;
-	host.ringbuf_size = c->ringbuf_kb * 1024;
-	err = dump_writer_open(&l->w, c->record, &host, c->force, msg, sizeof(msg));
-	if (err) {
-		cli_err("%s", msg);
-		return err == -EEXIST || err == -ELOOP || err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-	}
-	return EXIT_OK;
-}
-
 /* The detector's findings, newest first; NULL when out of memory. */
 static const struct finding **findings(struct json_lines *jl, struct detector *d, size_t *n)
 {
@@ -245,7 +228,7 @@ int cmd_live(struct cli *c)
 	agg_set_ncpus(model_agg(l.model), (unsigned)sysconf(_SC_NPROCESSORS_CONF));
 	/* the model folds exited processes once its detectors saw them exit */
 	model_set_reap(l.model, EXITED_KEEP_NS);
-	if (c->record && (rc = open_record(c, &l)))
+	if (c->record && (rc = trace_open_dump(c, c->record, &l.w)))
 		goto out;
 	rc = trace_session_open(c, &s, to_model, &l);
 	if (rc) {

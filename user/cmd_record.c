@@ -32,9 +32,7 @@ int cmd_record(struct cli *c)
 {
 	struct recorder r = {0};
 	struct session *s = NULL;
-	struct dump_host host;
 	struct trace_loop loop;
-	char msg[512];
 	int err, rc = EXIT_OK;
 
 	if (!c->output) {
@@ -44,15 +42,9 @@ int cmd_record(struct cli *c)
 	rc = trace_preflight(c);
 	if (rc)
 		return rc;
-	dump_host_init(&host);
-	host.pf_source = c->pf_source; /* resolved by trace_preflight */
-	host.ringbuf_size = c->ringbuf_kb * 1024;
-	err = dump_writer_open(&r.w, c->output, &host, c->force, msg, sizeof(msg));
-	if (err) {
-		cli_err("%s", msg);
-		/* the path given is unusable (exists, a link, a directory): the user's to fix */
-		return err == -EEXIST || err == -ELOOP || err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-	}
+	rc = trace_open_dump(c, c->output, &r.w);
+	if (rc)
+		return rc;
 	err = trace_session_open(c, &s, to_dump, &r);
 	if (err) {
 		dump_writer_close(r.w);

@@ -236,10 +236,16 @@ static bool known(struct session *s, unsigned pid, unsigned long long ts)
 
 	if (v)
 		return *v & ST_SELECTED;
-	if (!s->all || procfs_read(pid, &pi) != 0)
+	if (!s->all)
 		return false;
+	if (procfs_read(pid, &pi) != 0) {
+		/* already gone: still a target, described by its pid alone, and
+		 * remembered so its next events do not ask /proc again */
+		memset(&pi, 0, sizeof(pi));
+		pi.pid = pid;
+	}
 	select_proc(s, &pi, targets_classify(s->targets, pi.comm, pi.cmdline_str), 0, ts);
-	return true;
+	return pidmap_get(&s->procs, pid) != NULL;
 }
 
 static void on_record(void *ctx, const struct ev_hdr *h)

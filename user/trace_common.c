@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dump_write.h"
 #include "feature.h"
 #include "procfs.h"
 #include "source.h"
@@ -73,6 +74,22 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 						   : "the selected targets",
 		session_live_targets(*s), source_pf_name(source_pf_source(session_source(*s))));
 	return EXIT_OK;
+}
+
+int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **w)
+{
+	struct dump_host host;
+	char msg[512];
+	int err;
+
+	dump_host_init(&host);
+	host.pf_source = c->pf_source; /* resolved by trace_preflight */
+	host.ringbuf_size = c->ringbuf_kb * 1024;
+	err = dump_writer_open(w, path, &host, c->force, msg, sizeof(msg));
+	if (!err)
+		return EXIT_OK;
+	cli_err("%s", msg);
+	return err == -EEXIST || err == -ELOOP || err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
 void trace_loop_init(struct trace_loop *l, const struct cli *c)

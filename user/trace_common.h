@@ -19,6 +19,13 @@ int trace_preflight(struct cli *c);
  * an exit code. */
 int trace_session_open(struct cli *c, struct session **s, session_sink sink, void *ctx);
 
+struct dump_writer;
+
+/* Creates the dump at path with this run's host description.  Returns an
+ * exit code: usage when the path itself is unusable (exists, a link, a
+ * directory), runtime otherwise; the reason is on stderr. */
+int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **w);
+
 struct trace_loop {
 	unsigned long long start_ns, end_ns, stop_ns, next_tick_ns, tick_ns;
 	int poll_ms;
