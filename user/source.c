@@ -26,6 +26,7 @@ struct source {
 	int *pf_fds;
 	struct bpf_link **pf_links;
 	unsigned long long *lost_seen; /* per CPU, already reported */
+	struct vigil_stats *stats_buf;  /* per CPU, read at every drain */
 	struct source_counts counts;
 	bool stopped;
 	char warnings[2048];
@@ -87,13 +88,10 @@ static int on_record(void *ctx, void *data, size_t size)
 /* Each CPU's reserve failures become one EV_LOST record per drain. */
 static void report_lost(struct source *s)
 {
-	struct vigil_stats *per_cpu;
+	struct vigil_stats *per_cpu = s->stats_buf;
 	__u32 zero = 0;
 	unsigned long long produced = 0, lost = 0, ts = now_ns();
 
-	per_cpu = calloc(s->ncpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return;
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stats), &zero, per_cpu) == 0) {
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
 			produced += per_cpu[cpu].produced;
@@ -110,7 +108,6 @@ static void report_lost(struct source *s)
 		s->counts.produced = produced;
 		s->counts.lost = lost;
 	}
-	free(per_cpu);
 }
 
 int source_drain(struct source *s)
@@ -350,8 +347,9 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 		return -EINVAL;
 	}
 	s->lost_seen = calloc(s->ncpus, sizeof(*s->lost_seen));
+	s->stats_buf = calloc(s->ncpus, sizeof(*s->stats_buf));
 	s->skel = vigil_bpf__open();
-	if (!s->skel || !s->lost_seen) {
+	if (!s->skel || !s->lost_seen || !s->stats_buf) {
 		err = -errno ? -errno : -ENOMEM;
 		snprintf(msg, msglen, "opening the BPF object failed: %s", strerror(-err));
 		goto fail;
@@ -463,6 +461,7 @@ void source_close(struct source *s)
 	free(s->pf_fds);
 	free(s->pf_links);
 	free(s->lost_seen);
+	free(s->stats_buf);
 	free(s);
 }
 
