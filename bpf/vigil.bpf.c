@@ -29,6 +29,7 @@ const volatile bool sched_fallback = false; /* plain tracepoints: no task pointe
 const volatile __u32 self_tgid = 0;        /* vigil itself stays out of the stream */
 const volatile __u64 wake_bytes = 1 << 20; /* wake the consumer past this much pending data */
 const volatile __s64 page_size = 4096;
+const volatile bool fault_counters = false; /* faults from task counters, no per-fault program */
 
 /* Bumped by user space whenever it changes `targets`, so per-CPU caches of
  * "is the current task tracked" know to look again. */
@@ -203,7 +204,8 @@ static __always_inline void flush_faults(struct vigil_cpu_state *cs)
 	cs->fault_count = 0;
 }
 
-static __always_inline void flush_rss(struct vigil_cpu_state *cs)
+/* ts: now, or 0 to read the clock (only when there is something to send) */
+static __always_inline void flush_rss(struct vigil_cpu_state *cs, __u64 ts)
 {
 	struct ev_rss *e;
 
@@ -211,7 +213,8 @@ static __always_inline void flush_rss(struct vigil_cpu_state *cs)
 		return;
 	e = reserve(sizeof(*e));
 	if (e) {
-		fill_hdr(&e->h, EV_RSS, sizeof(*e), cs->rss_last, cs->rss_tgid, 0);
+		/* the values hold from their last change until now */
+		fill_hdr(&e->h, EV_RSS, sizeof(*e), ts ? ts : bpf_ktime_get_ns(), cs->rss_tgid, 0);
 		e->file = cs->rss[0];
 		e->anon = cs->rss[1];
 		e->swap = cs->rss[2];
@@ -222,6 +225,50 @@ static __always_inline void flush_rss(struct vigil_cpu_state *cs)
 }
 
 /* ---- page faults ---------------------------------------------------------- */
+
+/* Counter mode.  The kernel already counts every fault of a task, user- and
+ * kernel-mode, minor and major (task->min_flt/maj_flt, what getrusage
+ * reports), so instead of a program on every fault vigil reads the
+ * counters when it runs anyway: at switch-in (the base), at switch-out, on
+ * the RSS changes most faults make (at most every VIGIL_COALESCE_NS) and
+ * at exit, and streams the difference.  A fault then costs nothing extra. */
+static __always_inline void faults_base(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
+					__u64 ts)
+{
+	cs->flt_tid = tid;
+	cs->flt_min = t->min_flt;
+	cs->flt_maj = t->maj_flt;
+	cs->flt_ts = ts;
+	cs->flt_ts_j = 0;
+}
+
+/* t is running (or just ran) on this CPU and is tracked. */
+static __always_inline void faults_report(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
+					  __u32 tgid, __u64 ts)
+{
+	__u64 min = t->min_flt, maj = t->maj_flt;
+	struct ev_faults *e;
+
+	if (cs->flt_tid != tid) {
+		/* running since before vigil attached: count from now on */
+		faults_base(cs, t, tid, ts);
+		return;
+	}
+	if (min != cs->flt_min || maj != cs->flt_maj) {
+		e = reserve(sizeof(*e));
+		if (e) {
+			fill_hdr(&e->h, EV_FAULTS, sizeof(*e), ts, tgid, tid);
+			e->count = (__u32)((min - cs->flt_min) + (maj - cs->flt_maj));
+			e->major = (__u32)(maj - cs->flt_maj);
+			e->first_ts = cs->flt_ts ? cs->flt_ts : ts;
+			submit(e);
+		}
+	}
+	cs->flt_min = min;
+	cs->flt_maj = maj;
+	cs->flt_ts = ts;
+	cs->flt_ts_j = 0;
+}
 
 static __always_inline void on_fault(void)
 {
@@ -242,6 +289,28 @@ static __always_inline void on_fault(void)
 	}
 	cs->fault_count++;
 	cs->fault_last = ts;
+}
+
+/* Test-run by user space on every CPU (BPF_F_TEST_RUN_ON_CPU: an IPI, so
+ * current is the task interrupted there) just before it detaches: what is
+ * still coalescing there goes out, and the task running at the end reports
+ * its last faults, which would otherwise wait for a switch vigil no longer
+ * sees. */
+SEC("raw_tp")
+int flush_running(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vigil_cpu_state *cs = cpu_slot();
+	__u32 tid = task->pid, tgid = task->tgid;
+	__u64 ts = bpf_ktime_get_ns();
+
+	if (!cs)
+		return 0;
+	if (fault_counters && tid && is_tracked(tgid))
+		faults_report(cs, task, tid, tgid, ts);
+	flush_faults(cs);
+	flush_rss(cs, ts);
+	return 0;
 }
 
 SEC("tp_btf/page_fault_user")
@@ -308,20 +377,36 @@ static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 	return v < 0 ? 0 : v;
 }
 
+/* The coalescing window in jiffies: VIGIL_COALESCE_NS or one tick, the
+ * longer (a tick is 4 ms at the usual HZ=250, 10 ms at HZ=100).  Without
+ * the kernel config (CONFIG_HZ unknown) one tick. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+static __always_inline __u64 coalesce_jiffies(void)
+{
+	__u64 n = (__u64)CONFIG_HZ * VIGIL_COALESCE_NS / 1000000000ULL;
+
+	return n ? n : 1;
+}
+
+/* Fires on every change of a process's RSS counters: about once per
+ * anonymous fault.  So it reads no precise clock (25 ns a call in a VM):
+ * jiffies close the coalescing window, ktime is read once per window. */
 SEC("tp_btf/rss_stat")
 int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vigil_cpu_state *cs = cpu_slot();
-	__u64 key = (__u64)mm, ts;
-	__u32 tgid;
+	__u64 key = (__u64)mm, now_j;
+	bool own = task->mm == mm;
+	__u32 tid = 0, tgid;
 
 	if (!cs || member < 0 || member > 3)
 		return 0;
-	if (task->mm == mm) {
-		__u64 id = bpf_get_current_pid_tgid();
-		tgid = id >> 32;
-		if (!current_tracked(cs, (__u32)id, tgid))
+	if (own) {
+		tid = task->pid;
+		tgid = task->tgid;
+		if (!current_tracked(cs, tid, tgid))
 			return 0;
 	} else if (bpf_core_field_exists(mm->owner)) {
 		/* with memcg the mm names its owner: no map, and never stale */
@@ -339,14 +424,23 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 			return 0;
 		tgid = *owner;
 	}
-	ts = bpf_ktime_get_ns();
-	if (cs->rss_dirty && (cs->rss_tgid != tgid || ts - cs->rss_first >= VIGIL_COALESCE_NS))
-		flush_rss(cs);
+	now_j = bpf_jiffies64();
+	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_jiffies()))
+		flush_rss(cs, 0);
+	/* most faults change RSS: the tick that keeps counted faults current
+	 * while a thread runs without switching */
+	if (fault_counters && own) {
+		if (!cs->flt_ts_j)
+			cs->flt_ts_j = now_j;
+		else if (now_j - cs->flt_ts_j >= coalesce_jiffies())
+			faults_report(cs, task, tid, tgid, bpf_ktime_get_ns());
+	}
 	if (!cs->rss_dirty) {
-		if (task->mm == mm && !bpf_core_field_exists(mm->owner))
+		if (own && !bpf_core_field_exists(mm->owner))
 			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
 		cs->rss_tgid = tgid;
-		cs->rss_first = ts;
+		cs->rss_first = bpf_ktime_get_ns();
+		cs->rss_first_j = now_j;
 		cs->rss[0] = cs->rss[1] = cs->rss[2] = cs->rss[3] = -1;
 		cs->rss_dirty = 1;
 	}
@@ -358,7 +452,6 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 	case 2: cs->rss[2] = bytes; break;
 	default: cs->rss[3] = bytes; break;
 	}
-	cs->rss_last = ts;
 	return 0;
 }
 
@@ -424,7 +517,8 @@ static __always_inline void send_comm(__u64 ts, __u32 tgid, __u32 tid, const cha
 /* One sched_switch.  runnable: prev stays on the run queue (preempted or
  * yielded) rather than blocking. next_comm names the process of next. */
 static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_tgid, __u32 prev_state,
-				      __u32 next_tid, __u32 next_tgid, const char *next_comm)
+				      __u32 next_tid, __u32 next_tgid, const char *next_comm,
+				      struct task_struct *prev, struct task_struct *next)
 {
 	struct vigil_cpu_state *cs = cpu_slot();
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -439,10 +533,16 @@ static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_t
 	else
 		prev_tracked = is_tracked(prev_tgid);
 	next_tracked = is_tracked(next_tgid);
+	ts = prev_tracked || next_tracked ? bpf_ktime_get_ns() : 0;
 
 	/* what prev left pending must not wait for its next fault */
 	flush_faults(cs);
-	flush_rss(cs);
+	flush_rss(cs, ts);
+	if (fault_counters && prev && next) {
+		if (prev_tracked)
+			faults_report(cs, prev, prev_tid, prev_tgid, ts);
+		faults_base(cs, next, next_tid, ts);
+	}
 
 	/* With --all every switch is streamed anyway: who waits where only
 	 * decides which untracked holders to stream, so skip the bookkeeping. */
@@ -462,9 +562,11 @@ static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_t
 	cs->cur_gen = targets_gen;
 	cs->cur_tracked = next_tracked;
 
-	if (!prev_tracked && !next_tracked && (track_all || !cpu_waiters(cpu)))
-		return;
-	ts = bpf_ktime_get_ns();
+	if (!prev_tracked && !next_tracked) {
+		if (track_all || !cpu_waiters(cpu))
+			return;
+		ts = bpf_ktime_get_ns();
+	}
 	if (!next_tracked && next_tid && next_tgid)
 		send_comm(ts, next_tgid, next_tid, next_comm);
 	e = reserve(sizeof(*e));
@@ -494,7 +596,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	on_switch(preempt, prev->pid, prev->tgid, task_state(prev), next->pid, next->tgid,
-		  next->group_leader->comm);
+		  next->group_leader->comm, prev, next);
 	return 0;
 }
 
@@ -515,7 +617,8 @@ int sched_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u32 state = (__u32)ctx->prev_state;
 	bool preempt = state == 0x100;
 
-	on_switch(preempt, prev_tid, prev_tgid, preempt ? 0 : state, next_tid, next_tgid, ctx->next_comm);
+	on_switch(preempt, prev_tid, prev_tgid, preempt ? 0 : state, next_tid, next_tgid, ctx->next_comm,
+		  NULL, NULL);
 	return 0;
 }
 
@@ -652,16 +755,27 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 	__u64 len; /* 64-bit so the verifier tracks the bound on the register used */
 
 	bpf_map_delete_elem(&comm_sent, &tgid);
+	struct vigil_cpu_state *cs = cpu_slot();
+	bool was_tracked = cs && cs->cur_tid == (__u32)old_pid && cs->cur_gen == targets_gen &&
+			   cs->cur_tracked;
+
 	if (track_exec && tgid != self_tgid && !bpf_map_lookup_elem(&targets, &tgid)) {
 		__u8 v = TRACK_PROVISIONAL;
 		bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST);
 	}
 	if (!is_tracked(tgid))
 		return 0;
-	/* this CPU's cache still says "untracked" from before the exec: without
-	 * this, the new program's first faults and syscalls would be missed */
-	struct vigil_cpu_state *cs = cpu_slot();
 	if (cs) {
+		/* a thread that execs takes the leader's pid: keep its fault base */
+		if (cs->flt_tid == (__u32)old_pid)
+			cs->flt_tid = p->pid;
+		/* tracked from now on: count its faults from here, not from its
+		 * switch-in under the program it replaced */
+		if (fault_counters && !was_tracked)
+			faults_base(cs, p, p->pid, bpf_ktime_get_ns());
+		/* this CPU's cache still says "untracked" from before the exec:
+		 * without this, the new program's first faults and syscalls
+		 * would be missed */
 		cs->cur_tid = p->pid;
 		cs->cur_tgid = tgid;
 		cs->cur_gen = targets_gen;
@@ -703,22 +817,26 @@ int sched_exit(void *ctx)
 	struct vigil_cpu_state *cs = cpu_slot();
 	struct ev_exit *e;
 	bool group_dead;
+	__u64 ts;
 
 	if (!is_tracked(tgid))
 		return 0;
+	ts = bpf_ktime_get_ns();
 	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit___new, group_dead))
 		group_dead = BPF_CORE_READ((struct trace_event_raw_sched_process_exit___new *)ctx, group_dead);
 	else
 		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	if (cs) {
+		if (fault_counters)
+			faults_report(cs, task, tid, tgid, ts);
 		flush_faults(cs);
-		flush_rss(cs);
+		flush_rss(cs, ts);
 	}
 	bpf_map_delete_elem(&sc_pending, &tid);
 	clear_waiting(tid);
 	e = reserve(sizeof(*e));
 	if (e) {
-		fill_hdr(&e->h, EV_EXIT, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+		fill_hdr(&e->h, EV_EXIT, sizeof(*e), ts, tgid, tid);
 		e->exit_code = BPF_CORE_READ(task, exit_code);
 		e->group_dead = group_dead;
 		submit(e);

@@ -1383,6 +1383,7 @@ static void on_faults(struct agg *a, const struct ev_faults *e)
 		return;
 	touch(p, e->h.ts);
 	p->pub.tot.page_faults += e->count;
+	p->pub.tot.major_faults += e->major;
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */

@@ -89,6 +89,7 @@ struct agg_counters {
 	__u64 sw_invol;      /* switched out still runnable: preempted (ru_nivcsw) */
 	/* memory: successful calls only; lengths as the program passed them */
 	__u64 page_faults;
+	__u64 major_faults; /* of page_faults; only the counters source tells them apart */
 	__u64 mmap_calls, mmap_bytes, mmap_anon_bytes; /* anon: MAP_ANONYMOUS part */
 	__u64 munmap_calls, munmap_bytes;
 	__u64 mremap_calls, mremap_grow_bytes, mremap_shrink_bytes;

@@ -39,7 +39,8 @@ void cli_usage(FILE *f)
 	      "      --all            every process\n"
 	      "options:\n"
 	      "      --config FILE    roles, patterns, thresholds (default /etc/vigil.conf when present)\n"
-	      "      --pf-source tracepoint|perf   page-fault source (default: tracepoint where it exists)\n"
+	      "      --pf-source counters|tracepoint|perf   page-fault source (default: counters\n"
+	      "                       with the BTF scheduler tracepoints, else tracepoint where it exists)\n"
 	      "      --ringbuf-kb N   BPF ring buffer size (default from config: 4096)\n"
 	      "  -v, --verbose        libbpf's messages\n"
 	      "exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature\n",
@@ -210,8 +211,10 @@ static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, co
 			c->pf_source = PF_SRC_TRACEPOINT;
 		else if (!strcmp(arg, "perf"))
 			c->pf_source = PF_SRC_PERF;
+		else if (!strcmp(arg, "counters"))
+			c->pf_source = PF_SRC_COUNTERS;
 		else {
-			cli_err("--pf-source: '%s' is not tracepoint or perf", arg);
+			cli_err("--pf-source: '%s' is not counters, tracepoint or perf", arg);
 			return EXIT_USAGE;
 		}
 		return 0;

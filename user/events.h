@@ -55,7 +55,7 @@ struct ev_hdr {
 struct ev_faults {
 	struct ev_hdr h;
 	__u32 count;
-	__u32 major; /* reserved: 0 until a source can tell major from minor */
+	__u32 major; /* of count, major faults (counter mode; 0 from per-fault sources) */
 	__u64 first_ts;
 };
 
@@ -183,7 +183,12 @@ struct ev_proc {
 };
 
 /* Page-fault sources (dump header and startup message). */
-enum vigil_pf_source { PF_SRC_NONE = 0, PF_SRC_TRACEPOINT = 1, PF_SRC_PERF = 2 };
+enum vigil_pf_source {
+	PF_SRC_NONE = 0,
+	PF_SRC_TRACEPOINT = 1, /* a program per user-mode fault: exceptions:page_fault_user */
+	PF_SRC_PERF = 2,       /* a program per user-mode fault: PERF_COUNT_SW_PAGE_FAULTS */
+	PF_SRC_COUNTERS = 3,   /* no fault hook: the task's own min_flt/maj_flt, read at switch, exit, RSS change */
+};
 
 /* In-kernel coalescing window for faults and RSS; the design requires < 10 ms. */
 #define VIGIL_COALESCE_NS (4ULL * 1000 * 1000)
@@ -212,13 +217,22 @@ struct vigil_cpu_state {
 	/* pending RSS changes of one process; -1 = unchanged */
 	__u32 rss_tgid;
 	__u32 rss_dirty;
-	__u64 rss_first;
-	__u64 rss_last;
+	__u64 rss_first;   /* ktime: when the first change came */
+	__u64 rss_first_j; /* the same in jiffies, which close the window */
 	__s64 rss[4]; /* file, anon, swap, shmem as in kmem:rss_stat's member */
+	/* counter mode: the running task's min_flt/maj_flt when it was switched
+	 * in or last reported, and when (ktime; jiffies of its first RSS change
+	 * since, 0 before) */
+	__u32 flt_tid;
+	__u32 flt_pad;
+	__u64 flt_min;
+	__u64 flt_maj;
+	__u64 flt_ts;
+	__u64 flt_ts_j;
 };
 
 #ifndef __VIGIL_BPF__
-_Static_assert(sizeof(struct vigil_cpu_state) == 104, "vigil_cpu_state layout");
+_Static_assert(sizeof(struct vigil_cpu_state) == 144, "vigil_cpu_state layout");
 _Static_assert(sizeof(struct ev_hdr) == 24, "ev_hdr layout");
 _Static_assert(sizeof(struct ev_faults) == 40, "ev_faults layout");
 _Static_assert(sizeof(struct ev_mmap) == 80, "ev_mmap layout");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "feature.h"
+#include "events.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -124,4 +125,19 @@ void feature_cleanup(void)
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
 	vmlinux_btf_tried = false;
+}
+
+bool feature_sched_btf(void)
+{
+	return feature_tp_btf("sched_switch") && feature_tp_btf("sched_wakeup") &&
+	       feature_tp_btf("sched_wakeup_new");
+}
+
+int feature_default_pf_source(void)
+{
+	/* counters need the task pointers of the BTF sched_switch; without
+	 * them a program per fault, where the kernel has one */
+	if (feature_sched_btf())
+		return PF_SRC_COUNTERS;
+	return feature_tracepoint("exceptions", "page_fault_user") ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
 }

@@ -23,6 +23,13 @@ bool feature_tracepoint(const char *category, const char *name);
 /* Does the kernel's BTF describe the raw tracepoint (tp_btf) "name"? */
 bool feature_tp_btf(const char *name);
 
+/* The scheduler's BTF tracepoints (switch, wakeup, wakeup_new): typed task
+ * pointers, which the plain tracepoints lack. */
+bool feature_sched_btf(void);
+
+/* The best page-fault source this kernel offers (enum vigil_pf_source). */
+int feature_default_pf_source(void);
+
 /* Releases what the probes cached. */
 void feature_cleanup(void);
 

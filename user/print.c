@@ -99,7 +99,8 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 	switch (h->type) {
 	case EV_FAULTS: {
 		const struct ev_faults *e = (const void *)h;
-		fprintf(f, " count=%u span_ns=%llu", e->count, (unsigned long long)(h->ts - e->first_ts));
+		fprintf(f, " count=%u major=%u span_ns=%llu", e->count, e->major,
+			(unsigned long long)(h->ts - e->first_ts));
 		break;
 	}
 	case EV_MMAP: {

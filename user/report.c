@@ -524,6 +524,7 @@ static void j_mem(struct json *j, const struct ctx *c, const struct pview *v)
 
 	json_kv_obj(j, "mem");
 	json_kv_u64(j, "page_faults", k->page_faults);
+	json_kv_u64(j, "major_faults", k->major_faults);
 	j_inline_obj(j, "mmap");
 	json_kv_u64(j, "calls", k->mmap_calls);
 	json_kv_u64(j, "bytes", k->mmap_bytes);
@@ -1427,6 +1428,7 @@ void report_meta_from_host(struct report_meta *m, const struct dump_host *h)
 	m->real_ns = h->real_ns;
 	m->pf_source = h->pf_source == PF_SRC_TRACEPOINT ? "tracepoint"
 		       : h->pf_source == PF_SRC_PERF     ? "perf"
+		       : h->pf_source == PF_SRC_COUNTERS ? "counters"
 							 : NULL;
 }
 

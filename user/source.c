@@ -60,6 +60,7 @@ const char *source_pf_name(int pf)
 	switch (pf) {
 	case PF_SRC_TRACEPOINT: return "tracepoint exceptions:page_fault_user";
 	case PF_SRC_PERF: return "perf software event page-faults";
+	case PF_SRC_COUNTERS: return "task fault counters (min_flt/maj_flt)";
 	default: return "none";
 	}
 }
@@ -155,10 +156,7 @@ static void disable(struct bpf_program *p)
 static void choose_sched(struct source *s)
 {
 	struct vigil_bpf *k = s->skel;
-	bool btf_switch = feature_tp_btf("sched_switch");
-	bool btf_wakeup = feature_tp_btf("sched_wakeup") && feature_tp_btf("sched_wakeup_new");
-
-	if (btf_switch && btf_wakeup) {
+	if (feature_sched_btf()) {
 		disable(k->progs.sched_switch_tp);
 		disable(k->progs.sched_wakeup_tp);
 		disable(k->progs.sched_wakeup_new_tp);
@@ -232,13 +230,17 @@ static int choose_pf(struct source *s, char *msg, size_t msglen)
 	bool tp = feature_tracepoint("exceptions", "page_fault_user");
 	bool tp_btf = tp && feature_tp_btf("page_fault_user");
 
-	if (s->o.pf_source == PF_SRC_TRACEPOINT && !tp) {
+	s->pf_source = s->o.pf_source ? s->o.pf_source : feature_default_pf_source();
+	if (s->pf_source == PF_SRC_TRACEPOINT && !tp) {
 		snprintf(msg, msglen, "--pf-source=tracepoint: exceptions:page_fault_user does not exist on this kernel");
 		return -ENOTSUP;
 	}
-	s->pf_source = s->o.pf_source;
-	if (s->pf_source == PF_SRC_NONE)
-		s->pf_source = tp ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
+	if (s->pf_source == PF_SRC_COUNTERS && k->rodata->sched_fallback) {
+		snprintf(msg, msglen, "--pf-source=counters: needs the BTF tracepoint sched_switch, "
+			 "which this kernel lacks (use tracepoint or perf)");
+		return -ENOTSUP;
+	}
+	k->rodata->fault_counters = s->pf_source == PF_SRC_COUNTERS;
 	if (s->pf_source != PF_SRC_TRACEPOINT || !tp_btf)
 		disable(k->progs.pf_tp_btf);
 	if (s->pf_source != PF_SRC_TRACEPOINT || tp_btf)
@@ -424,7 +426,7 @@ static void deliver_pending(struct source *s)
 			}
 			if (cs[cpu].rss_dirty) {
 				struct ev_rss e = {
-					.h = {EV_RSS, sizeof(e), cpu, cs[cpu].rss_last, cs[cpu].rss_tgid, 0},
+					.h = {EV_RSS, sizeof(e), cpu, cs[cpu].rss_first, cs[cpu].rss_tgid, 0},
 					.file = cs[cpu].rss[0],
 					.anon = cs[cpu].rss[1],
 					.swap = cs[cpu].rss[2],
@@ -438,11 +440,28 @@ static void deliver_pending(struct source *s)
 	free(cs);
 }
 
+/* Faults and RSS coalesce per CPU, and counter mode reports a thread's
+ * faults when it leaves its CPU: every CPU sends what it holds now, while
+ * the programs are attached (deliver_pending() takes what comes after). */
+static void flush_running(struct source *s)
+{
+	int fd = bpf_program__fd(s->skel->progs.flush_running);
+
+	if (fd < 0)
+		return;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+		if (bpf_prog_test_run_opts(fd, &opts) && errno != ENXIO && s->o.verbose)
+			fprintf(stderr, "vigil: flushing CPU %d: %s\n", cpu, strerror(errno));
+	}
+}
+
 void source_stop(struct source *s)
 {
 	if (!s || s->stopped)
 		return;
 	s->stopped = true;
+	flush_running(s);
 	detach_pf_perf(s);
 	vigil_bpf__detach(s->skel);
 	if (s->rb)

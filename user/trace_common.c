@@ -37,7 +37,7 @@ int trace_preflight(struct cli *c)
 		}
 	}
 	if (c->pf_source == PF_SRC_NONE)
-		c->pf_source = feature_tracepoint("exceptions", "page_fault_user") ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
+		c->pf_source = feature_default_pf_source();
 	if (!c->ringbuf_kb)
 		c->ringbuf_kb = c->config.record.ringbuf_mb * 1024;
 	return EXIT_OK;

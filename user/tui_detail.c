@@ -228,8 +228,8 @@ static void memory_section(struct page *p, const struct tui_row *r)
 	     fmt_bytes(b[7], 16, (double)c->madv_dontneed_bytes), (unsigned long long)c->madv_free_calls,
 	     fmt_bytes(b[8], 16, (double)c->madv_free_bytes), (unsigned long long)c->madv_other_calls,
 	     (unsigned long long)c->failed_calls);
-	line(p, "faults", TA_NORMAL, "%llu in all, %s/s now", (unsigned long long)c->page_faults,
-	     fmt_count(b[9], 16, r->faults_per_s));
+	line(p, "faults", TA_NORMAL, "%llu in all (%llu major), %s/s now", (unsigned long long)c->page_faults,
+	     (unsigned long long)c->major_faults, fmt_count(b[9], 16, r->faults_per_s));
 }
 
 /* ---- CPU ---- */

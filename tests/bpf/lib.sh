@@ -84,6 +84,13 @@ dump_totals() {
 	END { printf "%d %d %d %d %d %d %d %d\n", f, mm, mu, br, ma, mr, vol, inv }'
 }
 
+# major page faults of process $2 in dump $1
+dump_major() {
+	"$VIGIL" dump --format csv "$1" | awk -F, -v pid="$2" '
+	$4 == pid && $3 == "faults" { match($0, /major=[0-9]+/); m += substr($0, RSTART + 6, RLENGTH - 6) }
+	END { print m + 0 }'
+}
+
 # |a - b| <= pct% of b
 within() { # $1 = a, $2 = b, $3 = pct
 	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100.0) }'

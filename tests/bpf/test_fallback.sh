@@ -18,3 +18,17 @@ if within "$vol" "$(kv "$sw" nvcsw)" 5 && within "$inv" "$(kv "$sw" nivcsw)" 5; 
 else
 	fail fallback.switches_vs_getrusage "vol=$vol inv=$inv vs $(kv "$sw" nvcsw)/$(kv "$sw" nivcsw)"
 fi
+
+# page faults: counters need the BTF sched_switch, so the fallback counts
+# them with a program per fault, and says which
+grep -q "page faults from tracepoint" "$TMP/vigil.err" &&
+	pass fallback.pf_source || fail fallback.pf_source "$(grep 'page faults from' "$TMP/vigil.err")"
+# asked for explicitly, counters are refused with the reason (exit 3), no file left
+VIGIL_FAKE_MISSING=btf/sched_switch "$VIGIL" record --all --pf-source counters -o "$TMP/refused.vgl" \
+	--duration 1 2>"$TMP/refused.err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "needs the BTF tracepoint sched_switch" "$TMP/refused.err" && [ ! -e "$TMP/refused.vgl" ]; then
+	pass fallback.counters_refused
+else
+	fail fallback.counters_refused "exit $rc: $(cat "$TMP/refused.err")"
+fi

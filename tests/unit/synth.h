@@ -143,14 +143,21 @@ static inline void synth_migrate(__u64 ts, __u32 tid, __u32 orig, __u32 dest)
 
 /* ---- memory ------------------------------------------------------------------------- */
 
-static inline void synth_faults(__u64 ts, __u32 pid, __u32 count)
+/* count faults, major of them major */
+static inline void synth_faults_major(__u64 ts, __u32 pid, __u32 count, __u32 major)
 {
 	struct ev_faults e = {0};
 
 	synth_hdr(&e.h, EV_FAULTS, sizeof(e), ts, 0, pid, pid);
 	e.count = count;
+	e.major = major;
 	e.first_ts = ts;
 	synth_sink(&e.h);
+}
+
+static inline void synth_faults(__u64 ts, __u32 pid, __u32 count)
+{
+	synth_faults_major(ts, pid, count, 0);
 }
 
 /* fd -1 for MAP_ANONYMOUS (0x20) mappings, else 3 */

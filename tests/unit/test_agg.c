@@ -355,6 +355,17 @@ static void test_pid_reuse(void)
 	CHECK(!find(42)->described);
 }
 
+/* major faults are a part of page_faults, counted on their own too */
+static void test_major_faults(void)
+{
+	fresh(NULL);
+	synth_faults_major(1000, 78, 10, 4);
+	synth_faults_major(2000, 78, 3, 0);
+	synth_faults_major(3000, 78, 2, 2);
+	CHECK_EQ_U64(find(78)->tot.page_faults, 15);
+	CHECK_EQ_U64(find(78)->tot.major_faults, 6);
+}
+
 static void test_faults_before_proc(void)
 {
 	fresh(NULL);
@@ -968,6 +979,7 @@ int main(int argc, char **argv)
 	RUN(test_runnable_integral);
 	RUN(test_pid_reuse);
 	RUN(test_faults_before_proc);
+	RUN(test_major_faults);
 	RUN(test_fork_exec_exit);
 	RUN(test_reap_and_role_totals);
 	RUN(test_mem_syscalls);
