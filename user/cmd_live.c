@@ -21,6 +21,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "selfstat.h"
+#include "bpfcost.h"
 #include "session.h"
 #include "snapshot.h"
 #include "source.h"
@@ -109,6 +110,18 @@ static void json_lines_init(struct json_lines *jl, struct session *s, unsigned l
 	jl->meta.self = &jl->self;
 }
 
+/* vigil's BPF programs: the last sample, or < 0 */
+static double bpf_cost(struct session *s, double *ns_per_run)
+{
+	struct bpfcost_result r;
+	int err;
+
+	if (!source_bpf_cost(session_source(s), &r, &err))
+		return *ns_per_run = -1;
+	*ns_per_run = r.ns_per_run;
+	return r.cpu_pct;
+}
+
 /* vigil's own cost over the interval */
 static void self_interval(struct json_lines *jl, struct session *s)
 {
@@ -128,6 +141,7 @@ static void self_interval(struct json_lines *jl, struct session *s)
 		jl->self.max_rss_bytes = (unsigned long long)ru.ru_maxrss * 1024;
 	}
 	jl->self.cpu_s = cpu_s - jl->prev_cpu_s;
+	jl->self.bpf_cpu_pct = bpf_cost(s, &jl->self.bpf_ns_per_run);
 	jl->prev_cpu_s = cpu_s;
 }
 
@@ -162,28 +176,40 @@ static void new_findings_text(struct json_lines *jl, struct live *l, size_t *sho
 	*shown = n;
 }
 
+/* vigil's own CPU over the interval and RSS, its BPF programs' last sample */
+static void self_cost(struct snapshot_info *si, struct session *s, struct selfstat *prev)
+{
+	struct selfstat now;
+	double ns;
+
+	si->self_cpu_pct = -1;
+	si->self_rss = 0;
+	if (selfstat_read(&now) == 0) {
+		si->self_cpu_pct = selfstat_cpu_pct(prev, &now);
+		si->self_rss = now.rss;
+		*prev = now;
+	}
+	si->bpf_cpu_pct = bpf_cost(s, &ns);
+}
+
 /* The view's header: what the model does not know. */
-static void tui_tick(struct tui *t, struct live *l, const struct snapshot_info *si, struct selfstat *prev_self)
+static void tui_tick(struct tui *t, struct live *l, const struct snapshot_info *si)
 {
 	const struct agg_host *h = agg_host(model_agg(l->model));
-	struct selfstat self;
 	struct tui_status st = {
 		.mode = "LIVE",
 		.elapsed_s = si->elapsed_s,
 		.wall_ns = wall_ns(),
 		.pf_source = si->pf_source,
-		.self_cpu_pct = -1,
+		.self_cpu_pct = si->self_cpu_pct,
+		.self_rss = si->self_rss,
+		.bpf_cpu_pct = si->bpf_cpu_pct,
 		.events_per_s = si->interval_s > 0 ? (h->tot.events - h->base.events) / si->interval_s : 0,
 		.lost = h->tot.lost,
 		.note = si->note,
 		.alert = l->alert[0] ? l->alert : NULL,
 	};
 
-	if (selfstat_read(&self) == 0) {
-		st.self_cpu_pct = selfstat_cpu_pct(prev_self, &self);
-		st.self_rss = self.rss;
-		*prev_self = self;
-	}
 	tui_update(t, l->model, &st, si->interval_s);
 }
 
@@ -281,6 +307,7 @@ int cmd_live(struct cli *c)
 		agg_settle(a, 0);
 		si.elapsed_s = (now - loop.start_ns) / 1e9;
 		si.interval_s = (now - last_tick) / 1e9;
+		self_cost(&si, s, &self_prev);
 		if (json) {
 			if (json_line(&jl, &l, s, si.elapsed_s, si.interval_s)) {
 				rc = stdout_failed();
@@ -288,7 +315,7 @@ int cmd_live(struct cli *c)
 				break;
 			}
 		} else if (t) {
-			tui_tick(t, &l, &si, &self_prev);
+			tui_tick(t, &l, &si);
 			tui_draw(t);
 		} else {
 			si.wall_ns = wall_ns();

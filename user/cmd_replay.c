@@ -131,7 +131,9 @@ static void status(struct replay *p, struct tui_status *st, double events_per_s)
 		/* the dump's clock base: wall = ts - mono_ns + real_ns */
 		.wall_ns = p->host.real_ns && p->pos >= p->host.mono_ns ? p->pos - p->host.mono_ns + p->host.real_ns : 0,
 		.pf_source = source_pf_name((int)p->host.pf_source),
-		.self_cpu_pct = -1, /* vigil's own cost was the recorder's, not in the dump */
+		/* vigil's own cost was the recorder's, not in the dump */
+		.self_cpu_pct = -1,
+		.bpf_cpu_pct = -1,
 		.events_per_s = events_per_s,
 		.lost = h->tot.lost,
 		.alert = p->damage[0] ? p->damage : NULL,
@@ -160,6 +162,7 @@ static void show(struct replay *p, __u64 now)
 	struct snapshot_info si = {
 		.elapsed_s = st.elapsed_s, .interval_s = secs, .wall_ns = st.wall_ns,
 		.pf_source = st.pf_source, .note = st.alert, .max_rows = 40,
+		.self_cpu_pct = -1, .bpf_cpu_pct = -1,
 	};
 	snapshot_text(stdout, model_agg(p->m), &si);
 }

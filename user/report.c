@@ -749,6 +749,10 @@ static void j_self(struct json *j, const struct ctx *c, const struct report_self
 	json_kv_num(j, "cpu_s", rnd(s->cpu_s, 4));
 	json_kv_num(j, "cpu_pct", rnd(self_cpu_pct(c, s), 3));
 	json_kv_u64(j, "max_rss_bytes", s->max_rss_bytes);
+	if (s->bpf_cpu_pct >= 0) {
+		json_kv_num(j, "bpf_cpu_pct", rnd(s->bpf_cpu_pct, 3));
+		json_kv_num(j, "bpf_ns_per_run", rnd(s->bpf_ns_per_run, 1));
+	}
 	json_end(j);
 }
 

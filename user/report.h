@@ -50,6 +50,7 @@ struct report_self {
 	unsigned long long produced, received, lost, pending, malformed; /* source_counts */
 	double cpu_s;                     /* user + system CPU time of vigil */
 	unsigned long long max_rss_bytes; /* vigil's peak resident set */
+	double bpf_cpu_pct, bpf_ns_per_run; /* its BPF programs, last sample; < 0: not measured */
 };
 
 struct report_meta {

@@ -58,7 +58,12 @@ static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 		/* the interval is timed by the clock, busy time by event stamps */
 		fprintf(f, " %.0f%%", pct > 100 ? 100 : pct);
 	}
-	fprintf(f, " | runnable %.2f | page faults: %s\n", agg_runnable_avg(a, 1), si->pf_source ? si->pf_source : "?");
+	fprintf(f, " | runnable %.2f | page faults: %s", agg_runnable_avg(a, 1), si->pf_source ? si->pf_source : "?");
+	if (si->self_cpu_pct >= 0)
+		fprintf(f, " | vigil %.1f%% %s", si->self_cpu_pct, fmt_bytes(b1, sizeof(b1), (double)si->self_rss));
+	if (si->bpf_cpu_pct >= 0)
+		fprintf(f, ", BPF %.1f%%", si->bpf_cpu_pct);
+	fputc('\n', f);
 	if (si->note)
 		fprintf(f, "   %s\n", si->note);
 }

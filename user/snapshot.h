@@ -15,6 +15,9 @@ struct snapshot_info {
 	unsigned long long wall_ns; /* CLOCK_REALTIME of the snapshot, 0 = omit */
 	const char *pf_source;
 	const char *note;    /* e.g. why every process is shown; NULL = none */
+	double self_cpu_pct; /* vigil's own CPU over the interval, % of one CPU; < 0 = omit */
+	unsigned long long self_rss; /* bytes; 0 = omit */
+	double bpf_cpu_pct;  /* vigil's BPF programs, last sample; < 0 = omit */
 	unsigned max_rows;   /* 0 = all */
 };
 

@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "feature.h"
 #include "vigil.skel.h"
+#include "bpfcost.h"
 
 struct source {
 	struct vigil_bpf *skel;
@@ -28,6 +29,8 @@ struct source {
 	unsigned long long *lost_seen; /* per CPU, already reported */
 	struct vigil_stats *stats_buf;  /* per CPU, read at every drain */
 	struct source_counts counts;
+	int *prog_fds; /* every loaded program, for their run-time statistics */
+	struct bpfcost *cost;
 	bool stopped;
 	char warnings[2048];
 };
@@ -116,7 +119,36 @@ int source_drain(struct source *s)
 	int n = ring_buffer__consume(s->rb);
 
 	report_lost(s);
+	if (!s->stopped)
+		bpfcost_tick(s->cost, now_ns());
 	return n;
+}
+
+/* Sampled, so that the statistics' own clock reads stay off most of the time. */
+#define BPFCOST_WINDOW_NS (1000ULL * 1000 * 1000)
+#define BPFCOST_PERIOD_NS (15ULL * 1000 * 1000 * 1000)
+
+static void cost_init(struct source *s)
+{
+	struct bpf_program *p;
+	int n = 0;
+
+	bpf_object__for_each_program(p, s->skel->obj)
+		n++;
+	s->prog_fds = calloc(n ? n : 1, sizeof(*s->prog_fds));
+	if (!s->prog_fds)
+		return;
+	n = 0;
+	bpf_object__for_each_program(p, s->skel->obj)
+		if (bpf_program__fd(p) >= 0)
+			s->prog_fds[n++] = bpf_program__fd(p);
+	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_WINDOW_NS, BPFCOST_PERIOD_NS);
+}
+
+bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err)
+{
+	*err = s->cost ? bpfcost_error(s->cost) : -ENOMEM;
+	return bpfcost_last(s->cost, out);
 }
 
 int source_fd(const struct source *s)
@@ -389,6 +421,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 		if (err)
 			goto fail;
 	}
+	cost_init(s);
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.rb), on_record, s, NULL);
 	if (!s->rb) {
 		err = -errno;
@@ -461,6 +494,7 @@ void source_stop(struct source *s)
 	if (!s || s->stopped)
 		return;
 	s->stopped = true;
+	bpfcost_stop(s->cost);
 	flush_running(s);
 	detach_pf_perf(s);
 	vigil_bpf__detach(s->skel);
@@ -481,6 +515,8 @@ void source_close(struct source *s)
 	free(s->pf_links);
 	free(s->lost_seen);
 	free(s->stats_buf);
+	bpfcost_free(s->cost);
+	free(s->prog_fds);
 	free(s);
 }
 

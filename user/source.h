@@ -46,6 +46,11 @@ void source_stop(struct source *s);
 void source_close(struct source *s);
 
 int source_pf_source(const struct source *s);
+struct bpfcost_result;
+/* The in-kernel cost of vigil's programs in the last sampled window (see
+ * bpfcost.h); false when none yet, with *err set when they cannot be
+ * measured (-errno). */
+bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err);
 const char *source_pf_name(int pf_source);
 /* Warnings about degraded features, one per line, "" when none. */
 const char *source_warnings(const struct source *s);

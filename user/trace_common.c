@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bpfcost.h"
 #include "cli.h"
 #include "dump_write.h"
 #include "feature.h"
@@ -149,6 +150,13 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 		fprintf(f, "vigil: own cost: %.1f%% of one core while tracing, peak RSS %.1f MiB\n",
 			selfstat_cpu_pct(&l->self_start, l->stop_ns ? &l->self_stop : &self),
 			self.peak_rss / 1048576.0);
+	struct bpfcost_result bc;
+	int bc_err;
+	if (source_bpf_cost(session_source(s), &bc, &bc_err))
+		fprintf(f, "vigil: BPF programs: %.2f%% of one CPU, %.0f ns per run, %.0f runs/s "
+			"(kernel statistics, sampled 1 s in 15)\n", bc.cpu_pct, bc.ns_per_run, bc.runs_per_s);
+	else if (bc_err)
+		fprintf(f, "vigil: BPF programs: run time not measured (%s)\n", strerror(-bc_err));
 	/* the accounting identity the flood test holds vigil to */
 	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
 		sc.received, sc.lost, sc.pending);

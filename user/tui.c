@@ -254,6 +254,7 @@ void tui_set_status(struct tui *t, const struct tui_status *st)
 	h->wall_ns = st->wall_ns;
 	h->self_cpu_pct = st->self_cpu_pct;
 	h->self_rss = st->self_rss;
+	h->bpf_cpu_pct = st->bpf_cpu_pct;
 	h->events_per_s = st->events_per_s;
 	h->lost = st->lost;
 }

@@ -87,6 +87,7 @@ struct tui_status {
 	const char *pf_source;       /* page-fault source (source_pf_name) */
 	double self_cpu_pct;         /* vigil's own CPU, % of one CPU; < 0 = omit (replay) */
 	unsigned long long self_rss; /* vigil's own RSS, bytes; 0 = omit */
+	double bpf_cpu_pct;          /* vigil's BPF programs, % of one CPU (sampled); < 0 = omit */
 	double events_per_s;         /* records per second over the interval */
 	unsigned long long lost;     /* lost events so far: always shown, red when > 0 */
 	const char *note;            /* one line under the header, e.g. why every process is shown */

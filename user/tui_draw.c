@@ -148,6 +148,11 @@ static void numbers_line(struct tui *t, int y)
 			 h->self_rss ? fmt_bytes(b2, sizeof(b2), (double)h->self_rss) : "");
 		put_seg(t, y, &x, buf, TA_NORMAL);
 	}
+	if (h->bpf_cpu_pct >= 0) {
+		/* the in-kernel part, which the process's own CPU time does not hold */
+		snprintf(buf, sizeof(buf), "BPF %.1f%%", h->bpf_cpu_pct);
+		put_seg(t, y, &x, buf, TA_NORMAL);
+	}
 }
 
 void tui_draw_header(struct tui *t, int *y)

@@ -32,7 +32,7 @@ struct tui_disp {
 
 struct tui_hdr {
 	char mode[48], host[64], pf[64], note[TUI_TEXT_MAX], alert[TUI_TEXT_MAX];
-	double elapsed_s, self_cpu_pct, events_per_s;
+	double elapsed_s, self_cpu_pct, bpf_cpu_pct, events_per_s;
 	unsigned long long wall_ns, self_rss, lost;
 };
 
