@@ -229,47 +229,90 @@ static __always_inline void flush_rss(struct vigil_cpu_state *cs, __u64 ts)
 /* Counter mode.  The kernel already counts every fault of a task, user- and
  * kernel-mode, minor and major (task->min_flt/maj_flt, what getrusage
  * reports), so instead of a program on every fault vigil reads the
- * counters when it runs anyway: at switch-in (the base), at switch-out, on
- * the RSS changes most faults make (at most every VIGIL_COALESCE_NS) and
- * at exit, and streams the difference.  A fault then costs nothing extra. */
-static __always_inline void faults_base(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
-					__u64 ts)
+ * counters when it runs anyway: when a tracked thread leaves its CPU, on
+ * the RSS changes most faults make (at most every VIGIL_COALESCE_NS while
+ * it keeps running) and at exit, and streams the difference to what it
+ * reported last.  A fault then costs nothing extra.
+ *
+ * What was reported last is kept with the task (task storage), so nothing
+ * is lost when a switch-in goes unseen (it happens: now and then the
+ * kernel switches a task in without the tracepoint's programs seeing it).
+ * Before a thread's first report, its counters at its last switch-in seen
+ * on this CPU are the base (a thread tracked while it waited for a CPU). */
+struct flt_seen {
+	__u64 min, maj; /* the counters when last reported */
+	__u64 ts;       /* and when */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct flt_seen);
+} flt_seen SEC(".maps");
+
+/* t switches in on this CPU: its counters, for its first report */
+static __always_inline void faults_switch_in(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
+					     __u64 ts)
 {
 	cs->flt_tid = tid;
 	cs->flt_min = t->min_flt;
 	cs->flt_maj = t->maj_flt;
 	cs->flt_ts = ts;
-	cs->flt_ts_j = 0;
 }
 
-/* t is running (or just ran) on this CPU and is tracked. */
+/* From now on: the faults t took so far are not reported. */
+static __always_inline void faults_base(struct task_struct *t, __u64 ts)
+{
+	struct flt_seen *f = bpf_task_storage_get(&flt_seen, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (f) {
+		f->min = t->min_flt;
+		f->maj = t->maj_flt;
+		f->ts = ts;
+	}
+}
+
+/* t is tracked and on this CPU, or has just left it. */
 static __always_inline void faults_report(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
 					  __u32 tgid, __u64 ts)
 {
+	struct flt_seen *f = bpf_task_storage_get(&flt_seen, t, NULL, 0);
 	__u64 min = t->min_flt, maj = t->maj_flt;
 	struct ev_faults *e;
 
-	if (cs->flt_tid != tid) {
-		/* running since before vigil attached: count from now on */
-		faults_base(cs, t, tid, ts);
-		return;
-	}
-	if (min != cs->flt_min || maj != cs->flt_maj) {
-		e = reserve(sizeof(*e));
-		if (e) {
-			fill_hdr(&e->h, EV_FAULTS, sizeof(*e), ts, tgid, tid);
-			e->count = (__u32)((min - cs->flt_min) + (maj - cs->flt_maj));
-			e->major = (__u32)(maj - cs->flt_maj);
-			e->first_ts = cs->flt_ts ? cs->flt_ts : ts;
-			submit(e);
+	if (!f) {
+		f = bpf_task_storage_get(&flt_seen, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!f)
+			return; /* no memory, or storage busy on this CPU: later */
+		if (cs->flt_tid == tid) {
+			f->min = cs->flt_min;
+			f->maj = cs->flt_maj;
+			f->ts = cs->flt_ts ? cs->flt_ts : ts;
+		} else {
+			/* running since before vigil attached: from now on */
+			f->min = min;
+			f->maj = maj;
+			f->ts = ts;
+			return;
 		}
 	}
-	cs->flt_min = min;
-	cs->flt_maj = maj;
-	cs->flt_ts = ts;
-	cs->flt_ts_j = 0;
+	if (min == f->min && maj == f->maj)
+		return;
+	e = reserve(sizeof(*e));
+	if (e) {
+		fill_hdr(&e->h, EV_FAULTS, sizeof(*e), ts, tgid, tid);
+		e->count = (__u32)((min - f->min) + (maj - f->maj));
+		e->major = (__u32)(maj - f->maj);
+		e->first_ts = f->ts;
+		submit(e);
+	}
+	f->min = min;
+	f->maj = maj;
+	f->ts = ts;
 }
 
+/* Per-fault sources: faults counted in the CPU's slot. */
 static __always_inline void on_fault(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -430,10 +473,13 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 	/* most faults change RSS: the tick that keeps counted faults current
 	 * while a thread runs without switching */
 	if (fault_counters && own) {
-		if (!cs->flt_ts_j)
-			cs->flt_ts_j = now_j;
-		else if (now_j - cs->flt_ts_j >= coalesce_jiffies())
+		if (cs->flt_tick_tid != tid) {
+			cs->flt_tick_tid = tid;
+			cs->flt_tick_j = now_j;
+		} else if (now_j - cs->flt_tick_j >= coalesce_jiffies()) {
 			faults_report(cs, task, tid, tgid, bpf_ktime_get_ns());
+			cs->flt_tick_j = now_j;
+		}
 	}
 	if (!cs->rss_dirty) {
 		if (own && !bpf_core_field_exists(mm->owner))
@@ -541,7 +587,8 @@ static __always_inline void on_switch(bool preempt, __u32 prev_tid, __u32 prev_t
 	if (fault_counters && prev && next) {
 		if (prev_tracked)
 			faults_report(cs, prev, prev_tid, prev_tgid, ts);
-		faults_base(cs, next, next_tid, ts);
+		faults_switch_in(cs, next, next_tid, ts);
+		cs->flt_tick_tid = 0;
 	}
 
 	/* With --all every switch is streamed anyway: who waits where only
@@ -766,13 +813,10 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 	if (!is_tracked(tgid))
 		return 0;
 	if (cs) {
-		/* a thread that execs takes the leader's pid: keep its fault base */
-		if (cs->flt_tid == (__u32)old_pid)
-			cs->flt_tid = p->pid;
-		/* tracked from now on: count its faults from here, not from its
-		 * switch-in under the program it replaced */
+		/* tracked from now on: count its faults from here, not those
+		 * of the program it replaced */
 		if (fault_counters && !was_tracked)
-			faults_base(cs, p, p->pid, bpf_ktime_get_ns());
+			faults_base(p, bpf_ktime_get_ns());
 		/* this CPU's cache still says "untracked" from before the exec:
 		 * without this, the new program's first faults and syscalls
 		 * would be missed */
@@ -858,7 +902,8 @@ static __always_inline bool current_is_tracked(__u32 *tid, __u32 *tgid)
 	return cs && current_tracked(cs, *tid, *tgid);
 }
 
-/* nargs must be a constant no larger than the syscall's own argument count:
+/* brk's only: the break before the call, which its exit can no longer see.
+ * nargs must be a constant no larger than the syscall's own argument count:
  * the kernel refuses to attach a program that reads past the end of a
  * tracepoint's record. */
 static __always_inline int save_args(struct trace_event_raw_sys_enter *ctx, int nargs, __u64 extra)
@@ -896,44 +941,45 @@ static __always_inline bool take_args(struct sc_args *out, __u32 *tid, __u32 *tg
 	return true;
 }
 
-/* The common start of every sys_exit handler: the saved arguments and a
- * record with its header filled, or NULL (not tracked, or ring full). */
-static __always_inline void *begin_exit(struct sc_args *a, __u16 type, __u16 size)
+static __always_inline void *start_record(__u16 type, __u16 size, __u32 tid, __u32 tgid)
 {
-	struct ev_hdr *h;
-	__u32 tid, tgid;
+	struct ev_hdr *h = reserve(size);
 
-	if (!take_args(a, &tid, &tgid))
-		return NULL;
-	h = reserve(size);
 	if (h)
 		fill_hdr(h, type, size, bpf_ktime_get_ns(), tgid, tid);
 	return h;
 }
 
-SEC("tp/syscalls/sys_enter_mmap")
-int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+/* The common start of the other sys_exit handlers: the call's arguments and
+ * a record with its header filled, or NULL (not tracked, or ring full).
+ * The arguments come from the registers the entry saved, which the kernel
+ * leaves alone (only the return register changes: arm64's first argument
+ * is orig_x0 by now), so no program runs at entry and no map carries them
+ * across the call.  nargs: a constant, the ones the record needs (>= 2). */
+static __always_inline void *begin_exit(struct sc_args *a, int nargs, __u16 type, __u16 size)
 {
-	struct sc_args a = {};
 	__u32 tid, tgid;
 
 	if (!current_is_tracked(&tid, &tgid))
-		return 0;
-	/* mmap has six arguments; keep addr, len, prot, flags, fd (offset is rarely interesting) */
-	a.a[0] = ctx->args[0];
-	a.a[1] = ctx->args[1];
-	a.a[2] = ctx->args[2];
-	a.a[3] = ctx->args[3];
-	a.a[4] = ctx->args[4];
-	bpf_map_update_elem(&sc_pending, &tid, &a, BPF_ANY);
-	return 0;
+		return NULL;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	a->a[0] = PT_REGS_PARM1_SYSCALL(regs);
+	a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	if (nargs > 2)
+		a->a[2] = PT_REGS_PARM3_SYSCALL(regs);
+	if (nargs > 3)
+		a->a[3] = PT_REGS_PARM4_SYSCALL(regs);
+	if (nargs > 4)
+		a->a[4] = PT_REGS_PARM5_SYSCALL(regs);
+	return start_record(type, size, tid, tgid);
 }
 
 SEC("tp/syscalls/sys_exit_mmap")
 int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_mmap *e = begin_exit(&a, EV_MMAP, sizeof(*e));
+	struct ev_mmap *e = begin_exit(&a, 5, EV_MMAP, sizeof(*e));
 
 	if (!e)
 		return 0;
@@ -948,17 +994,11 @@ int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_munmap")
-int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_args(ctx, 2, 0);
-}
-
 SEC("tp/syscalls/sys_exit_munmap")
 int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_munmap *e = begin_exit(&a, EV_MUNMAP, sizeof(*e));
+	struct ev_munmap *e = begin_exit(&a, 2, EV_MUNMAP, sizeof(*e));
 
 	if (!e)
 		return 0;
@@ -969,17 +1009,11 @@ int sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_mremap")
-int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_args(ctx, 4, 0);
-}
-
 SEC("tp/syscalls/sys_exit_mremap")
 int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_mremap *e = begin_exit(&a, EV_MREMAP, sizeof(*e));
+	struct ev_mremap *e = begin_exit(&a, 4, EV_MREMAP, sizeof(*e));
 
 	if (!e)
 		return 0;
@@ -992,17 +1026,11 @@ int sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_madvise")
-int sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_args(ctx, 3, 0);
-}
-
 SEC("tp/syscalls/sys_exit_madvise")
 int sys_exit_madvise(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_madvise *e = begin_exit(&a, EV_MADVISE, sizeof(*e));
+	struct ev_madvise *e = begin_exit(&a, 3, EV_MADVISE, sizeof(*e));
 
 	if (!e)
 		return 0;
@@ -1027,8 +1055,12 @@ SEC("tp/syscalls/sys_exit_brk")
 int sys_exit_brk(struct trace_event_raw_sys_exit *ctx)
 {
 	struct sc_args a;
-	struct ev_brk *e = begin_exit(&a, EV_BRK, sizeof(*e));
+	struct ev_brk *e;
+	__u32 tid, tgid;
 
+	if (!take_args(&a, &tid, &tgid))
+		return 0;
+	e = start_record(EV_BRK, sizeof(*e), tid, tgid);
 	if (!e)
 		return 0;
 	e->old_brk = a.a[4];

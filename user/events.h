@@ -220,15 +220,15 @@ struct vigil_cpu_state {
 	__u64 rss_first;   /* ktime: when the first change came */
 	__u64 rss_first_j; /* the same in jiffies, which close the window */
 	__s64 rss[4]; /* file, anon, swap, shmem as in kmem:rss_stat's member */
-	/* counter mode: the running task's min_flt/maj_flt when it was switched
-	 * in or last reported, and when (ktime; jiffies of its first RSS change
-	 * since, 0 before) */
+	/* counter mode: the thread last switched in here, its counters then
+	 * and when (0: untracked then); the thread whose RSS changes time its
+	 * fault reports here, and the jiffies of its last report */
 	__u32 flt_tid;
-	__u32 flt_pad;
+	__u32 flt_tick_tid;
 	__u64 flt_min;
 	__u64 flt_maj;
 	__u64 flt_ts;
-	__u64 flt_ts_j;
+	__u64 flt_tick_j;
 };
 
 #ifndef __VIGIL_BPF__

@@ -234,25 +234,32 @@ static void choose_sched(struct source *s)
 
 static void choose_syscalls(struct source *s)
 {
+#define PROG(n) offsetof(struct vigil_bpf, progs.n)
 	static const struct {
 		const char *name;
-		size_t enter_off, exit_off;
+		size_t exit_off;
+		long enter_off; /* -1: the exit program reads the arguments from the saved registers */
 	} calls[] = {
-#define SC(n) {#n, offsetof(struct vigil_bpf, progs.sys_enter_##n), offsetof(struct vigil_bpf, progs.sys_exit_##n)}
-		SC(mmap), SC(munmap), SC(mremap), SC(madvise), SC(brk),
-#undef SC
+		{"mmap", PROG(sys_exit_mmap), -1},     {"munmap", PROG(sys_exit_munmap), -1},
+		{"mremap", PROG(sys_exit_mremap), -1}, {"madvise", PROG(sys_exit_madvise), -1},
+		/* the break before the call is gone at its exit */
+		{"brk", PROG(sys_exit_brk), (long)PROG(sys_enter_brk)},
 	};
+#undef PROG
 	char enter[64], exit_[64];
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		bool with_enter = calls[i].enter_off >= 0;
+
 		snprintf(enter, sizeof(enter), "sys_enter_%s", calls[i].name);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", calls[i].name);
-		if (feature_tracepoint("syscalls", enter) && feature_tracepoint("syscalls", exit_))
+		if (feature_tracepoint("syscalls", exit_) && (!with_enter || feature_tracepoint("syscalls", enter)))
 			continue;
-		disable(*(struct bpf_program **)((char *)s->skel + calls[i].enter_off));
 		disable(*(struct bpf_program **)((char *)s->skel + calls[i].exit_off));
-		warn(s, "tracepoints syscalls:sys_{enter,exit}_%s missing: no %s events", calls[i].name,
-		     calls[i].name);
+		if (with_enter)
+			disable(*(struct bpf_program **)((char *)s->skel + calls[i].enter_off));
+		warn(s, "tracepoint syscalls:%s missing: no %s events",
+		     feature_tracepoint("syscalls", exit_) ? enter : exit_, calls[i].name);
 	}
 }
 

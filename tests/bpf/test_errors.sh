@@ -41,7 +41,7 @@ expect_exit errors.force_overwrites 0 "wrote" "$VIGIL" record --all -o "$TMP/exi
 [ "$(stat -c %a "$TMP/exists.vgl")" = 600 ] && pass errors.dump_mode_0600 || fail errors.dump_mode_0600 "mode $(stat -c %a "$TMP/exists.vgl")"
 
 # a missing tracepoint: warn, continue with the rest
-VIGIL_FAKE_MISSING=syscalls/sys_enter_madvise start_vigil record --comm '^wl_memory$' -o "$TMP/degraded.vgl" --duration 60
+VIGIL_FAKE_MISSING=syscalls/sys_exit_madvise start_vigil record --comm '^wl_memory$' -o "$TMP/degraded.vgl" --duration 60
 mem=$("$WL/wl_memory" 3 256)
 sleep 0.2
 stop_vigil; rc=$?
