@@ -313,6 +313,15 @@ _Static_assert(sizeof(struct agg_counters) % sizeof(__u64) == 0, "counters are u
 static void thr_free(struct agg *a, struct thr *t);
 static void wb_publish(struct agg *a, struct proc *p);
 
+static void proc_free(struct proc *p)
+{
+	hist_free(&p->pub.runq_wakeup);
+	hist_free(&p->pub.runq_preempt);
+	hist_free(&p->pub.runq);
+	hist_free(&p->pub.runq_ivl);
+	free(p);
+}
+
 /* An exited entry leaves the model: its numbers go to its role's total. */
 static void proc_fold(struct agg *a, struct proc *p)
 {
@@ -329,7 +338,7 @@ static void proc_fold(struct agg *a, struct proc *p)
 		map_del(&a->pids, p->pub.pid);
 	a->procs[p->slot] = a->procs[--a->host.nprocs];
 	a->procs[p->slot]->slot = p->slot;
-	free(p);
+	proc_free(p);
 }
 
 static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
@@ -1636,7 +1645,7 @@ void agg_free(struct agg *a)
 	if (!a)
 		return;
 	for (size_t i = 0; a->procs && i < a->host.nprocs; i++)
-		free(a->procs[i]);
+		proc_free(a->procs[i]);
 	free(a->procs);
 	free(a->cpus);
 	free(a->busy);
