@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agg.h"
+#include "wbh.h"
 
 #define MAP_ANONYMOUS_FLAG 0x20
 #define ADV_DONTNEED 4
@@ -132,32 +133,25 @@ struct cpu {
 	__u8 known;             /* a switch on this CPU was seen */
 };
 
-#define WBH_SLOTS 128 /* power of two */
-#define WBH_MAX 64   /* half full: probes stay short; then the smaller half is folded */
-
-struct wbh {
-	__u32 key; /* holder pid + 1 */
-	__u64 ns, base;
-};
-
 struct anon_slot {
 	__u64 addr, len;
 };
 
+/* Per-process tables are allocated when first needed, so a process costs
+ * what it uses: a quiet one ~2 KB, a busy one ~10 KB (its histograms grow
+ * with the octaves its waits span, see hist.h). */
 struct proc {
 	struct agg_proc pub;
 	struct proc *xnext, *xprev; /* exited entries, oldest first */
 	struct thr *threads;
 	size_t slot;                /* index in agg.procs */
-	/* waited_behind as charged: holder pid + 1 -> ns (hashed, so a charge
-	 * is one probe); agg_settle publishes the top of it in pub.wb */
-	__u32 wbkey[WBH_SLOTS]; /* 0: empty; apart from the values so probes touch few lines */
-	__u64 wbns[WBH_SLOTS], wbbase[WBH_SLOTS];
-	__u32 nwbh;
+	/* waited_behind as charged (NULL until the first charge); agg_settle
+	 * publishes the top of it in pub.wb */
+	struct wbh *wbh;
 	__u64 shed_ns, shed_base; /* holders folded out of wbh */
 	__u32 nanon;
-	struct anon_slot anon[ANON_SLOTS];
-	struct agg_rss_point pts[];
+	struct anon_slot *anon;   /* [ANON_SLOTS], NULL until the first anonymous mmap */
+	__u32 pts_alloc;          /* RSS points allocated (pub.rss.pts), up to rss.cap */
 };
 
 struct name {
@@ -319,6 +313,9 @@ static void proc_free(struct proc *p)
 	hist_free(&p->pub.runq_preempt);
 	hist_free(&p->pub.runq);
 	hist_free(&p->pub.runq_ivl);
+	free(p->wbh);
+	free(p->anon);
+	free(p->pub.rss.pts);
 	free(p);
 }
 
@@ -353,7 +350,7 @@ static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
 		a->host.drops.exited_folded++;
 		proc_fold(a, a->xhead);
 	}
-	p = calloc(1, sizeof(*p) + a->lim.rss_points * sizeof(p->pts[0]));
+	p = calloc(1, sizeof(*p));
 	if (!p) {
 		a->host.drops.procs++;
 		return NULL;
@@ -363,7 +360,6 @@ static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
 	p->pub.first_ts = p->pub.last_ts = ts;
 	p->pub.rss.cap = a->lim.rss_points;
 	p->pub.rss.step_ns = a->lim.rss_step_ns;
-	p->pub.rss.pts = p->pts;
 	p->slot = a->host.nprocs;
 	a->procs[a->host.nprocs++] = p;
 	map_put(&a->pids, pid, p);
@@ -601,134 +597,35 @@ static struct thr *thr_born(struct agg *a, __u32 tid, struct proc *p)
 
 /* ---- waited_behind ------------------------------------------------------------ */
 
-static inline __u32 wbh_home(__u32 key)
-{
-	return (key * 2654435761u) >> 25; /* 7 bits: WBH_SLOTS */
-}
-
-/* Used entries, largest ns first (ties: lower pid first), into
- * out[WBH_MAX]; returns how many.  Insertion sort: at most WBH_MAX entries, at settle only. */
-static __u32 wbh_sorted(const struct proc *p, struct wbh *out)
-{
-	__u32 n = 0;
-
-	for (__u32 i = 0; i < WBH_SLOTS; i++) {
-		struct wbh e = {p->wbkey[i], p->wbns[i], p->wbbase[i]};
-		__u32 k;
-
-		if (!e.key)
-			continue;
-		for (k = n++; k > 0 && (out[k - 1].ns < e.ns ||
-					(out[k - 1].ns == e.ns && out[k - 1].key > e.key)); k--)
-			out[k] = out[k - 1];
-		out[k] = e;
-	}
-	return n;
-}
-
-static __u32 wbh_insert(struct proc *p, __u32 key)
-{
-	__u32 i = wbh_home(key);
-
-	while (p->wbkey[i])
-		i = (i + 1) & (WBH_SLOTS - 1);
-	p->wbkey[i] = key;
-	p->wbns[i] = p->wbbase[i] = 0;
-	p->nwbh++;
-	return i;
-}
-
-static inline void wbh_swap(struct wbh *x, struct wbh *y)
-{
-	struct wbh t = *x;
-
-	*x = *y;
-	*y = t;
-}
-
-/* Reorders e[0..n) so that e[0..k) hold k of the largest ns (quickselect
- * with a three-way partition, so ties cannot make it quadratic). */
-static void wbh_select(struct wbh *e, __u32 n, __u32 k)
-{
-	__u32 lo = 0, hi = n;
-
-	while (hi - lo > 1) {
-		__u64 pivot = e[lo + (hi - lo) / 2].ns;
-		__u32 lt = lo, i = lo, gt = hi;
-
-		while (i < gt) { /* [lo,lt) > pivot, [lt,gt) == pivot, [gt,hi) < pivot */
-			if (e[i].ns > pivot)
-				wbh_swap(&e[lt++], &e[i++]);
-			else if (e[i].ns < pivot)
-				wbh_swap(&e[i], &e[--gt]);
-			else
-				i++;
-		}
-		if (k < lt)
-			hi = lt;
-		else if (k > gt)
-			lo = gt;
-		else
-			return; /* the split falls on or inside the pivot's block */
-	}
-}
-
-/* Full: the smaller half moves to shed_ns (with its interval base, so
- * deltas stay right).  Halving keeps a stream of one-off holders (kworkers,
- * shells) O(1) per newcomer, while a heavy holder that arrives late still
- * gets in: what it displaces are the small ones. */
-static void wbh_shed(struct agg *a, struct proc *p)
-{
-	struct wbh all[WBH_MAX];
-	__u32 n = 0, keep;
-
-	for (__u32 i = 0; i < WBH_SLOTS; i++)
-		if (p->wbkey[i])
-			all[n++] = (struct wbh){p->wbkey[i], p->wbns[i], p->wbbase[i]};
-	keep = n / 2;
-	wbh_select(all, n, keep);
-	memset(p->wbkey, 0, sizeof(p->wbkey));
-	p->nwbh = 0;
-	for (__u32 i = 0; i < n; i++) {
-		if (i < keep) {
-			__u32 k = wbh_insert(p, all[i].key);
-			p->wbns[k] = all[i].ns;
-			p->wbbase[k] = all[i].base;
-			continue;
-		}
-		p->shed_ns += all[i].ns;
-		p->shed_base += all[i].base;
-		a->host.drops.wb_evicted++;
-	}
-}
-
 static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 {
-	__u32 key = pid + 1, i;
+	struct wbh_shed shed = {0};
 
-	for (i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
-		if (p->wbkey[i] == key) {
-			p->wbns[i] += d;
-			return;
-		}
-		if (!p->wbkey[i])
-			break;
+	if (!p->wbh)
+		p->wbh = calloc(1, sizeof(*p->wbh));
+	if (!p->wbh) { /* out of memory: counted, unnamed */
+		p->shed_ns += d;
+		a->host.drops.wb_evicted++;
+		return;
 	}
-	if (p->nwbh >= WBH_MAX)
-		wbh_shed(a, p);
-	p->wbns[wbh_insert(p, key)] += d;
+	wbh_charge(p->wbh, pid + 1, d, &shed);
+	p->shed_ns += shed.ns;
+	p->shed_base += shed.base;
+	a->host.drops.wb_evicted += shed.n;
 }
 
 /* pub.wb = the AGG_WB_TOP largest holders, named; the rest and what was
  * shed make runq_other_ns (tot and base, so interval deltas add up). */
 static void wb_publish(struct agg *a, struct proc *p)
 {
-	struct wbh all[WBH_MAX];
-	__u32 n = wbh_sorted(p, all), k = n < AGG_WB_TOP ? n : AGG_WB_TOP;
+	struct wbh_ent all[WBH_MAX];
 	struct agg_proc *q = &p->pub;
+	__u32 n, k;
 
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
+	n = p->wbh ? wbh_sorted(p->wbh, all) : 0;
+	k = n < AGG_WB_TOP ? n : AGG_WB_TOP;
 	for (__u32 i = k; i < n; i++) {
 		q->tot.runq_other_ns += all[i].ns;
 		q->base.runq_other_ns += all[i].base;
@@ -1034,7 +931,8 @@ static void on_exec(struct agg *a, const struct ev_exec *e)
 	m = &p->pub.mem;
 	m->brk_start = m->brk_cur = m->heap_bytes = 0;
 	m->anon_live_bytes = m->anon_untracked_bytes = 0;
-	memset(p->anon, 0, sizeof(p->anon));
+	if (p->anon)
+		memset(p->anon, 0, ANON_SLOTS * sizeof(*p->anon));
 	p->nanon = 0;
 	if (e->old_tid && e->old_tid != e->h.tid)
 		exec_rename(a, e);
@@ -1079,6 +977,8 @@ static inline __u32 anon_home(__u64 addr)
 
 static struct anon_slot *anon_find(struct proc *p, __u64 addr)
 {
+	if (!p->anon)
+		return NULL;
 	for (__u32 i = anon_home(addr);; i = (i + 1) & (ANON_SLOTS - 1)) {
 		if (p->anon[i].addr == addr)
 			return &p->anon[i];
@@ -1127,7 +1027,8 @@ static void anon_add(struct agg *a, struct proc *p, __u64 addr, __u64 len)
 	if (s) { /* MAP_FIXED over a mapping we knew */
 		m->anon_live_bytes -= s->len;
 		s->len = len;
-	} else if (!addr || p->nanon >= AGG_ANON_TRACKED) {
+	} else if (!addr || p->nanon >= AGG_ANON_TRACKED ||
+		   (!p->anon && !(p->anon = calloc(ANON_SLOTS, sizeof(*p->anon))))) {
 		m->anon_untracked_bytes += len;
 		a->host.drops.anon_untracked++;
 	} else {
@@ -1285,10 +1186,13 @@ static inline __u64 rss_bucket(const struct agg_rss_series *s, __u64 ts)
 	return (ts - s->origin) / s->step_ns;
 }
 
-/* Doubles the step until at most half the points remain: amortised O(1)
- * per point however sparse the samples are. */
-static void series_compact(struct agg *a, struct agg_rss_series *s)
+/* Doubles the step until at most half the points remain (and fewer than
+ * room, when memory ran out before the cap): amortised O(1) per point
+ * however sparse the samples are. */
+static void series_compact(struct agg *a, struct agg_rss_series *s, __u32 room)
 {
+	__u32 max_n = room - 1 < s->cap / 2 ? room - 1 : s->cap / 2;
+
 	do {
 		__u32 j = 0;
 
@@ -1310,7 +1214,7 @@ static void series_compact(struct agg *a, struct agg_rss_series *s)
 			}
 		}
 		s->n = j;
-	} while (s->n > s->cap / 2);
+	} while (s->n > max_n);
 }
 
 static void point_update(struct agg_rss_point *q, __u64 rss, __u64 anon)
@@ -1323,8 +1227,28 @@ static void point_update(struct agg_rss_point *q, __u64 rss, __u64 anon)
 	q->anon = anon;
 }
 
-static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 rss, __u64 anon)
+/* Room for one more point: the array doubles from 8 up to the cap.  0 when
+ * it cannot grow (the cap, or out of memory): the caller compacts. */
+static int series_grow(struct proc *p)
 {
+	struct agg_rss_series *s = &p->pub.rss;
+	__u32 n = p->pts_alloc ? 2 * p->pts_alloc : 8;
+	struct agg_rss_point *pts;
+
+	if (s->n < p->pts_alloc)
+		return 1;
+	if (n > s->cap)
+		n = s->cap;
+	if (n <= p->pts_alloc || !(pts = realloc(s->pts, n * sizeof(*pts))))
+		return 0;
+	s->pts = pts;
+	p->pts_alloc = n;
+	return 1;
+}
+
+static void series_add(struct agg *a, struct proc *p, __u64 ts, __u64 rss, __u64 anon)
+{
+	struct agg_rss_series *s = &p->pub.rss;
 	struct agg_rss_point *q;
 
 	if (!s->n) {
@@ -1336,8 +1260,8 @@ static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 
 			point_update(q, rss, anon);
 			return;
 		}
-		if (s->n == s->cap) {
-			series_compact(a, s);
+		if (!series_grow(p)) {
+			series_compact(a, s, p->pts_alloc);
 			q = &s->pts[s->n - 1];
 			if (rss_bucket(s, ts) == rss_bucket(s, q->ts)) {
 				point_update(q, rss, anon);
@@ -1345,6 +1269,8 @@ static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 
 			}
 		}
 	}
+	if (!s->n && !series_grow(p))
+		return; /* out of memory before the first point: the series stays empty */
 	q = &s->pts[s->n++];
 	q->ts = ts;
 	q->min = q->max = q->last = rss;
@@ -1381,7 +1307,7 @@ static void on_rss(struct agg *a, const struct ev_rss *e)
 	}
 	if (ts > m->rss_last_ts)
 		m->rss_last_ts = ts;
-	series_add(a, &p->pub.rss, ts, m->rss, m->anon);
+	series_add(a, p, ts, m->rss, m->anon);
 }
 
 static void on_faults(struct agg *a, const struct ev_faults *e)
@@ -1466,6 +1392,7 @@ void agg_event(struct agg *a, const struct ev_hdr *r)
 
 /* ---- reading side ------------------------------------------------------------------ */
 
+
 void agg_settle(struct agg *a, __u64 now)
 {
 	if (!now)
@@ -1488,7 +1415,8 @@ void agg_interval_reset(struct agg *a, __u64 now)
 		struct proc *pp = a->procs[i];
 		struct agg_proc *p = &pp->pub;
 
-		memcpy(pp->wbbase, pp->wbns, sizeof(pp->wbbase));
+		if (pp->wbh)
+			wbh_interval_start(pp->wbh);
 		pp->shed_base = pp->shed_ns;
 		wb_publish(a, pp);
 		p->base = p->tot;

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* wbh: the waited_behind table keeps every holder exactly up to WBH_MAX;
+ * a newcomer at a full table sheds the smaller half (ties: the later
+ * entries), and what is shed is handed back whole. */
+#include "check.h"
+#include "wbh.h"
+
+static __u64 table_ns(const struct wbh *t)
+{
+	__u64 s = 0;
+
+	for (__u32 i = 0; i < WBH_SLOTS; i++)
+		if (t->key[i])
+			s += t->ns[i];
+	return s;
+}
+
+static __u64 ns_of(const struct wbh *t, __u32 key)
+{
+	for (__u32 i = 0; i < WBH_SLOTS; i++)
+		if (t->key[i] == key)
+			return t->ns[i];
+	return 0;
+}
+
+static void test_exact_until_full(void)
+{
+	static struct wbh t;
+	struct wbh_shed shed = {0};
+	struct wbh_ent out[WBH_MAX];
+
+	memset(&t, 0, sizeof(t));
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		wbh_charge(&t, k, k * 10, &shed);
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		wbh_charge(&t, k, 1, &shed); /* existing holders: no shed */
+	CHECK_EQ_U64(t.n, WBH_MAX);
+	CHECK_EQ_U64(shed.n, 0);
+	CHECK_EQ_U64(wbh_sorted(&t, out), WBH_MAX);
+	CHECK_EQ_U64(out[0].key, WBH_MAX);
+	CHECK_EQ_U64(out[0].ns, WBH_MAX * 10 + 1);
+	CHECK_EQ_U64(out[WBH_MAX - 1].key, 1);
+}
+
+static void test_shed_smaller_half(void)
+{
+	static struct wbh t;
+	struct wbh_shed shed = {0};
+	__u64 before, want_shed = 0;
+
+	memset(&t, 0, sizeof(t));
+	/* distinct ns in a scrambled order: key k has (k * 37 % 64 + 1) * 100 */
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		wbh_charge(&t, k, (k * 37 % WBH_MAX + 1) * 100, &shed);
+	wbh_interval_start(&t);
+	before = table_ns(&t);
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		if (k * 37 % WBH_MAX + 1 <= WBH_MAX / 2)
+			want_shed += (k * 37 % WBH_MAX + 1) * 100;
+	wbh_charge(&t, 1000, 5, &shed);
+	CHECK_EQ_U64(shed.n, WBH_MAX / 2);
+	CHECK_EQ_U64(shed.ns, want_shed);
+	CHECK_EQ_U64(shed.base, want_shed); /* the bases go with them */
+	CHECK_EQ_U64(t.n, WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(table_ns(&t) + shed.ns, before + 5);
+	for (__u32 k = 1; k <= WBH_MAX; k++) /* exactly the larger half stayed */
+		CHECK_EQ_U64(ns_of(&t, k), k * 37 % WBH_MAX + 1 > WBH_MAX / 2 ? (k * 37 % WBH_MAX + 1) * 100 : 0);
+	CHECK_EQ_U64(ns_of(&t, 1000), 5);
+}
+
+static void test_shed_ties(void)
+{
+	static struct wbh t;
+	struct wbh_shed shed = {0};
+	struct wbh_ent out[WBH_MAX];
+
+	memset(&t, 0, sizeof(t));
+	for (__u32 k = 1; k <= WBH_MAX; k++) /* all equal: half of them stay */
+		wbh_charge(&t, k, 700, &shed);
+	wbh_charge(&t, 999, 1, &shed);
+	CHECK_EQ_U64(shed.n, WBH_MAX / 2);
+	CHECK_EQ_U64(shed.ns, 700ULL * (WBH_MAX / 2));
+	CHECK_EQ_U64(wbh_sorted(&t, out), WBH_MAX / 2 + 1);
+	for (__u32 i = 0; i < WBH_MAX / 2; i++)
+		CHECK_EQ_U64(out[i].ns, 700);
+	/* ties in the sorted view: lower key first */
+	for (__u32 i = 1; i < WBH_MAX / 2; i++)
+		CHECK(out[i - 1].key < out[i].key);
+}
+
+int main(void)
+{
+	RUN(test_exact_until_full);
+	RUN(test_shed_smaller_half);
+	RUN(test_shed_ties);
+	CHECK_DONE();
+}

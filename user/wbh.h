@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One process's waited_behind table as charged: CPU holder key (pid + 1,
+ * never 0) -> ns, with the ns at the interval start (base).  At most
+ * WBH_MAX holders are counted exactly; when a new holder arrives at a full
+ * table, the smaller half (by ns; ties: the entries later in the table) is
+ * shed and handed back to the caller to fold into runq_other_ns.  Halving
+ * keeps a stream of one-off holders (kworkers, shells) O(1) amortised per
+ * newcomer, while a heavy holder that arrives late still gets in: what it
+ * displaces are the small ones.
+ *
+ * Allocated by the aggregator only for processes that waited behind
+ * someone (2.5 KB), and freed once an exited process's numbers are final.
+ */
+#ifndef VIGIL_WBH_H
+#define VIGIL_WBH_H
+
+#include <linux/types.h>
+
+#define WBH_SLOTS 128 /* power of two */
+#define WBH_MAX 64    /* half full: probes stay short; then the smaller half is shed */
+
+struct wbh_ent {
+	__u32 key;
+	__u64 ns, base;
+};
+
+struct wbh {
+	__u32 n;
+	__u32 key[WBH_SLOTS]; /* 0: empty; apart from the values so probes touch few lines */
+	__u64 ns[WBH_SLOTS], base[WBH_SLOTS];
+};
+
+/* What a charge shed: the sum of the shed entries' ns and base, and how many. */
+struct wbh_shed {
+	__u64 ns, base;
+	__u32 n;
+};
+
+/* t must be zeroed.  Adds d ns to key; when that sheds, *shed gets what went
+ * (it is left alone otherwise). */
+void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+/* The entries, largest ns first (ties: lower key first), into out[WBH_MAX];
+ * returns how many. */
+__u32 wbh_sorted(const struct wbh *t, struct wbh_ent *out);
+/* The interval starts now: base = ns for every entry. */
+void wbh_interval_start(struct wbh *t);
+
+#endif
