@@ -139,7 +139,9 @@ struct anon_slot {
 
 /* Per-process tables are allocated when first needed, so a process costs
  * what it uses: a quiet one ~2 KB, a busy one ~10 KB (its histograms grow
- * with the octaves its waits span, see hist.h). */
+ * with the octaves its waits span, see hist.h).  Once an exited process can
+ * receive no more records it is compacted (proc_compact): its numbers are
+ * final, and only what sinks read stays. */
 struct proc {
 	struct agg_proc pub;
 	struct proc *xnext, *xprev; /* exited entries, oldest first */
@@ -149,6 +151,7 @@ struct proc {
 	 * publishes the top of it in pub.wb */
 	struct wbh *wbh;
 	__u64 shed_ns, shed_base; /* holders folded out of wbh */
+	__u8 compact;             /* proc_compact() ran: pub.wb is final */
 	__u32 nanon;
 	struct anon_slot *anon;   /* [ANON_SLOTS], NULL until the first anonymous mmap */
 	__u32 pts_alloc;          /* RSS points allocated (pub.rss.pts), up to rss.cap */
@@ -601,9 +604,9 @@ static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 {
 	struct wbh_shed shed = {0};
 
-	if (!p->wbh)
+	if (!p->wbh && !p->compact)
 		p->wbh = calloc(1, sizeof(*p->wbh));
-	if (!p->wbh) { /* out of memory: counted, unnamed */
+	if (!p->wbh) { /* out of memory, or numbers already final: counted, unnamed */
 		p->shed_ns += d;
 		a->host.drops.wb_evicted++;
 		return;
@@ -624,6 +627,8 @@ static void wb_publish(struct agg *a, struct proc *p)
 
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
+	if (p->compact)
+		return; /* pub.wb is final, the rest is in shed_ns */
 	n = p->wbh ? wbh_sorted(p->wbh, all) : 0;
 	k = n < AGG_WB_TOP ? n : AGG_WB_TOP;
 	for (__u32 i = k; i < n; i++) {
@@ -1392,6 +1397,43 @@ void agg_event(struct agg *a, const struct ev_hdr *r)
 
 /* ---- reading side ------------------------------------------------------------------ */
 
+/* Nothing can change an exited process's numbers any more: its records are
+ * in (twice the grace time, for records out of order) and none of its
+ * threads waits in a run queue (only waiters are charged). */
+static int compactable(const struct proc *p, __u64 now)
+{
+	if (p->compact || now <= p->pub.exit_ts + 2 * AGG_EXIT_GRACE_NS)
+		return 0;
+	for (const struct thr *t = p->threads; t; t = t->pnext)
+		if (t->q_cpu != NO_CPU)
+			return 0;
+	return 1;
+}
+
+/* Keeps what sinks read (pub, histograms, the RSS series trimmed to its
+ * points) and lets the hot-path tables go.  pub.wb was just published; what
+ * it does not list stays in runq_other_ns through shed_ns. */
+static void proc_compact(struct proc *p)
+{
+	struct agg_rss_series *s = &p->pub.rss;
+
+	p->shed_ns = p->pub.tot.runq_other_ns;
+	p->shed_base = p->pub.base.runq_other_ns;
+	p->compact = 1;
+	free(p->wbh);
+	p->wbh = NULL;
+	free(p->anon);
+	p->anon = NULL;
+	p->nanon = 0;
+	if (s->n && s->n < p->pts_alloc) {
+		struct agg_rss_point *pts = realloc(s->pts, s->n * sizeof(*pts));
+
+		if (pts) {
+			s->pts = pts;
+			p->pts_alloc = s->n;
+		}
+	}
+}
 
 void agg_settle(struct agg *a, __u64 now)
 {
@@ -1404,6 +1446,9 @@ void agg_settle(struct agg *a, __u64 now)
 		cpu_account(a, i, now);
 	for (size_t i = 0; i < a->host.nprocs; i++)
 		wb_publish(a, a->procs[i]);
+	for (struct proc *p = a->xhead; p; p = p->xnext)
+		if (compactable(p, now))
+			proc_compact(p);
 }
 
 void agg_interval_reset(struct agg *a, __u64 now)
@@ -1418,6 +1463,8 @@ void agg_interval_reset(struct agg *a, __u64 now)
 		if (pp->wbh)
 			wbh_interval_start(pp->wbh);
 		pp->shed_base = pp->shed_ns;
+		for (__u32 k = 0; pp->compact && k < p->nwb; k++)
+			p->wb[k].base_ns = p->wb[k].ns;
 		wb_publish(a, pp);
 		p->base = p->tot;
 		hist_reset(&p->runq_ivl);

@@ -565,6 +565,61 @@ static void test_rss(void)
 	CHECK(agg_host(A)->drops.rss_downsample > 0);
 }
 
+/* A process's tables come with its first record of their kind, and an
+ * exited process past the grace time keeps the same numbers once its
+ * hot-path tables are let go (compaction at a settle), intervals included. */
+static void test_lazy_tables_and_compaction(void)
+{
+	fresh(NULL);
+	proc(1, 100, "asr");
+	proc(1, 200, "quiet");
+	synth_faults(500, 200, 7);
+	const struct agg_proc *q = find(200);
+	CHECK_EQ_U64(hist_bytes(&q->runq) + hist_bytes(&q->runq_wakeup) + hist_bytes(&q->runq_preempt) +
+			     hist_bytes(&q->runq_ivl), 0);
+	CHECK(q->rss.pts == NULL && q->rss.n == 0);
+	/* 100 waits behind 100 holders in turn (more than the table keeps) */
+	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
+	ev_wake(1000, 100, 101, 0);
+	__u64 ts = 1000;
+	for (__u32 k = 0; k < 100; k++) {
+		ts += 1000 + k * 10;
+		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
+	}
+	SW_PREEMPT(ts + 5000, 0, 1100, 1100, 100, 101);
+	ev_rss(ts + 5000, 100, -1, 8 << 20, -1, -1);
+	SW_BLOCK(ts + 6000, 0, 100, 101, 0, 0);
+	synth_exit(ts + 6000, 100, 101, 0, 1);
+	const struct agg_proc *p = find(100);
+	CHECK(p && p->exited);
+	CHECK_EQ_U64(hist_bytes(&p->runq_preempt), 0); /* woken, never preempted */
+	CHECK(hist_bytes(&p->runq_wakeup) > 0);
+	agg_settle(A, ts + 6000);
+	struct agg_proc before = *p;
+	__u64 p50 = hist_percentile(&p->runq, 50), other = p->tot.runq_other_ns;
+	CHECK(other > 0 && p->nwb == AGG_WB_TOP);
+	/* past twice the grace time: compacted at this settle, same numbers */
+	agg_settle(A, ts + 6000 + 2 * AGG_EXIT_GRACE_NS + 1);
+	agg_settle(A, ts + 6000 + 3 * AGG_EXIT_GRACE_NS);
+	CHECK(find(100) == p);
+	CHECK_EQ_U64(p->nwb, before.nwb);
+	CHECK(memcmp(p->wb, before.wb, sizeof(p->wb)) == 0);
+	CHECK_EQ_U64(p->tot.runq_other_ns, other);
+	CHECK_EQ_U64(wb_sum(p), p->tot.runq_wait_ns);
+	CHECK_EQ_U64(hist_percentile(&p->runq, 50), p50);
+	CHECK_EQ_U64(p->rss.n, 1);
+	CHECK_EQ_U64(p->rss.pts[0].last, 8 << 20);
+	/* an interval after compaction starts from the final numbers */
+	agg_interval_reset(A, ts + 6000 + 4 * AGG_EXIT_GRACE_NS);
+	struct agg_counters d;
+	agg_proc_interval(p, &d);
+	CHECK_EQ_U64(d.runq_wait_ns, 0);
+	CHECK_EQ_U64(d.runq_other_ns, 0);
+	for (__u32 i = 0; i < p->nwb; i++)
+		CHECK_EQ_U64(p->wb[i].ns - p->wb[i].base_ns, 0);
+	CHECK_EQ_U64(p->tot.runq_other_ns, other);
+}
+
 /* ---- host, limits, intervals ---------------------------------------------------- */
 
 static void test_lost_and_counts(void)
@@ -973,6 +1028,7 @@ int main(int argc, char **argv)
 	RUN(test_mem_syscalls);
 	RUN(test_anon_overflow);
 	RUN(test_rss);
+	RUN(test_lazy_tables_and_compaction);
 	RUN(test_lost_and_counts);
 	RUN(test_limits);
 	RUN(test_interval_reset);
