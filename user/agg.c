@@ -169,7 +169,11 @@ struct agg {
 	__u64 *busy, *busy_base;
 	struct map pids; /* pid -> newest struct proc */
 	struct map tids; /* tid -> struct thr */
+	/* Thread entries: pool[0..pool_used) were handed out at least once, the
+	 * freed ones wait in free_thr; the rest of the pool is never touched, so
+	 * its pages stay out of RSS until that many threads were seen at once. */
 	struct thr *pool, *free_thr;
+	__u32 pool_used;
 	struct proc **procs; /* [host.nprocs] */
 	struct proc *xhead, *xtail; /* host.nexited of them */
 	struct name *names;
@@ -535,11 +539,14 @@ static struct thr *thr_new(struct agg *a, __u32 tid, struct proc *p)
 {
 	struct thr *t = a->free_thr;
 
-	if (!t) {
+	if (t) {
+		a->free_thr = t->qnext;
+	} else if (a->pool_used < a->lim.max_threads) {
+		t = &a->pool[a->pool_used++];
+	} else {
 		a->host.drops.threads++;
 		return NULL;
 	}
-	a->free_thr = t->qnext;
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	t->pid = p->pub.pid;
@@ -1478,7 +1485,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
  * in the model; after the grace time they are let go. */
 static void reap_threads(struct agg *a, __u64 now)
 {
-	for (__u32 i = 0; i < a->lim.max_threads; i++) {
+	for (__u32 i = 0; i < a->pool_used; i++) {
 		struct thr *t = &a->pool[i];
 
 		if (t->used && t->dead && now > t->dead_ts + AGG_EXIT_GRACE_NS)
@@ -1605,10 +1612,6 @@ struct agg *agg_new(const struct agg_limits *lim)
 	    map_init(&a->pids, a->lim.max_procs) || map_init(&a->tids, a->lim.max_threads)) {
 		agg_free(a);
 		return NULL;
-	}
-	for (__u32 i = a->lim.max_threads; i-- > 0;) {
-		a->pool[i].qnext = a->free_thr;
-		a->free_thr = &a->pool[i];
 	}
 	a->host.cpu_busy_ns = a->busy;
 	a->host.cpu_busy_base = a->busy_base;
