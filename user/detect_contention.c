@@ -76,9 +76,9 @@ static const struct cpu_sample *cpu_take(struct detector *d, struct pstate *s, c
 		cpu_fill(last, last, p, now); /* counters are cumulative: the newest read wins */
 		return last;
 	}
-	c = ring_push(&s->cpu);
+	c = ring_push(&s->cpu); /* may move the ring: the previous sample is found again */
 	c->opened = now;
-	cpu_fill(c, last == c ? NULL : last, p, now);
+	cpu_fill(c, s->cpu.n >= 2 ? ring_at(&s->cpu, s->cpu.n - 2) : NULL, p, now);
 	return c;
 }
 
