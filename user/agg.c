@@ -178,6 +178,7 @@ struct agg {
 	struct proc *xhead, *xtail; /* host.nexited of them */
 	struct name *names;
 	__u32 names_mask, names_shift;
+	__u8 intervals; /* agg_interval_reset() was called: entries keep runq_ivl */
 	__u64 next_id;
 };
 
@@ -367,6 +368,7 @@ static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
 	p->pub.first_ts = p->pub.last_ts = ts;
 	p->pub.rss.cap = a->lim.rss_points;
 	p->pub.rss.step_ns = a->lim.rss_step_ns;
+	p->pub.ivl_hist = a->intervals;
 	p->slot = a->host.nprocs;
 	a->procs[a->host.nprocs++] = p;
 	map_put(&a->pids, pid, p);
@@ -744,7 +746,8 @@ static void wait_end(struct agg *a, struct thr *t, __u64 ts)
 
 		hist_record(t->wait_kind == WAIT_WAKEUP ? &p->runq_wakeup : &p->runq_preempt, lat);
 		hist_record(&p->runq, lat);
-		hist_record(&p->runq_ivl, lat);
+		if (p->ivl_hist)
+			hist_record(&p->runq_ivl, lat);
 	}
 	q_unlink(a, t);
 }
@@ -1463,6 +1466,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
 	struct agg_host *h = &a->host;
 
 	agg_settle(a, now);
+	a->intervals = 1;
 	for (size_t i = 0; i < a->host.nprocs; i++) {
 		struct proc *pp = a->procs[i];
 		struct agg_proc *p = &pp->pub;
@@ -1475,6 +1479,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
 		wb_publish(a, pp);
 		p->base = p->tot;
 		hist_reset(&p->runq_ivl);
+		p->ivl_hist = 1;
 	}
 	h->base = h->tot;
 	memcpy(a->busy_base, a->busy, a->lim.max_cpus * sizeof(*a->busy));

@@ -9,7 +9,7 @@ static inline unsigned msb64(__u64 v) /* v != 0 */
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-unsigned hist_bucket_of(__u64 v)
+static inline unsigned bucket_of(__u64 v)
 {
 	unsigned m;
 
@@ -22,6 +22,11 @@ unsigned hist_bucket_of(__u64 v)
 	 * that follow the leading one */
 	return ((m - HIST_SUB_BITS + 1) << HIST_SUB_BITS) |
 	       (unsigned)((v >> (m - HIST_SUB_BITS)) & (HIST_SUB - 1));
+}
+
+unsigned hist_bucket_of(__u64 v)
+{
+	return bucket_of(v);
 }
 
 __u64 hist_bucket_lo(unsigned i)
@@ -48,6 +53,7 @@ void hist_reset(struct hist *h)
 
 /* Widens the storage to hold octaves [lo, hi) as well; -1 when out of
  * memory (the histogram is unchanged then). */
+__attribute__((noinline)) /* the rare path: keep record() small */
 static int hist_cover(struct hist *h, unsigned lo, unsigned hi)
 {
 	unsigned olo = h->lo, ohi = h->lo + h->noct, shift;
@@ -75,29 +81,35 @@ static int hist_cover(struct hist *h, unsigned lo, unsigned hi)
 	return 0;
 }
 
-void hist_record_n(struct hist *h, __u64 v, __u64 n)
+/* The one recording path; inlined into both entry points so the common
+ * single sample (every run-queue wait) is a handful of instructions. */
+static inline void record(struct hist *h, __u64 v, __u64 n)
 {
 	unsigned i, q;
 
-	if (!n)
-		return;
 	if (!h->count || v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
 	h->count += n;
 	h->sum += v * n;
-	i = hist_bucket_of(v);
+	i = bucket_of(v);
 	q = i / HIST_SUB;
 	/* unsigned: an octave below lo wraps past noct too */
-	if (q - h->lo >= h->noct && hist_cover(h, q, q + 1))
+	if (__builtin_expect(q - h->lo >= h->noct, 0) && hist_cover(h, q, q + 1))
 		return;
 	h->b[i - h->lo * HIST_SUB] += n;
 }
 
+void hist_record_n(struct hist *h, __u64 v, __u64 n)
+{
+	if (n)
+		record(h, v, n);
+}
+
 void hist_record(struct hist *h, __u64 v)
 {
-	hist_record_n(h, v, 1);
+	record(h, v, 1);
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)

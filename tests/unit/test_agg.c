@@ -145,7 +145,10 @@ static void test_wakeup_and_preempt_latency(void)
 	CHECK_EQ_U64(hist_percentile(&p->runq_preempt, 50), 4000);
 	CHECK_EQ_U64(hist_count(&p->runq), 2);
 	CHECK_EQ_U64(hist_sum(&p->runq), 11000);
-	CHECK_EQ_U64(hist_count(&p->runq_ivl), 2);
+	/* no interval started yet: the interval is the whole trace */
+	CHECK(agg_proc_runq_interval(p) == &p->runq);
+	CHECK_EQ_U64(hist_count(agg_proc_runq_interval(p)), 2);
+	CHECK_EQ_U64(hist_bytes(&p->runq_ivl), 0);
 	CHECK_EQ_U64(p->tot.runq_wait_ns, 11000);
 	agg_settle(A, 0);
 	CHECK(wb_of(p, 500) && wb_of(p, 500)->ns == 11000);
@@ -697,6 +700,7 @@ static void test_interval_reset(void)
 	agg_proc_interval(p, &d);
 	CHECK_EQ_U64(d.on_cpu_ns, 0);
 	CHECK_EQ_U64(d.page_faults, 0);
+	CHECK(agg_proc_runq_interval(p) == &p->runq_ivl);
 	CHECK_EQ_U64(hist_count(&p->runq_ivl), 0);
 	CHECK_EQ_U64(p->tot.on_cpu_ns, 1000);
 	CHECK_EQ_U64(p->tot.page_faults, 3);
