@@ -1,27 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The waited_behind table (see wbh.h).  A charge is one hash probe; a shed
- * (one in WBH_MAX / 2 newcomers once the table is full) selects on the ns
- * values alone and rebuilds the table from the kept half. */
+ * (one in WBH_MAX / 2 newcomers once the table is full) selects on a copy
+ * of the dense ns values, compacts the kept half in place and rebuilds the
+ * hash from it. */
 #include <string.h>
 #include "wbh.h"
 
-static inline __u32 wbh_home(__u32 key)
+/* entry e (already filled) into the hash */
+static void slot_put(struct wbh *t, __u32 e)
 {
-	return (key * 2654435761u) >> 25; /* 7 bits: WBH_SLOTS */
-}
-_Static_assert(WBH_SLOTS == 1u << 7, "wbh_home hashes to 7 bits");
+	__u32 i = wbh_home(t->key[e]);
 
-static __u32 wbh_insert(struct wbh *t, __u32 key, __u64 ns, __u64 base)
-{
-	__u32 i = wbh_home(key);
-
-	while (t->key[i])
+	while (t->slot_key[i])
 		i = (i + 1) & (WBH_SLOTS - 1);
-	t->key[i] = key;
-	t->ns[i] = ns;
-	t->base[i] = base;
-	t->n++;
-	return i;
+	t->slot_key[i] = t->key[e];
+	t->slot_ent[i] = (__u8)e;
 }
 
 static inline void swap_u64(__u64 *x, __u64 *y)
@@ -61,74 +54,64 @@ static __u64 nth_largest(__u64 *v, __u32 n, __u32 k)
 }
 
 /* Keeps the n/2 entries with the most ns (of those equal to the smallest
- * kept value, the ones earlier in the table) and adds the others to *out. */
+ * kept value, the ones earlier in the table), compacted to the front in
+ * their order, and adds the others to *out. */
 static void wbh_shed(struct wbh *t, struct wbh_shed *out)
 {
-	__u64 v[WBH_SLOTS], thr;
-	struct wbh_ent kept[WBH_SLOTS];
-	__u32 n = 0, keep, above = 0, ties, nk = 0;
+	__u64 v[WBH_MAX], thr;
+	__u32 keep = t->n / 2, above = 0, ties, nk = 0;
 
-	for (__u32 i = 0; i < WBH_SLOTS; i++)
-		if (t->key[i])
-			v[n++] = t->ns[i];
-	keep = n / 2;
 	if (!keep) /* WBH_MAX < 2 only */
 		return;
-	thr = nth_largest(v, n, keep - 1);
+	memcpy(v, t->ns, t->n * sizeof(v[0]));
+	thr = nth_largest(v, t->n, keep - 1);
 	for (__u32 i = 0; i < keep; i++) /* v[0..keep) holds the kept values now */
 		above += v[i] > thr;
 	ties = keep - above;
 	out->ns = out->base = 0;
 	out->n = 0;
-	for (__u32 i = 0; i < WBH_SLOTS; i++) {
-		if (!t->key[i])
-			continue;
-		if (t->ns[i] > thr || (t->ns[i] == thr && ties && ties--)) {
-			kept[nk++] = (struct wbh_ent){t->key[i], t->ns[i], t->base[i]};
+	for (__u32 e = 0; e < t->n; e++) {
+		if (t->ns[e] > thr || (t->ns[e] == thr && ties && ties--)) {
+			t->key[nk] = t->key[e];
+			t->ns[nk] = t->ns[e];
+			t->base[nk++] = t->base[e];
 			continue;
 		}
-		out->ns += t->ns[i];
-		out->base += t->base[i];
+		out->ns += t->ns[e];
+		out->base += t->base[e];
 		out->n++;
 	}
-	memset(t->key, 0, sizeof(t->key));
-	t->n = 0;
-	for (__u32 i = 0; i < nk; i++)
-		wbh_insert(t, kept[i].key, kept[i].ns, kept[i].base);
+	t->n = nk;
+	memset(t->slot_key, 0, sizeof(t->slot_key));
+	for (__u32 e = 0; e < nk; e++)
+		slot_put(t, e);
 }
 
-void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 {
-	for (__u32 i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
-		if (t->key[i] == key) {
-			t->ns[i] += d;
-			return;
-		}
-		if (!t->key[i])
-			break;
-	}
+	__u32 e;
+
 	if (t->n >= WBH_MAX)
 		wbh_shed(t, shed);
-	wbh_insert(t, key, d, 0);
+	e = t->n++;
+	t->key[e] = key;
+	t->ns[e] = d;
+	t->base[e] = 0;
+	slot_put(t, e);
 }
 
 __u32 wbh_sorted(const struct wbh *t, struct wbh_ent *out)
 {
-	__u32 n = 0;
-
 	/* insertion sort: at most WBH_MAX entries, and only at settle */
-	for (__u32 i = 0; i < WBH_SLOTS; i++) {
-		struct wbh_ent e = {t->key[i], t->ns[i], t->base[i]};
+	for (__u32 e = 0; e < t->n; e++) {
+		struct wbh_ent x = {t->key[e], t->ns[e], t->base[e]};
 		__u32 k;
 
-		if (!e.key)
-			continue;
-		for (k = n++; k > 0 && (out[k - 1].ns < e.ns ||
-					(out[k - 1].ns == e.ns && out[k - 1].key > e.key)); k--)
+		for (k = e; k > 0 && (out[k - 1].ns < x.ns || (out[k - 1].ns == x.ns && out[k - 1].key > x.key)); k--)
 			out[k] = out[k - 1];
-		out[k] = e;
+		out[k] = x;
 	}
-	return n;
+	return t->n;
 }
 
 void wbh_interval_start(struct wbh *t)

@@ -25,11 +25,17 @@ struct wbh_ent {
 	__u64 ns, base;
 };
 
+/* Entries are dense (e[0..n)), so a shed reads them without scanning the
+ * hash; the hash holds the keys (so a probe touches one array) and each
+ * key's entry index. */
 struct wbh {
 	__u32 n;
-	__u32 key[WBH_SLOTS]; /* 0: empty; apart from the values so probes touch few lines */
-	__u64 ns[WBH_SLOTS], base[WBH_SLOTS];
+	__u32 slot_key[WBH_SLOTS]; /* 0: empty */
+	__u8 slot_ent[WBH_SLOTS];
+	__u32 key[WBH_MAX];
+	__u64 ns[WBH_MAX], base[WBH_MAX];
 };
+_Static_assert(WBH_MAX <= 256, "entry indexes are bytes");
 
 /* What a charge shed: the sum of the shed entries' ns and base, and how many. */
 struct wbh_shed {
@@ -37,9 +43,29 @@ struct wbh_shed {
 	__u32 n;
 };
 
+static inline __u32 wbh_home(__u32 key)
+{
+	return (key * 2654435761u) >> 25; /* 7 bits: WBH_SLOTS */
+}
+_Static_assert(WBH_SLOTS == 1u << 7, "wbh_home hashes to 7 bits");
+
+/* A newcomer (not in t): inserted, after a shed when t is full. */
+void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+
 /* t must be zeroed.  Adds d ns to key; when that sheds, *shed gets what went
- * (it is left alone otherwise). */
-void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+ * (it is left alone otherwise).  Inline: most charges find their holder. */
+static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+{
+	for (__u32 i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
+		if (t->slot_key[i] == key) {
+			t->ns[t->slot_ent[i]] += d;
+			return;
+		}
+		if (!t->slot_key[i])
+			break;
+	}
+	wbh_add(t, key, d, shed);
+}
 /* The entries, largest ns first (ties: lower key first), into out[WBH_MAX];
  * returns how many. */
 __u32 wbh_sorted(const struct wbh *t, struct wbh_ent *out);

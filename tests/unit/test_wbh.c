@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* wbh: the waited_behind table keeps every holder exactly up to WBH_MAX;
  * a newcomer at a full table sheds the smaller half (ties: the later
- * entries), and what is shed is handed back whole. */
+ * entries), what is shed is handed back whole, and the kept holders are
+ * still found (charged) after the rebuild. */
 #include "check.h"
 #include "wbh.h"
 
@@ -9,17 +10,16 @@ static __u64 table_ns(const struct wbh *t)
 {
 	__u64 s = 0;
 
-	for (__u32 i = 0; i < WBH_SLOTS; i++)
-		if (t->key[i])
-			s += t->ns[i];
+	for (__u32 e = 0; e < t->n; e++)
+		s += t->ns[e];
 	return s;
 }
 
 static __u64 ns_of(const struct wbh *t, __u32 key)
 {
-	for (__u32 i = 0; i < WBH_SLOTS; i++)
-		if (t->key[i] == key)
-			return t->ns[i];
+	for (__u32 e = 0; e < t->n; e++)
+		if (t->key[e] == key)
+			return t->ns[e];
 	return 0;
 }
 
@@ -66,6 +66,12 @@ static void test_shed_smaller_half(void)
 	for (__u32 k = 1; k <= WBH_MAX; k++) /* exactly the larger half stayed */
 		CHECK_EQ_U64(ns_of(&t, k), k * 37 % WBH_MAX + 1 > WBH_MAX / 2 ? (k * 37 % WBH_MAX + 1) * 100 : 0);
 	CHECK_EQ_U64(ns_of(&t, 1000), 5);
+	/* the rebuilt hash finds the kept holders: charges add, no new entry */
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		if (ns_of(&t, k))
+			wbh_charge(&t, k, 1, &shed);
+	CHECK_EQ_U64(t.n, WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(table_ns(&t), before + 5 - want_shed + WBH_MAX / 2);
 }
 
 static void test_shed_ties(void)
