@@ -27,15 +27,25 @@ static inline void swap_u64(__u64 *x, __u64 *y)
 
 /* The value at index k if v[0..n) were sorted largest first (k < n);
  * reorders v.  Quickselect with a three-way partition, so ties cannot make
- * it quadratic. */
-static __u64 nth_largest(__u64 *v, __u32 n, __u32 k)
+ * it quadratic.  The first pivot is the caller's guess (the previous
+ * shed's threshold: the entries kept then are still the largest, unless a
+ * newcomer overtook them, so one pass usually settles it); when only the
+ * smallest of a range is left to find, one scan finds it. */
+static __u64 nth_largest(__u64 *v, __u32 n, __u32 k, __u64 guess)
 {
 	__u32 lo = 0, hi = n;
+	__u64 pivot = guess;
 
 	for (;;) {
-		__u64 pivot = v[lo + (hi - lo) / 2];
 		__u32 lt = lo, i = lo, gt = hi;
 
+		if (k == hi - 1) {
+			__u64 min = v[lo];
+
+			for (i = lo + 1; i < hi; i++)
+				min = v[i] < min ? v[i] : min;
+			return min;
+		}
 		while (i < gt) { /* [lo,lt) > pivot, [lt,gt) == pivot, [gt,hi) < pivot */
 			if (v[i] > pivot)
 				swap_u64(&v[lt++], &v[i++]);
@@ -50,6 +60,7 @@ static __u64 nth_largest(__u64 *v, __u32 n, __u32 k)
 			lo = gt;
 		else
 			return pivot;
+		pivot = v[lo + (hi - lo) / 2];
 	}
 }
 
@@ -64,9 +75,10 @@ static void wbh_shed(struct wbh *t, struct wbh_shed *out)
 	if (!keep) /* WBH_MAX < 2 only */
 		return;
 	memcpy(v, t->ns, t->n * sizeof(v[0]));
-	thr = nth_largest(v, t->n, keep - 1);
-	for (__u32 i = 0; i < keep; i++) /* v[0..keep) holds the kept values now */
-		above += v[i] > thr;
+	thr = nth_largest(v, t->n, keep - 1, t->last_thr ? t->last_thr : v[t->n / 2]);
+	t->last_thr = thr;
+	for (__u32 e = 0; e < t->n; e++)
+		above += t->ns[e] > thr;
 	ties = keep - above;
 	out->ns = out->base = 0;
 	out->n = 0;

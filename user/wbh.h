@@ -34,6 +34,7 @@ struct wbh {
 	__u8 slot_ent[WBH_SLOTS];
 	__u32 key[WBH_MAX];
 	__u64 ns[WBH_MAX], base[WBH_MAX];
+	__u64 last_thr; /* the previous shed's threshold: the next one's first guess */
 };
 _Static_assert(WBH_MAX <= 256, "entry indexes are bytes");
 
