@@ -474,24 +474,44 @@ static void q_start(struct agg *a, struct thr *t, __s32 cpu, __u64 ts, enum wait
 }
 
 /* waited_behind: charge d ns to holder pid */
-static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d);
+static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d);
 
-/* Charges t's wait up to `until` to whoever runs on its queue's CPU. */
-static void charge(struct agg *a, struct thr *t, __u64 until)
+/* Charges t's wait up to `until` to the holder of its queue's CPU: its idle
+ * task (idle) or pid (0: unknown).  The loop of cpu_account runs this for
+ * every waiter at every switch: the holder is worked out once per CPU, and
+ * a holder already in the table is one inline probe. */
+static inline void charge_to(struct agg *a, struct thr *t, __u64 until, int idle, __u32 pid)
 {
-	const struct cpu *c = &a->cpus[t->q_cpu];
-	struct agg_proc *p = &t->proc->pub;
+	struct proc *p = t->proc;
 	__u64 d;
 
 	if (until <= t->charged_until)
 		return;
 	d = until - t->charged_until;
 	t->charged_until = until;
-	p->tot.runq_wait_ns += d;
-	if (c->known && !c->cur_tid)
-		p->tot.runq_idle_ns += d;
-	else
-		wb_charge(a, t->proc, c->known ? c->cur_pid : 0, d);
+	p->pub.tot.runq_wait_ns += d;
+	if (idle)
+		p->pub.tot.runq_idle_ns += d;
+	else if (!p->wbh || !wbh_hit(p->wbh, pid + 1, d))
+		wb_newcomer(a, p, pid, d);
+}
+
+static inline int cpu_idle(const struct cpu *c)
+{
+	return c->known && !c->cur_tid;
+}
+
+static inline __u32 cpu_holder(const struct cpu *c)
+{
+	return c->known ? c->cur_pid : 0;
+}
+
+/* Charges t's wait up to `until` to whoever runs on its queue's CPU. */
+static void charge(struct agg *a, struct thr *t, __u64 until)
+{
+	const struct cpu *c = &a->cpus[t->q_cpu];
+
+	charge_to(a, t, until, cpu_idle(c), cpu_holder(c));
 }
 
 /* ---- threads -------------------------------------------------------------------- */
@@ -609,7 +629,8 @@ static struct thr *thr_born(struct agg *a, __u32 tid, struct proc *p)
 
 /* ---- waited_behind ------------------------------------------------------------ */
 
-static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
+/* A holder not in p's table (or p has no table yet). */
+static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 {
 	struct wbh_shed shed = {0};
 
@@ -620,7 +641,7 @@ static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 		a->host.drops.wb_evicted++;
 		return;
 	}
-	wbh_charge(p->wbh, pid + 1, d, &shed);
+	wbh_add(p->wbh, pid + 1, d, &shed);
 	p->shed_ns += shed.ns;
 	p->shed_base += shed.base;
 	a->host.drops.wb_evicted += shed.n;
@@ -630,32 +651,31 @@ static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
  * shed make runq_other_ns (tot and base, so interval deltas add up). */
 static void wb_publish(struct agg *a, struct proc *p)
 {
-	struct wbh_ent all[WBH_MAX];
+	struct wbh_ent top[AGG_WB_TOP];
+	struct wbh_shed rest = {0};
 	struct agg_proc *q = &p->pub;
-	__u32 n, k;
+	__u32 k;
 
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
 	if (p->compact)
 		return; /* pub.wb is final, the rest is in shed_ns */
-	n = p->wbh ? wbh_sorted(p->wbh, all) : 0;
-	k = n < AGG_WB_TOP ? n : AGG_WB_TOP;
-	for (__u32 i = k; i < n; i++) {
-		q->tot.runq_other_ns += all[i].ns;
-		q->base.runq_other_ns += all[i].base;
-	}
+	k = p->wbh ? wbh_top(p->wbh, top, AGG_WB_TOP, &rest) : 0;
+	q->tot.runq_other_ns += rest.ns;
+	q->base.runq_other_ns += rest.base;
 	for (__u32 i = 0; i < k; i++) {
 		struct agg_wb *w = &q->wb[i];
-		const char *name = agg_name(a, all[i].key - 1);
+		const char *name = agg_name(a, top[i].key - 1);
 
-		w->pid = all[i].key - 1;
-		w->ns = all[i].ns;
-		w->base_ns = all[i].base;
+		w->pid = top[i].key - 1;
+		w->ns = top[i].ns;
+		w->base_ns = top[i].base;
 		if (!w->pid) /* every holder we could not place */
 			name = "[unknown]";
+		/* names in the model are sanitized already (copy_comm) */
 		memset(w->comm, 0, sizeof(w->comm));
 		if (name)
-			copy_comm(w->comm, name);
+			memcpy(w->comm, name, strnlen(name, VIGIL_COMM_LEN - 1));
 	}
 	q->nwb = k;
 }
@@ -704,7 +724,7 @@ static void cpu_account(struct agg *a, __u32 idx, __u64 ts)
 			c->cur->proc->pub.tot.on_cpu_ns += d;
 	}
 	for (struct thr *w = c->qhead; w; w = w->qnext)
-		charge(a, w, ts);
+		charge_to(a, w, ts, cpu_idle(c), cpu_holder(c));
 	if (ts > c->since)
 		c->since = ts;
 }

@@ -112,18 +112,38 @@ void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 	slot_put(t, e);
 }
 
-__u32 wbh_sorted(const struct wbh *t, struct wbh_ent *out)
+static inline int ent_before(const struct wbh_ent *x, const struct wbh_ent *y)
 {
-	/* insertion sort: at most WBH_MAX entries, and only at settle */
-	for (__u32 e = 0; e < t->n; e++) {
-		struct wbh_ent x = {t->key[e], t->ns[e], t->base[e]};
-		__u32 k;
+	return x->ns > y->ns || (x->ns == y->ns && x->key < y->key);
+}
 
-		for (k = e; k > 0 && (out[k - 1].ns < x.ns || (out[k - 1].ns == x.ns && out[k - 1].key > x.key)); k--)
-			out[k] = out[k - 1];
-		out[k] = x;
+__u32 wbh_top(const struct wbh *t, struct wbh_ent *out, __u32 k, struct wbh_shed *rest)
+{
+	__u32 n = 0;
+
+	*rest = (struct wbh_shed){0};
+	if (!k)
+		return 0;
+	/* insertion into a sorted top k: at settle only, and an entry below the
+	 * current k-th costs one compare */
+	for (__u32 e = 0; e < t->n; e++) {
+		struct wbh_ent x = {t->key[e], t->ns[e], t->base[e]}, out_k;
+		__u32 j;
+
+		if (n == k && !ent_before(&x, &out[k - 1])) {
+			rest->ns += x.ns, rest->base += x.base, rest->n++;
+			continue;
+		}
+		if (n == k) { /* the k-th drops out */
+			out_k = out[k - 1];
+			rest->ns += out_k.ns, rest->base += out_k.base, rest->n++;
+			n--;
+		}
+		for (j = n++; j > 0 && ent_before(&x, &out[j - 1]); j--)
+			out[j] = out[j - 1];
+		out[j] = x;
 	}
-	return t->n;
+	return n;
 }
 
 void wbh_interval_start(struct wbh *t)

@@ -50,26 +50,32 @@ static inline __u32 wbh_home(__u32 key)
 }
 _Static_assert(WBH_SLOTS == 1u << 7, "wbh_home hashes to 7 bits");
 
-/* A newcomer (not in t): inserted, after a shed when t is full. */
-void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
-
-/* t must be zeroed.  Adds d ns to key; when that sheds, *shed gets what went
- * (it is left alone otherwise).  Inline: most charges find their holder. */
-static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+/* t must be zeroed.  Adds d ns to key if it is in t (returns 1), else
+ * returns 0 and leaves t alone.  Inline: most charges find their holder. */
+static inline int wbh_hit(struct wbh *t, __u32 key, __u64 d)
 {
 	for (__u32 i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
 		if (t->slot_key[i] == key) {
 			t->ns[t->slot_ent[i]] += d;
-			return;
+			return 1;
 		}
 		if (!t->slot_key[i])
-			break;
+			return 0;
 	}
-	wbh_add(t, key, d, shed);
 }
-/* The entries, largest ns first (ties: lower key first), into out[WBH_MAX];
- * returns how many. */
-__u32 wbh_sorted(const struct wbh *t, struct wbh_ent *out);
+/* A newcomer (not in t) with d ns, after a shed when t is full: *shed gets
+ * what went (it is left alone otherwise). */
+void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+/* wbh_hit, else wbh_add */
+static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+{
+	if (!wbh_hit(t, key, d))
+		wbh_add(t, key, d, shed);
+}
+/* The k entries with the most ns, largest first (ties: lower key first),
+ * into out[k]; returns how many (min(k, entries)).  *rest gets the sums of
+ * the others (its n: how many). */
+__u32 wbh_top(const struct wbh *t, struct wbh_ent *out, __u32 k, struct wbh_shed *rest);
 /* The interval starts now: base = ns for every entry. */
 void wbh_interval_start(struct wbh *t);
 

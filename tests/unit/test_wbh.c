@@ -28,6 +28,7 @@ static void test_exact_until_full(void)
 	static struct wbh t;
 	struct wbh_shed shed = {0};
 	struct wbh_ent out[WBH_MAX];
+	struct wbh_shed rest;
 
 	memset(&t, 0, sizeof(t));
 	for (__u32 k = 1; k <= WBH_MAX; k++)
@@ -36,7 +37,8 @@ static void test_exact_until_full(void)
 		wbh_charge(&t, k, 1, &shed); /* existing holders: no shed */
 	CHECK_EQ_U64(t.n, WBH_MAX);
 	CHECK_EQ_U64(shed.n, 0);
-	CHECK_EQ_U64(wbh_sorted(&t, out), WBH_MAX);
+	CHECK_EQ_U64(wbh_top(&t, out, WBH_MAX, &rest), WBH_MAX);
+	CHECK_EQ_U64(rest.n, 0);
 	CHECK_EQ_U64(out[0].key, WBH_MAX);
 	CHECK_EQ_U64(out[0].ns, WBH_MAX * 10 + 1);
 	CHECK_EQ_U64(out[WBH_MAX - 1].key, 1);
@@ -79,6 +81,7 @@ static void test_shed_ties(void)
 	static struct wbh t;
 	struct wbh_shed shed = {0};
 	struct wbh_ent out[WBH_MAX];
+	struct wbh_shed rest;
 
 	memset(&t, 0, sizeof(t));
 	for (__u32 k = 1; k <= WBH_MAX; k++) /* all equal: half of them stay */
@@ -86,7 +89,7 @@ static void test_shed_ties(void)
 	wbh_charge(&t, 999, 1, &shed);
 	CHECK_EQ_U64(shed.n, WBH_MAX / 2);
 	CHECK_EQ_U64(shed.ns, 700ULL * (WBH_MAX / 2));
-	CHECK_EQ_U64(wbh_sorted(&t, out), WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(wbh_top(&t, out, WBH_MAX, &rest), WBH_MAX / 2 + 1);
 	for (__u32 i = 0; i < WBH_MAX / 2; i++)
 		CHECK_EQ_U64(out[i].ns, 700);
 	/* ties in the sorted view: lower key first */
@@ -94,10 +97,34 @@ static void test_shed_ties(void)
 		CHECK(out[i - 1].key < out[i].key);
 }
 
+/* The top k in order, and the rest summed: the same as the first k of the
+ * whole table sorted (largest first, ties by lower key). */
+static void test_top_k(void)
+{
+	static struct wbh t;
+	struct wbh_shed shed = {0}, rest;
+	struct wbh_ent all[WBH_MAX], top[16];
+	__u64 rest_ns = 0;
+
+	memset(&t, 0, sizeof(t));
+	for (__u32 k = 1; k <= 50; k++) /* ties on purpose: ns repeats every 7 keys */
+		wbh_charge(&t, k, (k * 13 % 7 + 1) * 1000, &shed);
+	CHECK_EQ_U64(wbh_top(&t, all, WBH_MAX, &rest), 50);
+	for (__u32 i = 1; i < 50; i++)
+		CHECK(all[i - 1].ns > all[i].ns || (all[i - 1].ns == all[i].ns && all[i - 1].key < all[i].key));
+	for (__u32 i = 16; i < 50; i++)
+		rest_ns += all[i].ns;
+	CHECK_EQ_U64(wbh_top(&t, top, 16, &rest), 16);
+	CHECK(memcmp(top, all, sizeof(top)) == 0);
+	CHECK_EQ_U64(rest.ns, rest_ns);
+	CHECK_EQ_U64(rest.n, 34);
+}
+
 int main(void)
 {
 	RUN(test_exact_until_full);
 	RUN(test_shed_smaller_half);
 	RUN(test_shed_ties);
+	RUN(test_top_k);
 	CHECK_DONE();
 }
