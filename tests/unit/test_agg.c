@@ -247,19 +247,29 @@ static void test_fallback_next_pid_unknown(void)
 	CHECK_EQ_U64(p->tot.on_cpu_ns, 1000);
 }
 
+/* Thread tid of pid waits on CPU 0 from 1000 while holders 1000..1099 run
+ * in turn, each a little longer than the one before, then holder 1100 runs
+ * 5000 ns and hands the CPU to tid.  Returns when 1100 started. */
+static __u64 wait_behind_100(__u32 pid, __u32 tid)
+{
+	__u64 ts = 1000;
+
+	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
+	ev_wake(1000, pid, tid, 0);
+	for (__u32 k = 0; k < 100; k++) {
+		ts += 1000 + k * 10;
+		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
+	}
+	SW_PREEMPT(ts + 5000, 0, 1100, 1100, pid, tid);
+	return ts;
+}
+
 /* More holders than AGG_WB_TOP: the smallest go to "other", nothing is lost */
 static void test_wb_eviction(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
-	ev_wake(1000, 100, 101, 0);
-	__u64 ts = 1000;
-	for (__u32 k = 0; k < 100; k++) {
-		ts += 1000 + k * 10;
-		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
-	}
-	SW_PREEMPT(ts + 5000, 0, 1100, 1100, 100, 101);
+	__u64 ts = wait_behind_100(100, 101);
 	agg_settle(A, 0);
 	const struct agg_proc *p = find(100);
 	CHECK_EQ_U64(p->nwb, AGG_WB_TOP);
@@ -581,15 +591,8 @@ static void test_lazy_tables_and_compaction(void)
 	CHECK_EQ_U64(hist_bytes(&q->runq) + hist_bytes(&q->runq_wakeup) + hist_bytes(&q->runq_preempt) +
 			     hist_bytes(&q->runq_ivl), 0);
 	CHECK(q->rss.pts == NULL && q->rss.n == 0);
-	/* 100 waits behind 100 holders in turn (more than the table keeps) */
-	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
-	ev_wake(1000, 100, 101, 0);
-	__u64 ts = 1000;
-	for (__u32 k = 0; k < 100; k++) {
-		ts += 1000 + k * 10;
-		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
-	}
-	SW_PREEMPT(ts + 5000, 0, 1100, 1100, 100, 101);
+	/* 100 waits behind 101 holders in turn (more than the table keeps) */
+	__u64 ts = wait_behind_100(100, 101);
 	ev_rss(ts + 5000, 100, -1, 8 << 20, -1, -1);
 	SW_BLOCK(ts + 6000, 0, 100, 101, 0, 0);
 	synth_exit(ts + 6000, 100, 101, 0, 1);

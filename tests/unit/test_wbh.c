@@ -6,6 +6,15 @@
 #include "check.h"
 #include "wbh.h"
 
+static struct wbh T;       /* the table under test (2 KB: not on the stack) */
+static struct wbh_shed shed; /* what the last shed gave back */
+
+static void fresh(void)
+{
+	memset(&T, 0, sizeof(T));
+	memset(&shed, 0, sizeof(shed));
+}
+
 static __u64 table_ns(const struct wbh *t)
 {
 	__u64 s = 0;
@@ -25,19 +34,17 @@ static __u64 ns_of(const struct wbh *t, __u32 key)
 
 static void test_exact_until_full(void)
 {
-	static struct wbh t;
-	struct wbh_shed shed = {0};
 	struct wbh_ent out[WBH_MAX];
 	struct wbh_shed rest;
 
-	memset(&t, 0, sizeof(t));
+	fresh();
 	for (__u32 k = 1; k <= WBH_MAX; k++)
-		wbh_charge(&t, k, k * 10, &shed);
+		wbh_charge(&T, k, k * 10, &shed);
 	for (__u32 k = 1; k <= WBH_MAX; k++)
-		wbh_charge(&t, k, 1, &shed); /* existing holders: no shed */
-	CHECK_EQ_U64(t.n, WBH_MAX);
+		wbh_charge(&T, k, 1, &shed); /* existing holders: no shed */
+	CHECK_EQ_U64(T.n, WBH_MAX);
 	CHECK_EQ_U64(shed.n, 0);
-	CHECK_EQ_U64(wbh_top(&t, out, WBH_MAX, &rest), WBH_MAX);
+	CHECK_EQ_U64(wbh_top(&T, out, WBH_MAX, &rest), WBH_MAX);
 	CHECK_EQ_U64(rest.n, 0);
 	CHECK_EQ_U64(out[0].key, WBH_MAX);
 	CHECK_EQ_U64(out[0].ns, WBH_MAX * 10 + 1);
@@ -46,50 +53,46 @@ static void test_exact_until_full(void)
 
 static void test_shed_smaller_half(void)
 {
-	static struct wbh t;
-	struct wbh_shed shed = {0};
 	__u64 before, want_shed = 0;
 
-	memset(&t, 0, sizeof(t));
+	fresh();
 	/* distinct ns in a scrambled order: key k has (k * 37 % 64 + 1) * 100 */
 	for (__u32 k = 1; k <= WBH_MAX; k++)
-		wbh_charge(&t, k, (k * 37 % WBH_MAX + 1) * 100, &shed);
-	wbh_interval_start(&t);
-	before = table_ns(&t);
+		wbh_charge(&T, k, (k * 37 % WBH_MAX + 1) * 100, &shed);
+	wbh_interval_start(&T);
+	before = table_ns(&T);
 	for (__u32 k = 1; k <= WBH_MAX; k++)
 		if (k * 37 % WBH_MAX + 1 <= WBH_MAX / 2)
 			want_shed += (k * 37 % WBH_MAX + 1) * 100;
-	wbh_charge(&t, 1000, 5, &shed);
+	wbh_charge(&T, 1000, 5, &shed);
 	CHECK_EQ_U64(shed.n, WBH_MAX / 2);
 	CHECK_EQ_U64(shed.ns, want_shed);
 	CHECK_EQ_U64(shed.base, want_shed); /* the bases go with them */
-	CHECK_EQ_U64(t.n, WBH_MAX / 2 + 1);
-	CHECK_EQ_U64(table_ns(&t) + shed.ns, before + 5);
+	CHECK_EQ_U64(T.n, WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(table_ns(&T) + shed.ns, before + 5);
 	for (__u32 k = 1; k <= WBH_MAX; k++) /* exactly the larger half stayed */
-		CHECK_EQ_U64(ns_of(&t, k), k * 37 % WBH_MAX + 1 > WBH_MAX / 2 ? (k * 37 % WBH_MAX + 1) * 100 : 0);
-	CHECK_EQ_U64(ns_of(&t, 1000), 5);
+		CHECK_EQ_U64(ns_of(&T, k), k * 37 % WBH_MAX + 1 > WBH_MAX / 2 ? (k * 37 % WBH_MAX + 1) * 100 : 0);
+	CHECK_EQ_U64(ns_of(&T, 1000), 5);
 	/* the rebuilt hash finds the kept holders: charges add, no new entry */
 	for (__u32 k = 1; k <= WBH_MAX; k++)
-		if (ns_of(&t, k))
-			wbh_charge(&t, k, 1, &shed);
-	CHECK_EQ_U64(t.n, WBH_MAX / 2 + 1);
-	CHECK_EQ_U64(table_ns(&t), before + 5 - want_shed + WBH_MAX / 2);
+		if (ns_of(&T, k))
+			wbh_charge(&T, k, 1, &shed);
+	CHECK_EQ_U64(T.n, WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(table_ns(&T), before + 5 - want_shed + WBH_MAX / 2);
 }
 
 static void test_shed_ties(void)
 {
-	static struct wbh t;
-	struct wbh_shed shed = {0};
 	struct wbh_ent out[WBH_MAX];
 	struct wbh_shed rest;
 
-	memset(&t, 0, sizeof(t));
+	fresh();
 	for (__u32 k = 1; k <= WBH_MAX; k++) /* all equal: half of them stay */
-		wbh_charge(&t, k, 700, &shed);
-	wbh_charge(&t, 999, 1, &shed);
+		wbh_charge(&T, k, 700, &shed);
+	wbh_charge(&T, 999, 1, &shed);
 	CHECK_EQ_U64(shed.n, WBH_MAX / 2);
 	CHECK_EQ_U64(shed.ns, 700ULL * (WBH_MAX / 2));
-	CHECK_EQ_U64(wbh_top(&t, out, WBH_MAX, &rest), WBH_MAX / 2 + 1);
+	CHECK_EQ_U64(wbh_top(&T, out, WBH_MAX, &rest), WBH_MAX / 2 + 1);
 	for (__u32 i = 0; i < WBH_MAX / 2; i++)
 		CHECK_EQ_U64(out[i].ns, 700);
 	/* ties in the sorted view: lower key first */
@@ -101,20 +104,19 @@ static void test_shed_ties(void)
  * whole table sorted (largest first, ties by lower key). */
 static void test_top_k(void)
 {
-	static struct wbh t;
-	struct wbh_shed shed = {0}, rest;
+	struct wbh_shed rest;
 	struct wbh_ent all[WBH_MAX], top[16];
 	__u64 rest_ns = 0;
 
-	memset(&t, 0, sizeof(t));
+	fresh();
 	for (__u32 k = 1; k <= 50; k++) /* ties on purpose: ns repeats every 7 keys */
-		wbh_charge(&t, k, (k * 13 % 7 + 1) * 1000, &shed);
-	CHECK_EQ_U64(wbh_top(&t, all, WBH_MAX, &rest), 50);
+		wbh_charge(&T, k, (k * 13 % 7 + 1) * 1000, &shed);
+	CHECK_EQ_U64(wbh_top(&T, all, WBH_MAX, &rest), 50);
 	for (__u32 i = 1; i < 50; i++)
 		CHECK(all[i - 1].ns > all[i].ns || (all[i - 1].ns == all[i].ns && all[i - 1].key < all[i].key));
 	for (__u32 i = 16; i < 50; i++)
 		rest_ns += all[i].ns;
-	CHECK_EQ_U64(wbh_top(&t, top, 16, &rest), 16);
+	CHECK_EQ_U64(wbh_top(&T, top, 16, &rest), 16);
 	CHECK(memcmp(top, all, sizeof(top)) == 0);
 	CHECK_EQ_U64(rest.ns, rest_ns);
 	CHECK_EQ_U64(rest.n, 34);
