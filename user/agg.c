@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agg.h"
+#include "wbh.h"
 
 #define MAP_ANONYMOUS_FLAG 0x20
 #define ADV_DONTNEED 4
@@ -132,32 +133,28 @@ struct cpu {
 	__u8 known;             /* a switch on this CPU was seen */
 };
 
-#define WBH_SLOTS 128 /* power of two */
-#define WBH_MAX 64   /* half full: probes stay short; then the smaller half is folded */
-
-struct wbh {
-	__u32 key; /* holder pid + 1 */
-	__u64 ns, base;
-};
-
 struct anon_slot {
 	__u64 addr, len;
 };
 
+/* Per-process tables are allocated when first needed, so a process costs
+ * what it uses: a quiet one ~2 KB, a busy one ~10 KB (its histograms grow
+ * with the octaves its waits span, see hist.h).  Once an exited process can
+ * receive no more records it is compacted (proc_compact): its numbers are
+ * final, and only what sinks read stays. */
 struct proc {
 	struct agg_proc pub;
 	struct proc *xnext, *xprev; /* exited entries, oldest first */
 	struct thr *threads;
 	size_t slot;                /* index in agg.procs */
-	/* waited_behind as charged: holder pid + 1 -> ns (hashed, so a charge
-	 * is one probe); agg_settle publishes the top of it in pub.wb */
-	__u32 wbkey[WBH_SLOTS]; /* 0: empty; apart from the values so probes touch few lines */
-	__u64 wbns[WBH_SLOTS], wbbase[WBH_SLOTS];
-	__u32 nwbh;
+	/* waited_behind as charged (NULL until the first charge); agg_settle
+	 * publishes the top of it in pub.wb */
+	struct wbh *wbh;
 	__u64 shed_ns, shed_base; /* holders folded out of wbh */
+	__u8 compact;             /* proc_compact() ran: pub.wb is final */
 	__u32 nanon;
-	struct anon_slot anon[ANON_SLOTS];
-	struct agg_rss_point pts[];
+	struct anon_slot *anon;   /* [ANON_SLOTS], NULL until the first anonymous mmap */
+	__u32 pts_alloc;          /* RSS points allocated (pub.rss.pts), up to rss.cap */
 };
 
 struct name {
@@ -172,11 +169,16 @@ struct agg {
 	__u64 *busy, *busy_base;
 	struct map pids; /* pid -> newest struct proc */
 	struct map tids; /* tid -> struct thr */
+	/* Thread entries: pool[0..pool_used) were handed out at least once, the
+	 * freed ones wait in free_thr; the rest of the pool is never touched, so
+	 * its pages stay out of RSS until that many threads were seen at once. */
 	struct thr *pool, *free_thr;
+	__u32 pool_used;
 	struct proc **procs; /* [host.nprocs] */
 	struct proc *xhead, *xtail; /* host.nexited of them */
 	struct name *names;
 	__u32 names_mask, names_shift;
+	__u8 intervals; /* agg_interval_reset() was called: entries keep runq_ivl */
 	__u64 next_id;
 };
 
@@ -313,6 +315,18 @@ _Static_assert(sizeof(struct agg_counters) % sizeof(__u64) == 0, "counters are u
 static void thr_free(struct agg *a, struct thr *t);
 static void wb_publish(struct agg *a, struct proc *p);
 
+static void proc_free(struct proc *p)
+{
+	hist_free(&p->pub.runq_wakeup);
+	hist_free(&p->pub.runq_preempt);
+	hist_free(&p->pub.runq);
+	hist_free(&p->pub.runq_ivl);
+	free(p->wbh);
+	free(p->anon);
+	free(p->pub.rss.pts);
+	free(p);
+}
+
 /* An exited entry leaves the model: its numbers go to its role's total. */
 static void proc_fold(struct agg *a, struct proc *p)
 {
@@ -329,7 +343,7 @@ static void proc_fold(struct agg *a, struct proc *p)
 		map_del(&a->pids, p->pub.pid);
 	a->procs[p->slot] = a->procs[--a->host.nprocs];
 	a->procs[p->slot]->slot = p->slot;
-	free(p);
+	proc_free(p);
 }
 
 static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
@@ -344,7 +358,7 @@ static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
 		a->host.drops.exited_folded++;
 		proc_fold(a, a->xhead);
 	}
-	p = calloc(1, sizeof(*p) + a->lim.rss_points * sizeof(p->pts[0]));
+	p = calloc(1, sizeof(*p));
 	if (!p) {
 		a->host.drops.procs++;
 		return NULL;
@@ -354,7 +368,7 @@ static struct proc *proc_new(struct agg *a, __u32 pid, __u64 ts)
 	p->pub.first_ts = p->pub.last_ts = ts;
 	p->pub.rss.cap = a->lim.rss_points;
 	p->pub.rss.step_ns = a->lim.rss_step_ns;
-	p->pub.rss.pts = p->pts;
+	p->pub.ivl_hist = a->intervals;
 	p->slot = a->host.nprocs;
 	a->procs[a->host.nprocs++] = p;
 	map_put(&a->pids, pid, p);
@@ -460,24 +474,44 @@ static void q_start(struct agg *a, struct thr *t, __s32 cpu, __u64 ts, enum wait
 }
 
 /* waited_behind: charge d ns to holder pid */
-static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d);
+static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d);
 
-/* Charges t's wait up to `until` to whoever runs on its queue's CPU. */
-static void charge(struct agg *a, struct thr *t, __u64 until)
+/* Charges t's wait up to `until` to the holder of its queue's CPU: its idle
+ * task (idle) or pid (0: unknown).  The loop of cpu_account runs this for
+ * every waiter at every switch: the holder is worked out once per CPU, and
+ * a holder already in the table is one inline probe. */
+static inline void charge_to(struct agg *a, struct thr *t, __u64 until, int idle, __u32 pid)
 {
-	const struct cpu *c = &a->cpus[t->q_cpu];
-	struct agg_proc *p = &t->proc->pub;
+	struct proc *p = t->proc;
 	__u64 d;
 
 	if (until <= t->charged_until)
 		return;
 	d = until - t->charged_until;
 	t->charged_until = until;
-	p->tot.runq_wait_ns += d;
-	if (c->known && !c->cur_tid)
-		p->tot.runq_idle_ns += d;
-	else
-		wb_charge(a, t->proc, c->known ? c->cur_pid : 0, d);
+	p->pub.tot.runq_wait_ns += d;
+	if (idle)
+		p->pub.tot.runq_idle_ns += d;
+	else if (!p->wbh || !wbh_hit(p->wbh, pid + 1, d))
+		wb_newcomer(a, p, pid, d);
+}
+
+static inline int cpu_idle(const struct cpu *c)
+{
+	return c->known && !c->cur_tid;
+}
+
+static inline __u32 cpu_holder(const struct cpu *c)
+{
+	return c->known ? c->cur_pid : 0;
+}
+
+/* Charges t's wait up to `until` to whoever runs on its queue's CPU. */
+static void charge(struct agg *a, struct thr *t, __u64 until)
+{
+	const struct cpu *c = &a->cpus[t->q_cpu];
+
+	charge_to(a, t, until, cpu_idle(c), cpu_holder(c));
 }
 
 /* ---- threads -------------------------------------------------------------------- */
@@ -527,11 +561,14 @@ static struct thr *thr_new(struct agg *a, __u32 tid, struct proc *p)
 {
 	struct thr *t = a->free_thr;
 
-	if (!t) {
+	if (t) {
+		a->free_thr = t->qnext;
+	} else if (a->pool_used < a->lim.max_threads) {
+		t = &a->pool[a->pool_used++];
+	} else {
 		a->host.drops.threads++;
 		return NULL;
 	}
-	a->free_thr = t->qnext;
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	t->pid = p->pub.pid;
@@ -592,150 +629,53 @@ static struct thr *thr_born(struct agg *a, __u32 tid, struct proc *p)
 
 /* ---- waited_behind ------------------------------------------------------------ */
 
-static inline __u32 wbh_home(__u32 key)
+/* A holder not in p's table (or p has no table yet). */
+static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 {
-	return (key * 2654435761u) >> 25; /* 7 bits: WBH_SLOTS */
-}
+	struct wbh_shed shed = {0};
 
-/* Used entries, largest ns first (ties: lower pid first), into
- * out[WBH_MAX]; returns how many.  Insertion sort: at most WBH_MAX entries, at settle only. */
-static __u32 wbh_sorted(const struct proc *p, struct wbh *out)
-{
-	__u32 n = 0;
-
-	for (__u32 i = 0; i < WBH_SLOTS; i++) {
-		struct wbh e = {p->wbkey[i], p->wbns[i], p->wbbase[i]};
-		__u32 k;
-
-		if (!e.key)
-			continue;
-		for (k = n++; k > 0 && (out[k - 1].ns < e.ns ||
-					(out[k - 1].ns == e.ns && out[k - 1].key > e.key)); k--)
-			out[k] = out[k - 1];
-		out[k] = e;
-	}
-	return n;
-}
-
-static __u32 wbh_insert(struct proc *p, __u32 key)
-{
-	__u32 i = wbh_home(key);
-
-	while (p->wbkey[i])
-		i = (i + 1) & (WBH_SLOTS - 1);
-	p->wbkey[i] = key;
-	p->wbns[i] = p->wbbase[i] = 0;
-	p->nwbh++;
-	return i;
-}
-
-static inline void wbh_swap(struct wbh *x, struct wbh *y)
-{
-	struct wbh t = *x;
-
-	*x = *y;
-	*y = t;
-}
-
-/* Reorders e[0..n) so that e[0..k) hold k of the largest ns (quickselect
- * with a three-way partition, so ties cannot make it quadratic). */
-static void wbh_select(struct wbh *e, __u32 n, __u32 k)
-{
-	__u32 lo = 0, hi = n;
-
-	while (hi - lo > 1) {
-		__u64 pivot = e[lo + (hi - lo) / 2].ns;
-		__u32 lt = lo, i = lo, gt = hi;
-
-		while (i < gt) { /* [lo,lt) > pivot, [lt,gt) == pivot, [gt,hi) < pivot */
-			if (e[i].ns > pivot)
-				wbh_swap(&e[lt++], &e[i++]);
-			else if (e[i].ns < pivot)
-				wbh_swap(&e[i], &e[--gt]);
-			else
-				i++;
-		}
-		if (k < lt)
-			hi = lt;
-		else if (k > gt)
-			lo = gt;
-		else
-			return; /* the split falls on or inside the pivot's block */
-	}
-}
-
-/* Full: the smaller half moves to shed_ns (with its interval base, so
- * deltas stay right).  Halving keeps a stream of one-off holders (kworkers,
- * shells) O(1) per newcomer, while a heavy holder that arrives late still
- * gets in: what it displaces are the small ones. */
-static void wbh_shed(struct agg *a, struct proc *p)
-{
-	struct wbh all[WBH_MAX];
-	__u32 n = 0, keep;
-
-	for (__u32 i = 0; i < WBH_SLOTS; i++)
-		if (p->wbkey[i])
-			all[n++] = (struct wbh){p->wbkey[i], p->wbns[i], p->wbbase[i]};
-	keep = n / 2;
-	wbh_select(all, n, keep);
-	memset(p->wbkey, 0, sizeof(p->wbkey));
-	p->nwbh = 0;
-	for (__u32 i = 0; i < n; i++) {
-		if (i < keep) {
-			__u32 k = wbh_insert(p, all[i].key);
-			p->wbns[k] = all[i].ns;
-			p->wbbase[k] = all[i].base;
-			continue;
-		}
-		p->shed_ns += all[i].ns;
-		p->shed_base += all[i].base;
+	if (!p->wbh && !p->compact)
+		p->wbh = calloc(1, sizeof(*p->wbh));
+	if (!p->wbh) { /* out of memory, or numbers already final: counted, unnamed */
+		p->shed_ns += d;
 		a->host.drops.wb_evicted++;
+		return;
 	}
-}
-
-static void wb_charge(struct agg *a, struct proc *p, __u32 pid, __u64 d)
-{
-	__u32 key = pid + 1, i;
-
-	for (i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
-		if (p->wbkey[i] == key) {
-			p->wbns[i] += d;
-			return;
-		}
-		if (!p->wbkey[i])
-			break;
-	}
-	if (p->nwbh >= WBH_MAX)
-		wbh_shed(a, p);
-	p->wbns[wbh_insert(p, key)] += d;
+	wbh_add(p->wbh, pid + 1, d, &shed);
+	p->shed_ns += shed.ns;
+	p->shed_base += shed.base;
+	a->host.drops.wb_evicted += shed.n;
 }
 
 /* pub.wb = the AGG_WB_TOP largest holders, named; the rest and what was
  * shed make runq_other_ns (tot and base, so interval deltas add up). */
 static void wb_publish(struct agg *a, struct proc *p)
 {
-	struct wbh all[WBH_MAX];
-	__u32 n = wbh_sorted(p, all), k = n < AGG_WB_TOP ? n : AGG_WB_TOP;
+	struct wbh_ent top[AGG_WB_TOP];
+	struct wbh_shed rest = {0};
 	struct agg_proc *q = &p->pub;
+	__u32 k;
 
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
-	for (__u32 i = k; i < n; i++) {
-		q->tot.runq_other_ns += all[i].ns;
-		q->base.runq_other_ns += all[i].base;
-	}
+	if (p->compact)
+		return; /* pub.wb is final, the rest is in shed_ns */
+	k = p->wbh ? wbh_top(p->wbh, top, AGG_WB_TOP, &rest) : 0;
+	q->tot.runq_other_ns += rest.ns;
+	q->base.runq_other_ns += rest.base;
 	for (__u32 i = 0; i < k; i++) {
 		struct agg_wb *w = &q->wb[i];
-		const char *name = agg_name(a, all[i].key - 1);
+		const char *name = agg_name(a, top[i].key - 1);
 
-		w->pid = all[i].key - 1;
-		w->ns = all[i].ns;
-		w->base_ns = all[i].base;
+		w->pid = top[i].key - 1;
+		w->ns = top[i].ns;
+		w->base_ns = top[i].base;
 		if (!w->pid) /* every holder we could not place */
 			name = "[unknown]";
+		/* names in the model are sanitized already (copy_comm) */
 		memset(w->comm, 0, sizeof(w->comm));
 		if (name)
-			copy_comm(w->comm, name);
+			memcpy(w->comm, name, strnlen(name, VIGIL_COMM_LEN - 1));
 	}
 	q->nwb = k;
 }
@@ -784,7 +724,7 @@ static void cpu_account(struct agg *a, __u32 idx, __u64 ts)
 			c->cur->proc->pub.tot.on_cpu_ns += d;
 	}
 	for (struct thr *w = c->qhead; w; w = w->qnext)
-		charge(a, w, ts);
+		charge_to(a, w, ts, cpu_idle(c), cpu_holder(c));
 	if (ts > c->since)
 		c->since = ts;
 }
@@ -826,7 +766,8 @@ static void wait_end(struct agg *a, struct thr *t, __u64 ts)
 
 		hist_record(t->wait_kind == WAIT_WAKEUP ? &p->runq_wakeup : &p->runq_preempt, lat);
 		hist_record(&p->runq, lat);
-		hist_record(&p->runq_ivl, lat);
+		if (p->ivl_hist)
+			hist_record(&p->runq_ivl, lat);
 	}
 	q_unlink(a, t);
 }
@@ -1025,7 +966,8 @@ static void on_exec(struct agg *a, const struct ev_exec *e)
 	m = &p->pub.mem;
 	m->brk_start = m->brk_cur = m->heap_bytes = 0;
 	m->anon_live_bytes = m->anon_untracked_bytes = 0;
-	memset(p->anon, 0, sizeof(p->anon));
+	if (p->anon)
+		memset(p->anon, 0, ANON_SLOTS * sizeof(*p->anon));
 	p->nanon = 0;
 	if (e->old_tid && e->old_tid != e->h.tid)
 		exec_rename(a, e);
@@ -1070,6 +1012,8 @@ static inline __u32 anon_home(__u64 addr)
 
 static struct anon_slot *anon_find(struct proc *p, __u64 addr)
 {
+	if (!p->anon)
+		return NULL;
 	for (__u32 i = anon_home(addr);; i = (i + 1) & (ANON_SLOTS - 1)) {
 		if (p->anon[i].addr == addr)
 			return &p->anon[i];
@@ -1118,7 +1062,8 @@ static void anon_add(struct agg *a, struct proc *p, __u64 addr, __u64 len)
 	if (s) { /* MAP_FIXED over a mapping we knew */
 		m->anon_live_bytes -= s->len;
 		s->len = len;
-	} else if (!addr || p->nanon >= AGG_ANON_TRACKED) {
+	} else if (!addr || p->nanon >= AGG_ANON_TRACKED ||
+		   (!p->anon && !(p->anon = calloc(ANON_SLOTS, sizeof(*p->anon))))) {
 		m->anon_untracked_bytes += len;
 		a->host.drops.anon_untracked++;
 	} else {
@@ -1276,10 +1221,13 @@ static inline __u64 rss_bucket(const struct agg_rss_series *s, __u64 ts)
 	return (ts - s->origin) / s->step_ns;
 }
 
-/* Doubles the step until at most half the points remain: amortised O(1)
- * per point however sparse the samples are. */
-static void series_compact(struct agg *a, struct agg_rss_series *s)
+/* Doubles the step until at most half the points remain (and fewer than
+ * room, when memory ran out before the cap): amortised O(1) per point
+ * however sparse the samples are. */
+static void series_compact(struct agg *a, struct agg_rss_series *s, __u32 room)
 {
+	__u32 max_n = room - 1 < s->cap / 2 ? room - 1 : s->cap / 2;
+
 	do {
 		__u32 j = 0;
 
@@ -1301,7 +1249,7 @@ static void series_compact(struct agg *a, struct agg_rss_series *s)
 			}
 		}
 		s->n = j;
-	} while (s->n > s->cap / 2);
+	} while (s->n > max_n);
 }
 
 static void point_update(struct agg_rss_point *q, __u64 rss, __u64 anon)
@@ -1314,8 +1262,28 @@ static void point_update(struct agg_rss_point *q, __u64 rss, __u64 anon)
 	q->anon = anon;
 }
 
-static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 rss, __u64 anon)
+/* Room for one more point: the array doubles from 8 up to the cap.  0 when
+ * it cannot grow (the cap, or out of memory): the caller compacts. */
+static int series_grow(struct proc *p)
 {
+	struct agg_rss_series *s = &p->pub.rss;
+	__u32 n = p->pts_alloc ? 2 * p->pts_alloc : 8;
+	struct agg_rss_point *pts;
+
+	if (s->n < p->pts_alloc)
+		return 1;
+	if (n > s->cap)
+		n = s->cap;
+	if (n <= p->pts_alloc || !(pts = realloc(s->pts, n * sizeof(*pts))))
+		return 0;
+	s->pts = pts;
+	p->pts_alloc = n;
+	return 1;
+}
+
+static void series_add(struct agg *a, struct proc *p, __u64 ts, __u64 rss, __u64 anon)
+{
+	struct agg_rss_series *s = &p->pub.rss;
 	struct agg_rss_point *q;
 
 	if (!s->n) {
@@ -1327,8 +1295,8 @@ static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 
 			point_update(q, rss, anon);
 			return;
 		}
-		if (s->n == s->cap) {
-			series_compact(a, s);
+		if (!series_grow(p)) {
+			series_compact(a, s, p->pts_alloc);
 			q = &s->pts[s->n - 1];
 			if (rss_bucket(s, ts) == rss_bucket(s, q->ts)) {
 				point_update(q, rss, anon);
@@ -1336,6 +1304,8 @@ static void series_add(struct agg *a, struct agg_rss_series *s, __u64 ts, __u64 
 			}
 		}
 	}
+	if (!s->n && !series_grow(p))
+		return; /* out of memory before the first point: the series stays empty */
 	q = &s->pts[s->n++];
 	q->ts = ts;
 	q->min = q->max = q->last = rss;
@@ -1372,7 +1342,7 @@ static void on_rss(struct agg *a, const struct ev_rss *e)
 	}
 	if (ts > m->rss_last_ts)
 		m->rss_last_ts = ts;
-	series_add(a, &p->pub.rss, ts, m->rss, m->anon);
+	series_add(a, p, ts, m->rss, m->anon);
 }
 
 static void on_faults(struct agg *a, const struct ev_faults *e)
@@ -1458,6 +1428,44 @@ void agg_event(struct agg *a, const struct ev_hdr *r)
 
 /* ---- reading side ------------------------------------------------------------------ */
 
+/* Nothing can change an exited process's numbers any more: its records are
+ * in (twice the grace time, for records out of order) and none of its
+ * threads waits in a run queue (only waiters are charged). */
+static int compactable(const struct proc *p, __u64 now)
+{
+	if (p->compact || now <= p->pub.exit_ts + 2 * AGG_EXIT_GRACE_NS)
+		return 0;
+	for (const struct thr *t = p->threads; t; t = t->pnext)
+		if (t->q_cpu != NO_CPU)
+			return 0;
+	return 1;
+}
+
+/* Keeps what sinks read (pub, histograms, the RSS series trimmed to its
+ * points) and lets the hot-path tables go.  pub.wb was just published; what
+ * it does not list stays in runq_other_ns through shed_ns. */
+static void proc_compact(struct proc *p)
+{
+	struct agg_rss_series *s = &p->pub.rss;
+
+	p->shed_ns = p->pub.tot.runq_other_ns;
+	p->shed_base = p->pub.base.runq_other_ns;
+	p->compact = 1;
+	free(p->wbh);
+	p->wbh = NULL;
+	free(p->anon);
+	p->anon = NULL;
+	p->nanon = 0;
+	if (s->n && s->n < p->pts_alloc) {
+		struct agg_rss_point *pts = realloc(s->pts, s->n * sizeof(*pts));
+
+		if (pts) {
+			s->pts = pts;
+			p->pts_alloc = s->n;
+		}
+	}
+}
+
 void agg_settle(struct agg *a, __u64 now)
 {
 	if (!now)
@@ -1469,6 +1477,9 @@ void agg_settle(struct agg *a, __u64 now)
 		cpu_account(a, i, now);
 	for (size_t i = 0; i < a->host.nprocs; i++)
 		wb_publish(a, a->procs[i]);
+	for (struct proc *p = a->xhead; p; p = p->xnext)
+		if (compactable(p, now))
+			proc_compact(p);
 }
 
 void agg_interval_reset(struct agg *a, __u64 now)
@@ -1476,15 +1487,20 @@ void agg_interval_reset(struct agg *a, __u64 now)
 	struct agg_host *h = &a->host;
 
 	agg_settle(a, now);
+	a->intervals = 1;
 	for (size_t i = 0; i < a->host.nprocs; i++) {
 		struct proc *pp = a->procs[i];
 		struct agg_proc *p = &pp->pub;
 
-		memcpy(pp->wbbase, pp->wbns, sizeof(pp->wbbase));
+		if (pp->wbh)
+			wbh_interval_start(pp->wbh);
 		pp->shed_base = pp->shed_ns;
+		for (__u32 k = 0; pp->compact && k < p->nwb; k++)
+			p->wb[k].base_ns = p->wb[k].ns;
 		wb_publish(a, pp);
 		p->base = p->tot;
 		hist_reset(&p->runq_ivl);
+		p->ivl_hist = 1;
 	}
 	h->base = h->tot;
 	memcpy(a->busy_base, a->busy, a->lim.max_cpus * sizeof(*a->busy));
@@ -1495,7 +1511,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
  * in the model; after the grace time they are let go. */
 static void reap_threads(struct agg *a, __u64 now)
 {
-	for (__u32 i = 0; i < a->lim.max_threads; i++) {
+	for (__u32 i = 0; i < a->pool_used; i++) {
 		struct thr *t = &a->pool[i];
 
 		if (t->used && t->dead && now > t->dead_ts + AGG_EXIT_GRACE_NS)
@@ -1623,10 +1639,6 @@ struct agg *agg_new(const struct agg_limits *lim)
 		agg_free(a);
 		return NULL;
 	}
-	for (__u32 i = a->lim.max_threads; i-- > 0;) {
-		a->pool[i].qnext = a->free_thr;
-		a->free_thr = &a->pool[i];
-	}
 	a->host.cpu_busy_ns = a->busy;
 	a->host.cpu_busy_base = a->busy_base;
 	return a;
@@ -1637,7 +1649,7 @@ void agg_free(struct agg *a)
 	if (!a)
 		return;
 	for (size_t i = 0; a->procs && i < a->host.nprocs; i++)
-		free(a->procs[i]);
+		proc_free(a->procs[i]);
 	free(a->procs);
 	free(a->cpus);
 	free(a->busy);

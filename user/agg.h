@@ -189,8 +189,10 @@ struct agg_proc {
 	struct agg_wb wb[AGG_WB_TOP];
 
 	/* Completed run-queue waits in ns: after a wakeup, after a preemption,
-	 * both, and both over the current interval. */
+	 * both, and both over the current interval once intervals are used
+	 * (read that one with agg_proc_runq_interval()). */
 	struct hist runq_wakeup, runq_preempt, runq, runq_ivl;
+	__u8 ivl_hist; /* runq_ivl is kept: agg_interval_reset() was called */
 };
 
 struct agg_host_counters {
@@ -281,6 +283,13 @@ void agg_counters_delta(const struct agg_counters *tot, const struct agg_counter
 static inline void agg_proc_interval(const struct agg_proc *p, struct agg_counters *out)
 {
 	agg_counters_delta(&p->tot, &p->base, out);
+}
+/* Run-queue waits over the current interval.  Until the first
+ * agg_interval_reset() the interval is the whole trace and runq holds it,
+ * so a model that never resets (vigil report) keeps one histogram less. */
+static inline const struct hist *agg_proc_runq_interval(const struct agg_proc *p)
+{
+	return p->ivl_hist ? &p->runq_ivl : &p->runq;
 }
 /* Average number of running + waiting tasks (see agg_host_counters) over
  * the current interval (interval != 0) or the whole trace, up to the last

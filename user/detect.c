@@ -40,13 +40,31 @@ const char *leak_shape_name(enum leak_shape s)
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
+#define RING_FIRST 2 /* samples allocated at first */
+
 int ring_init(struct ring *r, __u32 cap, size_t size)
 {
-	r->s = calloc(cap, size);
+	r->alloc = cap < RING_FIRST ? cap : RING_FIRST;
+	r->s = calloc(r->alloc, size);
 	r->start = r->n = 0;
 	r->cap = cap;
 	r->size = size;
 	return r->s ? 0 : -1;
+}
+
+/* Room for one more sample before the ring is full.  Out of memory, the
+ * ring makes do with what it has: it wraps there from now on. */
+static void ring_grow(struct ring *r)
+{
+	__u32 want = r->alloc * 2 < r->cap ? r->alloc * 2 : r->cap;
+	void *s = realloc(r->s, (size_t)want * r->size);
+
+	if (!s) {
+		r->cap = r->alloc;
+		return;
+	}
+	r->s = s;
+	r->alloc = want;
 }
 
 void *ring_at(const struct ring *r, __u32 i)
@@ -63,6 +81,8 @@ void *ring_push(struct ring *r)
 {
 	void *slot;
 
+	if (r->n == r->alloc && r->alloc < r->cap)
+		ring_grow(r);
 	if (r->n < r->cap) {
 		r->n++;
 	} else {

@@ -36,12 +36,11 @@ static bool cpu_seen(const struct agg_proc *p)
 
 static void coarse_hist(__u32 *h, const struct hist *src)
 {
-	_Static_assert(CH_SHIFT == 2, "four buckets per coarse bucket");
-	for (unsigned c = 0; c < CH_N; c++) {
-		const __u64 *b = &src->b[c << CH_SHIFT];
-
-		h[c] = (__u32)(b[0] + b[1] + b[2] + b[3]);
-	}
+	_Static_assert(HIST_SUB % (1u << CH_SHIFT) == 0, "coarse buckets never straddle an octave");
+	memset(h, 0, CH_N * sizeof(*h));
+	/* only the octaves the histogram stores can be non-zero */
+	for (unsigned k = 0; k < (unsigned)src->noct * HIST_SUB; k++)
+		h[(src->lo * HIST_SUB + k) >> CH_SHIFT] += (__u32)src->b[k];
 }
 
 /* The counters now; the histogram is folded only when it changed. */
@@ -77,9 +76,9 @@ static const struct cpu_sample *cpu_take(struct detector *d, struct pstate *s, c
 		cpu_fill(last, last, p, now); /* counters are cumulative: the newest read wins */
 		return last;
 	}
-	c = ring_push(&s->cpu);
+	c = ring_push(&s->cpu); /* may move the ring: the previous sample is found again */
 	c->opened = now;
-	cpu_fill(c, last == c ? NULL : last, p, now);
+	cpu_fill(c, s->cpu.n >= 2 ? ring_at(&s->cpu, s->cpu.n - 2) : NULL, p, now);
 	return c;
 }
 

@@ -60,10 +60,14 @@ struct cpu_sample {
 	__u32 h[CH_N]; /* cumulative counts; differences are taken modulo 2^32 */
 };
 
-/* A ring of samples, oldest first; cap is the detector's. */
+/* A ring of samples, oldest first; cap is the detector's.  The storage
+ * grows (doubling) as samples arrive, so a process that lives a few seconds
+ * holds a few samples, not a window's worth; start stays 0 until the ring
+ * is full, so growing never reorders it. */
 struct ring {
 	void *s;
 	__u32 start, n, cap;
+	__u32 alloc; /* samples allocated, <= cap */
 	size_t size; /* of one sample */
 };
 

@@ -12,8 +12,20 @@
  * them only count, sum, min and max stay exact (2^36 ns is 68 s, 2^36 us is
  * 19 h: far beyond any run-queue latency).
  *
- * Fixed size (sizeof(struct hist), 8.2 KB), no allocation; record is O(1),
- * merge and percentile are O(HIST_NBUCKETS), independent of the sample count.
+ * Storage grows with the values actually seen, not with the range the
+ * buckets could cover: counts are kept for a run of whole octaves (HIST_SUB
+ * buckets each, 256 bytes), allocated at the first sample and widened when a
+ * sample falls outside it.  Run-queue waits of a process typically span
+ * 6-12 octaves (1.5-3 KB instead of the 8 KB a full table takes), and an
+ * empty histogram costs only its header.  The geometry, hence every
+ * percentile, is the same as with a full table.
+ *
+ * A zeroed struct hist is an empty histogram; hist_reset() empties one and
+ * gives its storage back (call it, or hist_free(), before dropping one).  If
+ * the storage cannot grow (out of memory) the sample still counts in count,
+ * sum, min and max, and percentiles then lean towards max.  record is O(1)
+ * (amortised: at most one reallocation per octave), merge and percentile are
+ * O(octaves stored), independent of the sample count.
  */
 #ifndef VIGIL_HIST_H
 #define VIGIL_HIST_H
@@ -25,7 +37,8 @@
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_LIMIT_BITS 36
 #define HIST_LIMIT (1ULL << HIST_LIMIT_BITS)
-#define HIST_NBUCKETS ((HIST_LIMIT_BITS - HIST_SUB_BITS + 1) * HIST_SUB)
+#define HIST_NOCT (HIST_LIMIT_BITS - HIST_SUB_BITS + 1) /* octave 0: the exact range */
+#define HIST_NBUCKETS (HIST_NOCT * HIST_SUB)
 
 /* runqlat's log2 slots: slot 0 holds 0 and 1, slot k >= 1 holds
  * [2^k, 2^(k+1)).  64 slots cover every u64. */
@@ -36,14 +49,17 @@ struct hist {
 	__u64 sum; /* wraps only after 2^64 of the unit (584 years of ns) */
 	__u64 min; /* meaningful when count > 0 (hist_min() says 0 otherwise) */
 	__u64 max;
-	__u64 b[HIST_NBUCKETS];
+	__u64 *b;       /* counts of buckets [lo * HIST_SUB, (lo + noct) * HIST_SUB); NULL: none */
+	__u8 lo, noct;  /* the octaves stored */
 };
 
 void hist_reset(struct hist *h);
+static inline void hist_free(struct hist *h) { hist_reset(h); }
 void hist_record(struct hist *h, __u64 v);
 /* n samples of value v at once (n == 0 records nothing) */
 void hist_record_n(struct hist *h, __u64 v, __u64 n);
-/* dst += src */
+/* dst += src (dst's storage grows to src's octaves; if it cannot, as in
+ * hist_record) */
 void hist_merge(struct hist *dst, const struct hist *src);
 
 /* Nearest-rank percentile, p in [0, 100] (clamped): the value at rank
@@ -73,6 +89,18 @@ size_t hist_log2(const struct hist *h, __u64 unit, __u64 *slots, size_t nslots);
 /* Bucket geometry, for tests and for sinks that draw the histogram:
  * the index of value v, and the lowest value / width of bucket i. */
 unsigned hist_bucket_of(__u64 v);
+/* the count of bucket i (0 outside the octaves stored) */
+static inline __u64 hist_bucket_count(const struct hist *h, unsigned i)
+{
+	unsigned q = i / HIST_SUB;
+
+	return q >= h->lo && q < h->lo + h->noct ? h->b[i - h->lo * HIST_SUB] : 0;
+}
+/* bytes of bucket storage held (for memory accounting and tests) */
+static inline size_t hist_bytes(const struct hist *h)
+{
+	return (size_t)h->noct * HIST_SUB * sizeof(__u64);
+}
 __u64 hist_bucket_lo(unsigned i);
 __u64 hist_bucket_width(unsigned i);
 

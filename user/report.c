@@ -271,7 +271,7 @@ static void pview_fill(struct ctx *c, struct pview *v, const struct agg_proc *p)
 	v->p = p;
 	if (c->m->interval) {
 		agg_proc_interval(p, &v->c);
-		v->runq = &p->runq_ivl;
+		v->runq = agg_proc_runq_interval(p);
 	} else {
 		v->c = p->tot;
 		v->runq = &p->runq;

@@ -94,9 +94,11 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 		char p50[16] = "-", p99[16] = "-", rss[16], trend[16], faults[16], anon[16], heap[16], inv[16];
 
 		agg_proc_interval(p, &d);
-		if (p->runq_ivl.count) {
-			fmt_ns(p50, sizeof(p50), hist_percentile(&p->runq_ivl, 50));
-			fmt_ns(p99, sizeof(p99), hist_percentile(&p->runq_ivl, 99));
+		const struct hist *rq = agg_proc_runq_interval(p);
+
+		if (rq->count) {
+			fmt_ns(p50, sizeof(p50), hist_percentile(rq, 50));
+			fmt_ns(p99, sizeof(p99), hist_percentile(rq, 99));
 		}
 		fmt_count(inv, sizeof(inv), si->interval_s > 0 ? d.sw_invol / si->interval_s : 0);
 		fmt_count(faults, sizeof(faults), si->interval_s > 0 ? d.page_faults / si->interval_s : 0);

@@ -29,9 +29,11 @@ static void take_cpu(struct tui_row *r, const struct agg_proc *p, double interva
 	r->cpu_pct = interval_s > 0 ? 100.0 * (double)r->ivl.on_cpu_ns / (interval_s * 1e9) : 0;
 	r->invol_per_s = per_s(r->ivl.sw_invol, interval_s);
 	r->vol_per_s = per_s(r->ivl.sw_vol, interval_s);
-	r->rq_known = p->runq_ivl.count > 0;
-	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(&p->runq_ivl, 50) : 0;
-	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(&p->runq_ivl, 99) : 0;
+	const struct hist *rq = agg_proc_runq_interval(p);
+
+	r->rq_known = rq->count > 0;
+	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(rq, 50) : 0;
+	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(rq, 99) : 0;
 	r->rq_count = p->runq.count;
 	r->rq_p50_all = (double)hist_percentile(&p->runq, 50);
 	r->rq_p90_all = (double)hist_percentile(&p->runq, 90);

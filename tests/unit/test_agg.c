@@ -145,7 +145,10 @@ static void test_wakeup_and_preempt_latency(void)
 	CHECK_EQ_U64(hist_percentile(&p->runq_preempt, 50), 4000);
 	CHECK_EQ_U64(hist_count(&p->runq), 2);
 	CHECK_EQ_U64(hist_sum(&p->runq), 11000);
-	CHECK_EQ_U64(hist_count(&p->runq_ivl), 2);
+	/* no interval started yet: the interval is the whole trace */
+	CHECK(agg_proc_runq_interval(p) == &p->runq);
+	CHECK_EQ_U64(hist_count(agg_proc_runq_interval(p)), 2);
+	CHECK_EQ_U64(hist_bytes(&p->runq_ivl), 0);
 	CHECK_EQ_U64(p->tot.runq_wait_ns, 11000);
 	agg_settle(A, 0);
 	CHECK(wb_of(p, 500) && wb_of(p, 500)->ns == 11000);
@@ -244,19 +247,29 @@ static void test_fallback_next_pid_unknown(void)
 	CHECK_EQ_U64(p->tot.on_cpu_ns, 1000);
 }
 
+/* Thread tid of pid waits on CPU 0 from 1000 while holders 1000..1099 run
+ * in turn, each a little longer than the one before, then holder 1100 runs
+ * 5000 ns and hands the CPU to tid.  Returns when 1100 started. */
+static __u64 wait_behind_100(__u32 pid, __u32 tid)
+{
+	__u64 ts = 1000;
+
+	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
+	ev_wake(1000, pid, tid, 0);
+	for (__u32 k = 0; k < 100; k++) {
+		ts += 1000 + k * 10;
+		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
+	}
+	SW_PREEMPT(ts + 5000, 0, 1100, 1100, pid, tid);
+	return ts;
+}
+
 /* More holders than AGG_WB_TOP: the smallest go to "other", nothing is lost */
 static void test_wb_eviction(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
-	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
-	ev_wake(1000, 100, 101, 0);
-	__u64 ts = 1000;
-	for (__u32 k = 0; k < 100; k++) {
-		ts += 1000 + k * 10;
-		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
-	}
-	SW_PREEMPT(ts + 5000, 0, 1100, 1100, 100, 101);
+	__u64 ts = wait_behind_100(100, 101);
 	agg_settle(A, 0);
 	const struct agg_proc *p = find(100);
 	CHECK_EQ_U64(p->nwb, AGG_WB_TOP);
@@ -576,6 +589,54 @@ static void test_rss(void)
 	CHECK(agg_host(A)->drops.rss_downsample > 0);
 }
 
+/* A process's tables come with its first record of their kind, and an
+ * exited process past the grace time keeps the same numbers once its
+ * hot-path tables are let go (compaction at a settle), intervals included. */
+static void test_lazy_tables_and_compaction(void)
+{
+	fresh(NULL);
+	proc(1, 100, "asr");
+	proc(1, 200, "quiet");
+	synth_faults(500, 200, 7);
+	const struct agg_proc *q = find(200);
+	CHECK_EQ_U64(hist_bytes(&q->runq) + hist_bytes(&q->runq_wakeup) + hist_bytes(&q->runq_preempt) +
+			     hist_bytes(&q->runq_ivl), 0);
+	CHECK(q->rss.pts == NULL && q->rss.n == 0);
+	/* 100 waits behind 101 holders in turn (more than the table keeps) */
+	__u64 ts = wait_behind_100(100, 101);
+	ev_rss(ts + 5000, 100, -1, 8 << 20, -1, -1);
+	SW_BLOCK(ts + 6000, 0, 100, 101, 0, 0);
+	synth_exit(ts + 6000, 100, 101, 0, 1);
+	const struct agg_proc *p = find(100);
+	CHECK(p && p->exited);
+	CHECK_EQ_U64(hist_bytes(&p->runq_preempt), 0); /* woken, never preempted */
+	CHECK(hist_bytes(&p->runq_wakeup) > 0);
+	agg_settle(A, ts + 6000);
+	struct agg_proc before = *p;
+	__u64 p50 = hist_percentile(&p->runq, 50), other = p->tot.runq_other_ns;
+	CHECK(other > 0 && p->nwb == AGG_WB_TOP);
+	/* past twice the grace time: compacted at this settle, same numbers */
+	agg_settle(A, ts + 6000 + 2 * AGG_EXIT_GRACE_NS + 1);
+	agg_settle(A, ts + 6000 + 3 * AGG_EXIT_GRACE_NS);
+	CHECK(find(100) == p);
+	CHECK_EQ_U64(p->nwb, before.nwb);
+	CHECK(memcmp(p->wb, before.wb, sizeof(p->wb)) == 0);
+	CHECK_EQ_U64(p->tot.runq_other_ns, other);
+	CHECK_EQ_U64(wb_sum(p), p->tot.runq_wait_ns);
+	CHECK_EQ_U64(hist_percentile(&p->runq, 50), p50);
+	CHECK_EQ_U64(p->rss.n, 1);
+	CHECK_EQ_U64(p->rss.pts[0].last, 8 << 20);
+	/* an interval after compaction starts from the final numbers */
+	agg_interval_reset(A, ts + 6000 + 4 * AGG_EXIT_GRACE_NS);
+	struct agg_counters d;
+	agg_proc_interval(p, &d);
+	CHECK_EQ_U64(d.runq_wait_ns, 0);
+	CHECK_EQ_U64(d.runq_other_ns, 0);
+	for (__u32 i = 0; i < p->nwb; i++)
+		CHECK_EQ_U64(p->wb[i].ns - p->wb[i].base_ns, 0);
+	CHECK_EQ_U64(p->tot.runq_other_ns, other);
+}
+
 /* ---- host, limits, intervals ---------------------------------------------------- */
 
 static void test_lost_and_counts(void)
@@ -653,6 +714,7 @@ static void test_interval_reset(void)
 	agg_proc_interval(p, &d);
 	CHECK_EQ_U64(d.on_cpu_ns, 0);
 	CHECK_EQ_U64(d.page_faults, 0);
+	CHECK(agg_proc_runq_interval(p) == &p->runq_ivl);
 	CHECK_EQ_U64(hist_count(&p->runq_ivl), 0);
 	CHECK_EQ_U64(p->tot.on_cpu_ns, 1000);
 	CHECK_EQ_U64(p->tot.page_faults, 3);
@@ -985,6 +1047,7 @@ int main(int argc, char **argv)
 	RUN(test_mem_syscalls);
 	RUN(test_anon_overflow);
 	RUN(test_rss);
+	RUN(test_lazy_tables_and_compaction);
 	RUN(test_lost_and_counts);
 	RUN(test_limits);
 	RUN(test_interval_reset);

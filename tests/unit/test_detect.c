@@ -11,6 +11,7 @@
 #include "check.h"
 #include "config.h"
 #include "model.h"
+#include "detect_int.h"
 #include "synth.h"
 
 #define MS (1000ULL * 1000)
@@ -951,9 +952,30 @@ static void bench(size_t n, __u32 nproc, __u64 span)
 	free(b.p);
 }
 
+/* The sample ring grows as samples come and, once full, drops the oldest;
+ * the order and the contents are those of a ring allocated whole. */
+static void test_ring_grows(void)
+{
+	struct ring r;
+
+	CHECK(ring_init(&r, 5, sizeof(__u64)) == 0);
+	CHECK(r.alloc < 5);
+	for (__u64 v = 1; v <= 12; v++) {
+		*(__u64 *)ring_push(&r) = v;
+		CHECK(r.alloc <= r.cap);
+		CHECK_EQ_U64(r.n, v < 5 ? v : 5);
+		for (__u32 i = 0; i < r.n; i++) /* oldest first: v-n+1 .. v */
+			CHECK_EQ_U64(*(__u64 *)ring_at(&r, i), v - r.n + 1 + i);
+		CHECK_EQ_U64(*(__u64 *)ring_last(&r), v);
+	}
+	CHECK_EQ_U64(r.alloc, 5);
+	free(r.s);
+}
+
 int main(int argc, char **argv)
 {
 	synth_sink = to_model;
+	RUN(test_ring_grows);
 	RUN(test_leak_linear);
 	RUN(test_leak_frame_per_tick);
 	RUN(test_leak_small_tasks);

@@ -44,6 +44,19 @@ static __u64 exact_percentile(const __u64 *sorted, size_t n, double p)
 	return sorted[rank - 1];
 }
 
+/* same samples: the same header and the same count in every bucket,
+ * however the storage of each happens to be laid out */
+static int hist_same(const struct hist *a, const struct hist *b)
+{
+	if (a->count != b->count || a->sum != b->sum || hist_min(a) != hist_min(b) ||
+	    hist_max(a) != hist_max(b))
+		return 0;
+	for (unsigned i = 0; i < HIST_NBUCKETS; i++)
+		if (hist_bucket_count(a, i) != hist_bucket_count(b, i))
+			return 0;
+	return 1;
+}
+
 static const double probes[] = {0, 0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100};
 
 /* Records v[0..n) and checks every probe percentile against the exact one:
@@ -69,6 +82,7 @@ static int check_percentiles(__u64 *v, size_t n)
 	}
 	if (hist_count(h) != n || hist_min(h) != v[0] || hist_max(h) != v[n - 1])
 		bad = 1;
+	hist_free(h);
 	free(h);
 	return !bad;
 }
@@ -89,15 +103,17 @@ static void test_geometry(void)
 		     HIST_LIMIT);
 	CHECK_EQ_U64(hist_bucket_of(HIST_LIMIT), HIST_NBUCKETS - 1);
 	CHECK_EQ_U64(hist_bucket_of(UINT64_MAX), HIST_NBUCKETS - 1);
-	CHECK(sizeof(struct hist) <= 9 * 1024);
+	/* the counts live outside: a process's histograms cost their header
+	 * until samples arrive */
+	CHECK(sizeof(struct hist) <= 64);
 }
 
 static void test_empty(void)
 {
-	struct hist h;
+	struct hist h = {0};
 	__u64 slots[8];
 
-	hist_reset(&h);
+	CHECK_EQ_U64(hist_bytes(&h), 0);
 	CHECK_EQ_U64(hist_percentile(&h, 50), 0);
 	CHECK_EQ_U64(hist_min(&h), 0);
 	CHECK_EQ_U64(hist_max(&h), 0);
@@ -113,14 +129,14 @@ static void test_small_values_exact(void)
 		v[i] = 63 - i;
 	CHECK(check_percentiles(v, 64));
 	/* and exactly, not just within the bound: these buckets are 1 or 2 wide */
-	struct hist h;
-	hist_reset(&h);
+	struct hist h = {0};
 	for (unsigned i = 0; i < 32; i++)
 		hist_record(&h, i);
 	for (unsigned p = 1; p <= 100; p++) {
 		__u64 rank = (p * 32 + 99) / 100;
 		CHECK_EQ_U64(hist_percentile(&h, p), rank - 1);
 	}
+	hist_free(&h);
 }
 
 static void test_uniform(void)
@@ -199,9 +215,8 @@ static void test_bimodal(void)
 
 static void test_constant(void)
 {
-	struct hist h;
+	struct hist h = {0};
 
-	hist_reset(&h);
 	for (int i = 0; i < 1000; i++)
 		hist_record(&h, 123456789);
 	/* min == max clamps the bucket middle to the exact value */
@@ -209,13 +224,14 @@ static void test_constant(void)
 	CHECK_EQ_U64(hist_percentile(&h, 99), 123456789);
 	CHECK_EQ_U64(hist_sum(&h), 123456789ULL * 1000);
 	CHECK(hist_mean(&h) == 123456789.0);
+	CHECK_EQ_U64(hist_bytes(&h), HIST_SUB * sizeof(__u64)); /* one octave */
+	hist_free(&h);
 }
 
 static void test_beyond_limit(void)
 {
-	struct hist h;
+	struct hist h = {0};
 
-	hist_reset(&h);
 	hist_record(&h, 5);
 	hist_record(&h, HIST_LIMIT * 4);
 	hist_record(&h, UINT64_MAX / 2);
@@ -224,6 +240,7 @@ static void test_beyond_limit(void)
 	CHECK_EQ_U64(hist_percentile(&h, 100), UINT64_MAX / 2);
 	CHECK_EQ_U64(hist_percentile(&h, 30), 5);
 	CHECK(hist_percentile(&h, 60) >= HIST_LIMIT - hist_bucket_width(HIST_NBUCKETS - 1));
+	hist_free(&h);
 }
 
 static void test_merge_and_record_n(void)
@@ -237,23 +254,24 @@ static void test_merge_and_record_n(void)
 		hist_record(all, x);
 	}
 	hist_merge(a, b);
-	CHECK(memcmp(a, all, sizeof(*a)) == 0);
+	CHECK(hist_same(a, all));
 	hist_reset(b);
 	hist_merge(a, b); /* merging an empty one changes nothing */
-	CHECK(memcmp(a, all, sizeof(*a)) == 0);
+	CHECK(hist_same(a, all));
 	hist_merge(b, a); /* into an empty one: a copy */
-	CHECK(memcmp(b, all, sizeof(*b)) == 0);
+	CHECK(hist_same(b, all));
 
 	hist_record_n(n3, 777, 3);
 	hist_record_n(n3, 1, 0);
 	hist_reset(a);
 	for (int i = 0; i < 3; i++)
 		hist_record(a, 777);
-	CHECK(memcmp(a, n3, sizeof(*a)) == 0);
-	free(a);
-	free(b);
-	free(all);
-	free(n3);
+	CHECK(hist_same(a, n3));
+	struct hist *hs[] = {a, b, all, n3};
+	for (int i = 0; i < 4; i++) {
+		hist_free(hs[i]);
+		free(hs[i]);
+	}
 }
 
 static size_t runqlat_slot(__u64 v)
@@ -282,6 +300,7 @@ static void test_log2_exact_unit1(void)
 	}
 	CHECK_EQ_U64(hist_log2(h, 1, got, HIST_LOG2_SLOTS), top);
 	CHECK(memcmp(want, got, sizeof(got)) == 0);
+	hist_free(h);
 	free(h);
 }
 
@@ -313,7 +332,96 @@ static void test_log2_ns_to_us(void)
 	for (int i = 0; i < 4; i++)
 		sum += few[i];
 	CHECK_EQ_U64(sum, hist_count(h));
+	hist_free(h);
 	free(h);
+}
+
+/* The percentile a full table of every bucket gives (the histogram before
+ * its storage was made to grow with the values): nearest rank, bucket
+ * middle, clamped to [min, max]. */
+static __u64 full_table_percentile(const __u64 *b, __u64 count, __u64 min, __u64 max, double p)
+{
+	__u64 rank = (__u64)ceil(p * (double)count / 100.0 - 1e-9), seen = 0;
+
+	if (p <= 0)
+		return min;
+	if (p >= 100)
+		return max;
+	rank = rank < 1 ? 1 : rank > count ? count : rank;
+	for (unsigned i = 0; i < HIST_NBUCKETS; i++) {
+		__u64 lo = hist_bucket_lo(i), hi = lo + hist_bucket_width(i) - 1, mid;
+
+		seen += b[i];
+		if (seen < rank)
+			continue;
+		if (i == HIST_NBUCKETS - 1 && max > hi)
+			hi = max;
+		mid = lo + (hi - lo) / 2;
+		return mid < min ? min : mid > max ? max : mid;
+	}
+	return max;
+}
+
+/* Storage that grows with the octaves seen answers exactly what the full
+ * table did, in whatever order the octaves arrive (up, down, both ends). */
+static void test_growing_storage_same_percentiles(void)
+{
+	static __u64 full[HIST_NBUCKETS];
+	struct hist h = {0};
+	__u64 min = UINT64_MAX, max = 0, n = 0;
+	/* a run-queue-like middle first, then far below and far above it */
+	const __u64 phase_lo[] = {20000, 3, 40, 5000000000ULL, 700};
+	const __u64 phase_span[] = {200000, 10, 2000, 3000000000ULL, 100};
+
+	memset(full, 0, sizeof(full));
+	CHECK_EQ_U64(hist_bytes(&h), 0);
+	for (int ph = 0; ph < 5; ph++) {
+		for (int i = 0; i < 20000; i++) {
+			__u64 v = phase_lo[ph] + rnd() % phase_span[ph];
+
+			hist_record(&h, v);
+			full[hist_bucket_of(v)]++;
+			min = v < min ? v : min;
+			max = v > max ? v : max;
+			n++;
+		}
+		for (double p = 0; p <= 100; p += 0.5)
+			CHECK_EQ_U64(hist_percentile(&h, p), full_table_percentile(full, n, min, max, p));
+		for (unsigned i = 0; i < HIST_NBUCKETS; i++)
+			CHECK_EQ_U64(hist_bucket_count(&h, i), full[i]);
+	}
+	/* only the octaves between the smallest and the largest value */
+	CHECK_EQ_U64(hist_bytes(&h), ((hist_bucket_of(max) / HIST_SUB) - (hist_bucket_of(min) / HIST_SUB) + 1) *
+					  HIST_SUB * sizeof(__u64));
+	CHECK(hist_bytes(&h) < HIST_NBUCKETS * sizeof(__u64));
+	hist_reset(&h);
+	CHECK_EQ_U64(hist_bytes(&h), 0);
+	CHECK_EQ_U64(hist_count(&h), 0);
+}
+
+/* Merging histograms whose octaves do not overlap, both ways round. */
+static void test_merge_disjoint(void)
+{
+	struct hist lo = {0}, hi = {0}, all = {0}, m1 = {0}, m2 = {0};
+
+	for (int i = 0; i < 1000; i++) {
+		__u64 a = 100 + rnd() % 50, b = 90000000 + rnd() % 1000000;
+
+		hist_record(&lo, a);
+		hist_record(&hi, b);
+		hist_record(&all, a);
+		hist_record(&all, b);
+	}
+	hist_merge(&m1, &lo);
+	hist_merge(&m1, &hi);
+	hist_merge(&m2, &hi);
+	hist_merge(&m2, &lo);
+	CHECK(hist_same(&m1, &all));
+	CHECK(hist_same(&m2, &all));
+	CHECK_EQ_U64(hist_percentile(&m2, 50), hist_percentile(&all, 50));
+	struct hist *hs[] = {&lo, &hi, &all, &m1, &m2};
+	for (int i = 0; i < 5; i++)
+		hist_free(hs[i]);
 }
 
 int main(void)
@@ -332,5 +440,7 @@ int main(void)
 	RUN(test_merge_and_record_n);
 	RUN(test_log2_exact_unit1);
 	RUN(test_log2_ns_to_us);
+	RUN(test_growing_storage_same_percentiles);
+	RUN(test_merge_disjoint);
 	CHECK_DONE();
 }
