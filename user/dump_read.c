@@ -3,9 +3,11 @@
  * Dump reader.  The file is read front to back with read(): it may be many
  * GB, or a pipe.  Every length in it is checked against a fixed limit before
  * anything is allocated, every chunk is verified whole (header CRC, payload
- * CRC, exact decompressed length, every record through ev_check(), event
- * count and time range) before its first record is handed out, and the first
- * block that fails ends the stream with a message naming its offset.
+ * CRC, exact decompressed length, every record decoded and through
+ * ev_check(), event count and time range) before its first record is handed
+ * out, and the first block that fails ends the stream with a message naming
+ * its offset.  Reads format versions 1 (raw records in zlib streams) and 2
+ * (encoded records, dump_codec.h, in raw deflate streams).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <zlib.h>
 
 #include "decode.h"
+#include "dump_codec.h"
 #include "dump_read.h"
 
 enum rd_state { RD_READING, RD_END, RD_FAILED };
@@ -26,6 +29,7 @@ enum rd_state { RD_READING, RD_END, RD_FAILED };
 struct dump_reader {
 	int fd;
 	struct dump_host host;
+	unsigned version;
 	unsigned flags;
 	__u64 offset; /* start of the next block */
 
@@ -33,11 +37,13 @@ struct dump_reader {
 	int zs_ready;
 	unsigned char *comp; /* payload of the current chunk */
 	size_t comp_cap;
-	unsigned char *raw; /* its records, verified */
+	unsigned char *raw; /* decompressed: v1 records, v2 their encoding */
 	size_t raw_cap, raw_len, raw_pos;
+	unsigned char *dec; /* v2: the records decoded, each 8-byte aligned */
+	size_t dec_cap, dec_pos;
 	__u32 left; /* records of the current chunk not yet returned */
 
-	/* records are packed back to back, so most sit misaligned in raw;
+	/* v1 records are packed back to back, so most sit misaligned in raw;
 	 * each is copied here before it is looked at as a struct */
 	union {
 		struct ev_hdr h;
@@ -196,6 +202,7 @@ static int read_header(struct dump_reader *r, const char *path, char *err, size_
 	terminate(r->host.kernel, sizeof(r->host.kernel));
 	terminate(r->host.arch, sizeof(r->host.arch));
 	terminate(r->host.hostname, sizeof(r->host.hostname));
+	r->version = version;
 	r->flags = fh.flags;
 	r->offset = hsize;
 	return 0;
@@ -223,28 +230,34 @@ static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_hea
 {
 	unsigned long long off = r->offset;
 	__u64 seq = r->totals.chunks;
+	unsigned codec = r->version == 1 ? DUMP_CODEC_ZLIB : DUMP_CODEC_COMPACT;
+	/* the smallest record: raw (v1) or encoded (v2) */
+	size_t min_rec = r->version == 1 ? sizeof(struct ev_hdr) : DUMP_ENC_MIN;
 
 	if (ch->seq != seq)
 		return fail(r, off,
 			    "chunk at offset %llu has sequence number %u, expected %llu: chunks "
 			    "missing or out of order", off, ch->seq, (unsigned long long)seq);
-	if (ch->codec != DUMP_CODEC_ZLIB)
-		return fail(r, off, "chunk %llu at offset %llu uses codec %u; this vigil knows only "
-			    "zlib (%u)", (unsigned long long)seq, off, ch->codec, DUMP_CODEC_ZLIB);
+	if (ch->codec != codec)
+		return fail(r, off, "chunk %llu at offset %llu uses codec %u; a version %u dump has "
+			    "only codec %u", (unsigned long long)seq, off, ch->codec, r->version, codec);
 	if (ch->comp_len == 0 || ch->comp_len > DUMP_CHUNK_MAX)
 		return fail(r, off, "chunk %llu at offset %llu: compressed length %u beyond the "
 			    "limit (1..%u)", (unsigned long long)seq, off, ch->comp_len, DUMP_CHUNK_MAX);
-	if (ch->raw_len < sizeof(struct ev_hdr) || ch->raw_len > DUMP_CHUNK_RAW_MAX)
+	if (ch->raw_len < min_rec || ch->raw_len > DUMP_CHUNK_RAW_MAX)
 		return fail(r, off, "chunk %llu at offset %llu: raw length %u beyond the limit "
 			    "(%zu..%u)", (unsigned long long)seq, off, ch->raw_len,
-			    sizeof(struct ev_hdr), DUMP_CHUNK_RAW_MAX);
-	if (ch->nevents == 0 || ch->nevents > ch->raw_len / sizeof(struct ev_hdr))
+			    min_rec, DUMP_CHUNK_RAW_MAX);
+	if (ch->nevents == 0 || ch->nevents > ch->raw_len / min_rec)
 		return fail(r, off, "chunk %llu at offset %llu: %u events cannot fit in %u bytes",
 			    (unsigned long long)seq, off, ch->nevents, ch->raw_len);
 	if (ch->ts_min > ch->ts_max)
 		return fail(r, off, "chunk %llu at offset %llu: time range inverted",
 			    (unsigned long long)seq, off);
-	if (grow(&r->comp, &r->comp_cap, ch->comp_len) || grow(&r->raw, &r->raw_cap, ch->raw_len))
+	/* v2: zeros after the encoded records, so that the decoder can read a
+	 * whole record's worth without checking every byte (dump_decode()) */
+	if (grow(&r->comp, &r->comp_cap, ch->comp_len) ||
+	    grow(&r->raw, &r->raw_cap, ch->raw_len + DUMP_ENC_REC_MAX))
 		return fail(r, off, "out of memory for chunk %llu at offset %llu",
 			    (unsigned long long)seq, off);
 	return 0;
@@ -253,19 +266,22 @@ static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_hea
 static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *ch)
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
+	/* v1: a zlib stream is a 2-byte header, raw deflate data and an adler32
+	 * of the output.  The chunk's CRC32 already vouched for every
+	 * compressed byte, so the data is inflated raw and the adler32 (a tenth
+	 * of the reading time) is skipped; the header is still checked.
+	 * v2 payloads are raw deflate to begin with. */
+	unsigned skip = r->version == 1 ? 2 : 0, tail = r->version == 1 ? 4 : 0;
 	int rc;
 
-	/* A zlib stream is a 2-byte header, raw deflate data and an adler32 of
-	 * the output.  The chunk's CRC32 already vouched for every compressed
-	 * byte, so the data is inflated raw and the adler32 (a tenth of the
-	 * reading time) is skipped; the header is still checked. */
-	if (ch->comp_len < 6 || (r->comp[0] & 0x0f) != 8 || (r->comp[1] & 0x20) ||
-	    ((r->comp[0] << 8) | r->comp[1]) % 31)
+	if (r->version == 1 &&
+	    (ch->comp_len < 6 || (r->comp[0] & 0x0f) != 8 || (r->comp[1] & 0x20) ||
+	     ((r->comp[0] << 8) | r->comp[1]) % 31))
 		return fail(r, off, "damaged chunk %llu at offset %llu: bad compressed data (not a zlib "
 			    "stream)", seq, off);
 	inflateReset(&r->zs);
-	r->zs.next_in = r->comp + 2;
-	r->zs.avail_in = ch->comp_len - 2;
+	r->zs.next_in = r->comp + skip;
+	r->zs.avail_in = ch->comp_len - skip;
 	r->zs.next_out = r->raw;
 	r->zs.avail_out = ch->raw_len;
 	rc = inflate(&r->zs, Z_FINISH);
@@ -273,12 +289,12 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 		if (r->zs.total_out != ch->raw_len)
 			return fail(r, off, "damaged chunk %llu at offset %llu: decompressed to %lu "
 				    "bytes, header says %u", seq, off, r->zs.total_out, ch->raw_len);
-		if (r->zs.avail_in < 4) /* the adler32 trailer was cut */
+		if (r->zs.avail_in < tail) /* the adler32 trailer was cut */
 			return fail(r, off, "damaged chunk %llu at offset %llu: compressed data ends early",
 				    seq, off);
-		if (r->zs.avail_in > 4) /* exactly the adler32 trailer is left */
+		if (r->zs.avail_in > tail) /* exactly the adler32 trailer (v1) is left */
 			return fail(r, off, "damaged chunk %llu at offset %llu: %d bytes after the "
-				    "end of its compressed data", seq, off, (int)r->zs.avail_in - 4);
+				    "end of its compressed data", seq, off, (int)(r->zs.avail_in - tail));
 		r->raw_len = ch->raw_len;
 		return 0;
 	}
@@ -344,6 +360,86 @@ static int check_records(struct dump_reader *r, const struct dump_chunk_header *
 	return 0;
 }
 
+/* Bytes of decoded records one chunk may need in dec: DUMP_CHUNK_RAW_MAX of
+ * records, each padded to 8 bytes (the smallest record is 32), plus room
+ * for one more being decoded. */
+#define DEC_MAX (DUMP_CHUNK_RAW_MAX + DUMP_CHUNK_RAW_MAX / 32 * 7 + VIGIL_REC_MAX)
+
+/* Room for need bytes of decoded records, need <= DEC_MAX (the limit on a
+ * chunk's records sees to that).  Doubles, so that small chunks cost little
+ * memory and big ones few reallocations. */
+static int grow_dec(struct dump_reader *r, size_t need)
+{
+	size_t cap = r->dec_cap * 2 > need ? r->dec_cap * 2 : need;
+
+	if (cap < (64u << 10))
+		cap = 64u << 10;
+	if (cap > DEC_MAX)
+		cap = DEC_MAX;
+	return need > cap ? -1 : grow(&r->dec, &r->dec_cap, cap);
+}
+
+/* Version 2: decodes every record of the chunk into dec, checking each
+ * (decoder, then ev_check()), before any is returned, like check_records(). */
+static int decode_records(struct dump_reader *r, const struct dump_chunk_header *ch,
+			  __u64 *lost)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+	__u64 ts_min = UINT64_MAX, ts_max = 0;
+	struct dump_codec_state st;
+	size_t pos = 0, dpos = 0, rec_bytes = 0;
+	__u32 n = 0;
+
+	*lost = 0;
+	dump_codec_reset(&st);
+	memset(r->raw + r->raw_len, 0, DUMP_ENC_REC_MAX); /* see dump_decode() */
+	while (pos < r->raw_len) {
+		const char *why = "";
+		struct ev_hdr *h;
+		size_t used, size;
+		enum ev_check c;
+
+		if (n == ch->nevents)
+			return fail(r, off, "damaged chunk %llu at offset %llu: holds more events, "
+				    "header says %u", seq, off, ch->nevents);
+		if (dpos + VIGIL_REC_MAX > r->dec_cap && grow_dec(r, dpos + VIGIL_REC_MAX))
+			return fail(r, off, "out of memory for chunk %llu at offset %llu", seq, off);
+		h = (struct ev_hdr *)(r->dec + dpos);
+		used = dump_decode(&st, r->raw + pos, h, &why);
+		if (!used)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu): %s", seq, off, n, pos, r->raw_len, why);
+		if (used > r->raw_len - pos)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu) runs past the end of the chunk's data", seq, off, n, pos,
+				    r->raw_len);
+		c = ev_check(h, h->size, &size);
+		if (c != EV_OK)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu): %s", seq, off, n, pos, r->raw_len, ev_check_str(c));
+		rec_bytes += size;
+		if (rec_bytes > DUMP_CHUNK_RAW_MAX)
+			return fail(r, off, "damaged chunk %llu at offset %llu: its records decode to "
+				    "more than %u bytes", seq, off, DUMP_CHUNK_RAW_MAX);
+		if (h->ts < ts_min)
+			ts_min = h->ts;
+		if (h->ts > ts_max)
+			ts_max = h->ts;
+		if (h->type == EV_LOST)
+			*lost += ((const struct ev_lost *)h)->count;
+		n++;
+		pos += used;
+		dpos += (size + 7) & ~(size_t)7;
+	}
+	if (n != ch->nevents)
+		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
+			    "%u", seq, off, n, ch->nevents);
+	if (ts_min != ch->ts_min || ts_max != ch->ts_max)
+		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
+			    "differs from its header", seq, off);
+	return 0;
+}
+
 /* Reads the rest of a framed block (chunk header, trailer) whose 4 magic
  * bytes are already in buf, and checks the CRC32 of its first crc_off bytes
  * against the one stored there.  1 when whole and intact, else the error. */
@@ -388,11 +484,13 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 		return fail(r, r->offset, "damaged chunk %llu at offset %llu: payload CRC mismatch "
 			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->totals.chunks,
 			    (unsigned long long)r->offset, ch.payload_crc, crc);
-	if (inflate_chunk(r, &ch) || check_records(r, &ch, &lost))
+	if (inflate_chunk(r, &ch) ||
+	    (r->version == 1 ? check_records(r, &ch, &lost) : decode_records(r, &ch, &lost)))
 		return -1;
 
 	r->offset += hlen + ch.comp_len;
 	r->raw_pos = 0;
+	r->dec_pos = 0;
 	r->left = ch.nevents;
 	if (!r->totals.events || ch.ts_min < r->totals.ts_min)
 		r->totals.ts_min = ch.ts_min;
@@ -499,11 +597,16 @@ int dump_reader_next(struct dump_reader *r, const struct ev_hdr **rec)
 		if (rc <= 0)
 			return rc;
 	}
+	r->left--;
+	if (r->version > 1) { /* decoded and verified by decode_records() */
+		*rec = (const struct ev_hdr *)(r->dec + r->dec_pos);
+		r->dec_pos += ((*rec)->size + 7u) & ~7u;
+		return 1;
+	}
 	/* verified by check_records(): the size is sane and in bounds */
 	memcpy(&h, r->raw + r->raw_pos, sizeof(h));
 	memcpy(r->rec.b, r->raw + r->raw_pos, h.size);
 	r->raw_pos += h.size;
-	r->left--;
 	*rec = &r->rec.h;
 	return 1;
 }
@@ -547,6 +650,7 @@ void dump_reader_close(struct dump_reader *r)
 	close(r->fd);
 	free(r->comp);
 	free(r->raw);
+	free(r->dec);
 	free(r);
 }
 
