@@ -21,6 +21,10 @@
  *   S32 S64      zigzag varint of the signed value
  *   D32 D64      zigzag varint of (value - the field at offset ref), wrapping
  *   DTS          zigzag varint of (value - the record's ts), wrapping
+ *   ADR          zigzag varint of (value - the last ADR value of the chunk),
+ *                wrapping; memory calls act on the addresses earlier ones
+ *                returned (mmap's result is what munmap frees), so these
+ *                deltas are small where the addresses need 6-7 bytes
  *   TEXT16       char[16]: n = bytes up to the last non-NUL one, then n bytes
  *   TAIL         the variable text: as many bytes as the u16 at ref says
  * Lists, not a table walked at run time: each type's encoder and decoder is
@@ -29,11 +33,11 @@
  */
 #define FIELDS_FAULTS(F) F(U32, 24, 0) F(U32, 28, 0) F(DTS, 32, 0)
 #define FIELDS_MMAP(F) F(U64, 24, 0) F(U64, 32, 0) F(U64, 40, 0) F(U64, 48, 0) \
-	F(S64, 56, 0) F(U64, 64, 0) F(S64, 72, 0)
-#define FIELDS_MUNMAP(F) F(U64, 24, 0) F(U64, 32, 0) F(S64, 40, 0)
-#define FIELDS_MREMAP(F) F(U64, 24, 0) F(U64, 32, 0) F(U64, 40, 0) F(U64, 48, 0) F(S64, 56, 0)
-#define FIELDS_MADVISE(F) F(U64, 24, 0) F(U64, 32, 0) F(S32, 40, 0) F(U32, 44, 0) F(S64, 48, 0)
-#define FIELDS_BRK(F) F(U64, 24, 0) F(D64, 32, 24) F(D64, 40, 24)
+	F(S64, 56, 0) F(U64, 64, 0) F(ADR, 72, 0)
+#define FIELDS_MUNMAP(F) F(ADR, 24, 0) F(U64, 32, 0) F(S64, 40, 0)
+#define FIELDS_MREMAP(F) F(ADR, 24, 0) F(U64, 32, 0) F(U64, 40, 0) F(U64, 48, 0) F(ADR, 56, 0)
+#define FIELDS_MADVISE(F) F(ADR, 24, 0) F(U64, 32, 0) F(S32, 40, 0) F(U32, 44, 0) F(S64, 48, 0)
+#define FIELDS_BRK(F) F(ADR, 24, 0) F(D64, 32, 24) F(D64, 40, 24)
 #define FIELDS_RSS(F) F(S64, 24, 0) F(S64, 32, 0) F(S64, 40, 0) F(S64, 48, 0)
 #define FIELDS_SWITCH(F) F(U32, 24, 0) F(D32, 28, 24) F(U32, 32, 0) F(U32, 36, 0)
 #define FIELDS_WAKEUP(F) F(U32, 24, 0) F(U32, 28, 0)
@@ -164,57 +168,71 @@ static unsigned text16_len(const unsigned char *p)
 
 typedef unsigned char u8;
 
-static inline u8 *enc_U16(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+/* Every kind's function takes the same arguments, whether it needs them or
+ * not, so that one macro can expand a field list into calls. */
+#define MAYBE_UNUSED __attribute__((unused))
+#define ENC_ARGS u8 *p, const u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED unsigned ref, \
+	MAYBE_UNUSED __u64 ts, MAYBE_UNUSED __u64 *adr
+#define DEC_ARGS const u8 *p, u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED unsigned ref, \
+	MAYBE_UNUSED size_t *size, MAYBE_UNUSED __u64 *adr
+#define FIX_ARGS MAYBE_UNUSED u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED __u64 ts
+
+static inline u8 *enc_U16(ENC_ARGS)
 {
-	return (void)ref, (void)ts, put_varint(p, get(r + off, 2));
+	return put_varint(p, get(r + off, 2));
 }
-static inline u8 *enc_U32(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_U32(ENC_ARGS)
 {
-	return (void)ref, (void)ts, put_varint(p, get(r + off, 4));
+	return put_varint(p, get(r + off, 4));
 }
-static inline u8 *enc_U64(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_U64(ENC_ARGS)
 {
-	return (void)ref, (void)ts, put_varint(p, get(r + off, 8));
+	return put_varint(p, get(r + off, 8));
 }
-static inline u8 *enc_S32(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_S32(ENC_ARGS)
 {
-	return (void)ref, (void)ts, put_varint(p, zigzag((__s32)get(r + off, 4)));
+	return put_varint(p, zigzag((__s32)get(r + off, 4)));
 }
-static inline u8 *enc_S64(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_S64(ENC_ARGS)
 {
-	return (void)ref, (void)ts, put_varint(p, zigzag((__s64)get(r + off, 8)));
+	return put_varint(p, zigzag((__s64)get(r + off, 8)));
 }
-static inline u8 *enc_D32(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_D32(ENC_ARGS)
 {
-	return (void)ts, put_varint(p, zigzag((__s32)(__u32)(get(r + off, 4) - get(r + ref, 4))));
+	return put_varint(p, zigzag((__s32)(__u32)(get(r + off, 4) - get(r + ref, 4))));
 }
-static inline u8 *enc_D64(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_D64(ENC_ARGS)
 {
-	return (void)ts, put_varint(p, zigzag((__s64)(get(r + off, 8) - get(r + ref, 8))));
+	return put_varint(p, zigzag((__s64)(get(r + off, 8) - get(r + ref, 8))));
 }
-static inline u8 *enc_DTS(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_DTS(ENC_ARGS)
 {
-	return (void)ref, put_varint(p, zigzag((__s64)(get(r + off, 8) - ts)));
+	return put_varint(p, zigzag((__s64)(get(r + off, 8) - ts)));
 }
-static inline u8 *enc_TEXT16(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_TEXT16(ENC_ARGS)
 {
 	unsigned n = text16_len(r + off);
 
-	(void)ref, (void)ts;
 	*p++ = (u8)n;
 	memcpy(p, r + off, n);
 	return p + n;
 }
-static inline u8 *enc_TAIL(u8 *p, const u8 *r, unsigned off, unsigned ref, __u64 ts)
+static inline u8 *enc_TAIL(ENC_ARGS)
 {
 	unsigned n = (unsigned)get(r + ref, 2);
 
-	(void)ts;
 	memcpy(p, r + off, n);
 	return p + n;
 }
+static inline u8 *enc_ADR(ENC_ARGS)
+{
+	__u64 v = get(r + off, 8), last = *adr;
 
-#define ENC_FIELD(kind, off, ref) p = enc_##kind(p, r, off, ref, rec->ts);
+	*adr = v;
+	return put_varint(p, zigzag((__s64)(v - last)));
+}
+
+#define ENC_FIELD(kind, off, ref) p = enc_##kind(p, r, off, ref, rec->ts, &s->addr);
 #define ENC_TYPE(type, fields) case type: fields(ENC_FIELD) break;
 
 size_t dump_encode(struct dump_codec_state *s, const struct ev_hdr *rec, unsigned char *out)
@@ -250,84 +268,76 @@ size_t dump_encode(struct dump_codec_state *s, const struct ev_hdr *rec, unsigne
 
 /* ---- decoding: the same, backwards; NULL for an impossible encoding ---- */
 
-static inline const u8 *dec_U16(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_U16(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)ref, (void)size;
 	if ((p = get_field(p, &v, 2)))
 		put(r + off, v, 2);
 	return p;
 }
-static inline const u8 *dec_U32(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_U32(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)ref, (void)size;
 	if ((p = get_field(p, &v, 4)))
 		put(r + off, v, 4);
 	return p;
 }
-static inline const u8 *dec_U64(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_U64(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)ref, (void)size;
 	if ((p = get_varint(p, &v)))
 		put(r + off, v, 8);
 	return p;
 }
-static inline const u8 *dec_D32(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_D32(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)size;
 	if ((p = get_field(p, &v, 4)))
 		put(r + off, (__u64)unzigzag(v) + get(r + ref, 4), 4);
 	return p;
 }
 /* S32 is D32 against nothing, S64 D64 against nothing */
-static inline const u8 *dec_S32(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_S32(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)ref, (void)size;
 	if ((p = get_field(p, &v, 4)))
 		put(r + off, (__u64)unzigzag(v), 4);
 	return p;
 }
-static inline const u8 *dec_D64(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_D64(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)size;
 	if ((p = get_varint(p, &v)))
 		put(r + off, (__u64)unzigzag(v) + get(r + ref, 8), 8);
 	return p;
 }
-static inline const u8 *dec_S64(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_S64(DEC_ARGS)
 {
 	__u64 v;
 
-	(void)ref, (void)size;
 	if ((p = get_varint(p, &v)))
 		put(r + off, (__u64)unzigzag(v), 8);
 	return p;
 }
 /* the difference for now; fix_DTS() adds ts once it is decoded */
 #define dec_DTS dec_S64
-static inline const u8 *dec_TEXT16(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_TEXT16(DEC_ARGS)
 {
 	unsigned n = *p++;
 
-	(void)ref, (void)size;
 	if (n > VIGIL_COMM_LEN)
 		return NULL;
 	memcpy(r + off, p, n);
 	memset(r + off + n, 0, VIGIL_COMM_LEN - n);
 	return p + n;
 }
-static inline const u8 *dec_TAIL(const u8 *p, u8 *r, unsigned off, unsigned ref, size_t *size)
+static inline const u8 *dec_TAIL(DEC_ARGS)
 {
 	unsigned n = (unsigned)get(r + ref, 2);
 
@@ -337,12 +347,21 @@ static inline const u8 *dec_TAIL(const u8 *p, u8 *r, unsigned off, unsigned ref,
 	*size += n;
 	return p + n;
 }
-
-static inline void fix_any(u8 *r, unsigned off, __u64 ts)
+static inline const u8 *dec_ADR(DEC_ARGS)
 {
-	(void)r, (void)off, (void)ts;
+	__u64 v;
+
+	if ((p = get_varint(p, &v))) {
+		*adr += (__u64)unzigzag(v);
+		put(r + off, *adr, 8);
+	}
+	return p;
 }
-static inline void fix_DTS(u8 *r, unsigned off, __u64 ts)
+
+static inline void fix_any(FIX_ARGS)
+{
+}
+static inline void fix_DTS(FIX_ARGS)
 {
 	put(r + off, get(r + off, 8) + ts, 8);
 }
@@ -355,9 +374,10 @@ static inline void fix_DTS(u8 *r, unsigned off, __u64 ts)
 #define fix_D64 fix_any
 #define fix_TEXT16 fix_any
 #define fix_TAIL fix_any
+#define fix_ADR fix_any
 
 #define DEC_FIELD(kind, off, ref) \
-	if (!(p = dec_##kind(p, r, off, ref, &size))) \
+	if (!(p = dec_##kind(p, r, off, ref, &size, &s->addr))) \
 		goto bad_field;
 #define FIX_FIELD(kind, off, ref) fix_##kind(r, off, h->ts);
 #define DEC_TYPE(type, fields) case type: fields(DEC_FIELD) break;

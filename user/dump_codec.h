@@ -38,6 +38,7 @@
  * of every chunk. */
 struct dump_codec_state {
 	__u64 ts;
+	__u64 addr;                 /* the last address field (ADR) */
 	__u32 cpu;
 	__u32 pid, tid;             /* the previous record's task */
 	__u32 other_pid, other_tid; /* the one before it that differs */
@@ -45,7 +46,7 @@ struct dump_codec_state {
 
 static inline void dump_codec_reset(struct dump_codec_state *s)
 {
-	s->ts = 0;
+	s->ts = s->addr = 0;
 	s->cpu = s->pid = s->tid = s->other_pid = s->other_tid = 0;
 }
 
