@@ -26,10 +26,10 @@
 #include "dump_write.h"
 
 /* Level 1, zlib's fastest.  On the encoded records of real dumps (sched pipe,
- * sched messaging, 400k mmap/s) it writes 2.7-5.4 bytes/event; level 6 would
- * save 10 % of that for three times the CPU, and Z_HUFFMAN_ONLY / Z_RLE are
- * no faster (deflate's cost goes with the symbols it emits, and without
- * matches every byte is one) but 40-240 % bigger (docs/dump-format.md). */
+ * sched messaging, 400k mmap/s) it writes 2.5-5.3 bytes/event; level 6 would
+ * save 7-13 % of that for 2.4-3.7 times the CPU, and Z_HUFFMAN_ONLY / Z_RLE
+ * are no cheaper (deflate's cost follows the symbols it emits, and without
+ * matches every byte is one) but a third bigger (docs/dump-format.md). */
 #define DUMP_ZLIB_LEVEL 1
 /* Raw deflate (RFC 1951): no zlib header and, above all, no adler32 pass
  * over the data: the chunk's CRC-32 already protects every stored byte. */
