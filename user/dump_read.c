@@ -312,17 +312,53 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 		    seq, off, r->zs.msg ? r->zs.msg : "unknown error");
 }
 
+/* What a chunk's records add up to, compared with what its header says. */
+struct tally {
+	__u64 ts_min, ts_max, lost;
+	__u32 n;
+};
+
+static void tally_init(struct tally *t)
+{
+	t->ts_min = UINT64_MAX;
+	t->ts_max = t->lost = 0;
+	t->n = 0;
+}
+
+static void tally_add(struct tally *t, const struct ev_hdr *h)
+{
+	if (h->ts < t->ts_min)
+		t->ts_min = h->ts;
+	if (h->ts > t->ts_max)
+		t->ts_max = h->ts;
+	if (h->type == EV_LOST)
+		t->lost += ((const struct ev_lost *)h)->count;
+	t->n++;
+}
+
+static int tally_check(struct dump_reader *r, const struct dump_chunk_header *ch,
+		       const struct tally *t)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+
+	if (t->n != ch->nevents)
+		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
+			    "%u", seq, off, t->n, ch->nevents);
+	if (t->ts_min != ch->ts_min || t->ts_max != ch->ts_max)
+		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
+			    "differs from its header", seq, off);
+	return 0;
+}
+
 /* Walks the records once before any is returned: a chunk is used whole or
  * not at all, so a consumer never sees half of a damaged chunk. */
 static int check_records(struct dump_reader *r, const struct dump_chunk_header *ch,
-			 __u64 *lost)
+			 struct tally *t)
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
-	__u64 ts_min = UINT64_MAX, ts_max = 0;
 	size_t pos = 0, size;
-	__u32 n = 0;
 
-	*lost = 0;
+	tally_init(t);
 	while (pos < r->raw_len) {
 		size_t avail = r->raw_len - pos, take;
 		enum ev_check c;
@@ -341,23 +377,11 @@ static int check_records(struct dump_reader *r, const struct dump_chunk_header *
 		c = ev_check(r->rec.b, take, &size);
 		if (c != EV_OK)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
-				    "%zu): %s", seq, off, n, pos, r->raw_len, ev_check_str(c));
-		if (r->rec.h.ts < ts_min)
-			ts_min = r->rec.h.ts;
-		if (r->rec.h.ts > ts_max)
-			ts_max = r->rec.h.ts;
-		if (r->rec.h.type == EV_LOST)
-			*lost += ((const struct ev_lost *)r->rec.b)->count;
-		n++;
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, ev_check_str(c));
+		tally_add(t, &r->rec.h);
 		pos += size;
 	}
-	if (n != ch->nevents)
-		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
-			    "%u", seq, off, n, ch->nevents);
-	if (ts_min != ch->ts_min || ts_max != ch->ts_max)
-		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
-			    "differs from its header", seq, off);
-	return 0;
+	return tally_check(r, ch, t);
 }
 
 /* Bytes of decoded records one chunk may need in dec: DUMP_CHUNK_RAW_MAX of
@@ -382,15 +406,13 @@ static int grow_dec(struct dump_reader *r, size_t need)
 /* Version 2: decodes every record of the chunk into dec, checking each
  * (decoder, then ev_check()), before any is returned, like check_records(). */
 static int decode_records(struct dump_reader *r, const struct dump_chunk_header *ch,
-			  __u64 *lost)
+			  struct tally *t)
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
-	__u64 ts_min = UINT64_MAX, ts_max = 0;
 	struct dump_codec_state st;
 	size_t pos = 0, dpos = 0, rec_bytes = 0;
-	__u32 n = 0;
 
-	*lost = 0;
+	tally_init(t);
 	dump_codec_reset(&st);
 	memset(r->raw + r->raw_len, 0, DUMP_ENC_REC_MAX); /* see dump_decode() */
 	while (pos < r->raw_len) {
@@ -399,7 +421,7 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 		size_t used, size;
 		enum ev_check c;
 
-		if (n == ch->nevents)
+		if (t->n == ch->nevents)
 			return fail(r, off, "damaged chunk %llu at offset %llu: holds more events, "
 				    "header says %u", seq, off, ch->nevents);
 		if (dpos + VIGIL_REC_MAX > r->dec_cap && grow_dec(r, dpos + VIGIL_REC_MAX))
@@ -408,36 +430,24 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 		used = dump_decode(&st, r->raw + pos, h, &why);
 		if (!used)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
-				    "%zu): %s", seq, off, n, pos, r->raw_len, why);
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, why);
 		if (used > r->raw_len - pos)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
-				    "%zu) runs past the end of the chunk's data", seq, off, n, pos,
+				    "%zu) runs past the end of the chunk's data", seq, off, t->n, pos,
 				    r->raw_len);
 		c = ev_check(h, h->size, &size);
 		if (c != EV_OK)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
-				    "%zu): %s", seq, off, n, pos, r->raw_len, ev_check_str(c));
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, ev_check_str(c));
 		rec_bytes += size;
 		if (rec_bytes > DUMP_CHUNK_RAW_MAX)
 			return fail(r, off, "damaged chunk %llu at offset %llu: its records decode to "
 				    "more than %u bytes", seq, off, DUMP_CHUNK_RAW_MAX);
-		if (h->ts < ts_min)
-			ts_min = h->ts;
-		if (h->ts > ts_max)
-			ts_max = h->ts;
-		if (h->type == EV_LOST)
-			*lost += ((const struct ev_lost *)h)->count;
-		n++;
+		tally_add(t, h);
 		pos += used;
 		dpos += (size + 7) & ~(size_t)7;
 	}
-	if (n != ch->nevents)
-		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
-			    "%u", seq, off, n, ch->nevents);
-	if (ts_min != ch->ts_min || ts_max != ch->ts_max)
-		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
-			    "differs from its header", seq, off);
-	return 0;
+	return tally_check(r, ch, t);
 }
 
 /* Reads the rest of a framed block (chunk header, trailer) whose 4 magic
@@ -466,7 +476,7 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 	const size_t hlen = sizeof(struct dump_chunk_header);
 	struct dump_chunk_header ch;
 	__u32 crc;
-	__u64 lost;
+	struct tally t;
 	size_t got;
 	int rc;
 
@@ -485,7 +495,7 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->totals.chunks,
 			    (unsigned long long)r->offset, ch.payload_crc, crc);
 	if (inflate_chunk(r, &ch) ||
-	    (r->version == 1 ? check_records(r, &ch, &lost) : decode_records(r, &ch, &lost)))
+	    (r->version == 1 ? check_records(r, &ch, &t) : decode_records(r, &ch, &t)))
 		return -1;
 
 	r->offset += hlen + ch.comp_len;
@@ -498,7 +508,7 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 		r->totals.ts_max = ch.ts_max;
 	r->totals.events += ch.nevents;
 	r->totals.chunks++;
-	r->totals.lost += lost;
+	r->totals.lost += t.lost;
 	return 1;
 }
 
