@@ -20,7 +20,6 @@
  *   U16 U32 U64  unsigned varint of the value
  *   S32 S64      zigzag varint of the signed value
  *   D32 D64      zigzag varint of (value - the field at offset ref), wrapping
- *   DTS          zigzag varint of (value - the record's ts), wrapping
  *   ADR          zigzag varint of (value - the last ADR value of the chunk),
  *                wrapping; memory calls act on the addresses earlier ones
  *                returned (mmap's result is what munmap frees), so these
@@ -31,7 +30,7 @@
  * then straight-line code, where a loop over a table mispredicted its way
  * to ~35 ns per record.
  */
-#define FIELDS_FAULTS(F) F(U32, 24, 0) F(U32, 28, 0) F(DTS, 32, 0)
+#define FIELDS_FAULTS(F) F(U32, 24, 0) F(U32, 28, 0) F(D64, 32, 8)
 #define FIELDS_MMAP(F) F(U64, 24, 0) F(U64, 32, 0) F(U64, 40, 0) F(U64, 48, 0) \
 	F(S64, 56, 0) F(U64, 64, 0) F(ADR, 72, 0)
 #define FIELDS_MUNMAP(F) F(ADR, 24, 0) F(U64, 32, 0) F(S64, 40, 0)
@@ -172,10 +171,9 @@ typedef unsigned char u8;
  * not, so that one macro can expand a field list into calls. */
 #define MAYBE_UNUSED __attribute__((unused))
 #define ENC_ARGS u8 *p, const u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED unsigned ref, \
-	MAYBE_UNUSED __u64 ts, MAYBE_UNUSED __u64 *adr
+	MAYBE_UNUSED __u64 *adr
 #define DEC_ARGS const u8 *p, u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED unsigned ref, \
 	MAYBE_UNUSED size_t *size, MAYBE_UNUSED __u64 *adr
-#define FIX_ARGS MAYBE_UNUSED u8 *r, MAYBE_UNUSED unsigned off, MAYBE_UNUSED __u64 ts
 
 static inline u8 *enc_U16(ENC_ARGS)
 {
@@ -205,10 +203,6 @@ static inline u8 *enc_D64(ENC_ARGS)
 {
 	return put_varint(p, zigzag((__s64)(get(r + off, 8) - get(r + ref, 8))));
 }
-static inline u8 *enc_DTS(ENC_ARGS)
-{
-	return put_varint(p, zigzag((__s64)(get(r + off, 8) - ts)));
-}
 static inline u8 *enc_TEXT16(ENC_ARGS)
 {
 	unsigned n = text16_len(r + off);
@@ -232,10 +226,11 @@ static inline u8 *enc_ADR(ENC_ARGS)
 	return put_varint(p, zigzag((__s64)(v - last)));
 }
 
-#define ENC_FIELD(kind, off, ref) p = enc_##kind(p, r, off, ref, rec->ts, &s->addr);
+#define ENC_FIELD(kind, off, ref) p = enc_##kind(p, r, off, ref, &s->addr);
 #define ENC_TYPE(type, fields) case type: fields(ENC_FIELD) break;
 
-size_t dump_encode(struct dump_codec_state *s, const struct ev_hdr *rec, unsigned char *out)
+size_t dump_encode(struct dump_codec_state *s, const struct ev_hdr *rec, unsigned char *out,
+		   unsigned char *ts_out, size_t *ts_len)
 {
 	const u8 *r = (const u8 *)rec;
 	u8 *p = out + 1;
@@ -257,9 +252,9 @@ size_t dump_encode(struct dump_codec_state *s, const struct ev_hdr *rec, unsigne
 	switch (rec->type) {
 	ALL_TYPES(ENC_TYPE)
 	}
-	/* last: the one field that differs between otherwise equal records, so
-	 * that deflate sees the rest of a repeated record as one long match */
-	p = put_varint(p, zigzag((__s64)(rec->ts - s->ts)));
+	/* the one field that differs between otherwise equal records goes to
+	 * its own stream: without it, repeated records are long deflate matches */
+	*ts_len = (size_t)(put_varint(ts_out, zigzag((__s64)(rec->ts - s->ts))) - ts_out);
 	s->ts = rec->ts;
 	s->cpu = rec->cpu;
 	set_task(s, rec->pid, rec->tid);
@@ -325,8 +320,6 @@ static inline const u8 *dec_S64(DEC_ARGS)
 		put(r + off, (__u64)unzigzag(v), 8);
 	return p;
 }
-/* the difference for now; fix_DTS() adds ts once it is decoded */
-#define dec_DTS dec_S64
 static inline const u8 *dec_TEXT16(DEC_ARGS)
 {
 	unsigned n = *p++;
@@ -358,37 +351,17 @@ static inline const u8 *dec_ADR(DEC_ARGS)
 	return p;
 }
 
-static inline void fix_any(FIX_ARGS)
-{
-}
-static inline void fix_DTS(FIX_ARGS)
-{
-	put(r + off, get(r + off, 8) + ts, 8);
-}
-#define fix_U16 fix_any
-#define fix_U32 fix_any
-#define fix_U64 fix_any
-#define fix_S32 fix_any
-#define fix_S64 fix_any
-#define fix_D32 fix_any
-#define fix_D64 fix_any
-#define fix_TEXT16 fix_any
-#define fix_TAIL fix_any
-#define fix_ADR fix_any
-
 #define DEC_FIELD(kind, off, ref) \
 	if (!(p = dec_##kind(p, r, off, ref, &size, &s->addr))) \
 		goto bad_field;
-#define FIX_FIELD(kind, off, ref) fix_##kind(r, off, h->ts);
 #define DEC_TYPE(type, fields) case type: fields(DEC_FIELD) break;
-#define FIX_TYPE(type, fields) case type: fields(FIX_FIELD) break;
 
-size_t dump_decode(struct dump_codec_state *s, const unsigned char *in, void *out,
-		   const char **why)
+size_t dump_decode(struct dump_codec_state *s, const unsigned char *in,
+		   const unsigned char *ts_in, void *out, size_t *ts_used, const char **why)
 {
 	u8 *r = out;
 	struct ev_hdr *h = out;
-	const u8 *p = in + 1;
+	const u8 *p = in + 1, *p_ts;
 	unsigned type = in[0] & DUMP_TAG_TYPE;
 	size_t size;
 	__u64 v, d;
@@ -398,6 +371,11 @@ size_t dump_decode(struct dump_codec_state *s, const unsigned char *in, void *ou
 		return 0;
 	}
 	size = ev_fixed_size(type);
+	/* first: a field may be coded against it (faults' first_ts) */
+	if (!(p_ts = get_varint(ts_in, &v)))
+		goto bad_field;
+	*ts_used = (size_t)(p_ts - ts_in);
+	h->ts = s->ts + (__u64)unzigzag(v);
 	h->cpu = s->cpu;
 	if (!(in[0] & DUMP_TAG_SAME_CPU)) {
 		if (!(p = get_field(p, &v, 4)))
@@ -425,12 +403,6 @@ size_t dump_decode(struct dump_codec_state *s, const unsigned char *in, void *ou
 	}
 	switch (type) {
 	ALL_TYPES(DEC_TYPE)
-	}
-	if (!(p = get_varint(p, &v)))
-		goto bad_field;
-	h->ts = s->ts + (__u64)unzigzag(v);
-	switch (type) {
-	ALL_TYPES(FIX_TYPE)
 	}
 	h->type = (__u16)type;
 	h->size = (__u16)size;

@@ -14,7 +14,8 @@
  * DUMP_VERSION: readers refuse versions newer than their own, and keep
  * reading the older ones.  Version 1 stored records raw in zlib streams;
  * version 2 (written now) stores them in the compact encoding of
- * dump_codec.h, raw-deflated: a quarter of the bytes for deflate to chew.
+ * dump_codec.h: the fields raw-deflated (a fifth of the bytes, and without
+ * the timestamps far more repetitive), the timestamps after them.
  */
 #ifndef VIGIL_DUMP_FORMAT_H
 #define VIGIL_DUMP_FORMAT_H
@@ -45,8 +46,9 @@
 
 /* The one codec each version allows */
 #define DUMP_CODEC_ZLIB 1    /* version 1: RFC 1950 zlib stream of raw records */
-#define DUMP_CODEC_COMPACT 2 /* version 2: RFC 1951 raw deflate of encoded records;
-			      * the chunk's CRC-32 makes zlib's adler32 redundant */
+#define DUMP_CODEC_COMPACT 2 /* version 2: RFC 1951 raw deflate of the records'
+			      * encoded fields, then their timestamps; the chunk's
+			      * CRC-32 makes zlib's adler32 redundant */
 
 /* Hard limits: a reader rejects anything larger before allocating, so no
  * file can make it allocate more than about 8 MiB per open dump. */
@@ -84,7 +86,8 @@ struct dump_file_header {
 /* Followed by comp_len bytes: version 1, one zlib stream whose output is
  * raw_len bytes of records, exactly as in events.h, back to back (each
  * hdr.size long); version 2, one raw deflate stream whose output is raw_len
- * bytes of encoded records (dump_codec.h). */
+ * bytes of the records' encoded fields, then up to comp_len their encoded
+ * timestamps (dump_codec.h). */
 struct dump_chunk_header {
 	__u32 magic;       /* DUMP_CHUNK_MAGIC */
 	__u32 seq;         /* 0, 1, 2, ...: a missing chunk is detected */

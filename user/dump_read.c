@@ -7,7 +7,8 @@
  * ev_check(), event count and time range) before its first record is handed
  * out, and the first block that fails ends the stream with a message naming
  * its offset.  Reads format versions 1 (raw records in zlib streams) and 2
- * (encoded records, dump_codec.h, in raw deflate streams).
+ * (records encoded by dump_codec.h: fields in a raw deflate stream, then
+ * timestamps).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +38,7 @@ struct dump_reader {
 	int zs_ready;
 	unsigned char *comp; /* payload of the current chunk */
 	size_t comp_cap;
+	size_t ts_off, ts_len; /* v2: its timestamps, after the deflate stream */
 	unsigned char *raw; /* decompressed: v1 records, v2 their encoding */
 	size_t raw_cap, raw_len, raw_pos;
 	unsigned char *dec; /* v2: the records decoded, each 8-byte aligned */
@@ -256,7 +258,7 @@ static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_hea
 			    (unsigned long long)seq, off);
 	/* v2: zeros after the encoded records, so that the decoder can read a
 	 * whole record's worth without checking every byte (dump_decode()) */
-	if (grow(&r->comp, &r->comp_cap, ch->comp_len) ||
+	if (grow(&r->comp, &r->comp_cap, ch->comp_len + DUMP_ENC_TS_MAX) ||
 	    grow(&r->raw, &r->raw_cap, ch->raw_len + DUMP_ENC_REC_MAX))
 		return fail(r, off, "out of memory for chunk %llu at offset %llu",
 			    (unsigned long long)seq, off);
@@ -270,7 +272,8 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 	 * of the output.  The chunk's CRC32 already vouched for every
 	 * compressed byte, so the data is inflated raw and the adler32 (a tenth
 	 * of the reading time) is skipped; the header is still checked.
-	 * v2 payloads are raw deflate to begin with. */
+	 * v2 payloads are raw deflate to begin with, followed by the records'
+	 * timestamps (dump_codec.h), whatever their length. */
 	unsigned skip = r->version == 1 ? 2 : 0, tail = r->version == 1 ? 4 : 0;
 	int rc;
 
@@ -292,9 +295,13 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 		if (r->zs.avail_in < tail) /* the adler32 trailer was cut */
 			return fail(r, off, "damaged chunk %llu at offset %llu: compressed data ends early",
 				    seq, off);
-		if (r->zs.avail_in > tail) /* exactly the adler32 trailer (v1) is left */
+		if (r->version > 1) {
+			r->ts_len = r->zs.avail_in;
+			r->ts_off = ch->comp_len - r->ts_len;
+		} else if (r->zs.avail_in > tail) { /* exactly the adler32 trailer is left */
 			return fail(r, off, "damaged chunk %llu at offset %llu: %d bytes after the "
 				    "end of its compressed data", seq, off, (int)(r->zs.avail_in - tail));
+		}
 		r->raw_len = ch->raw_len;
 		return 0;
 	}
@@ -410,15 +417,18 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
 	struct dump_codec_state st;
-	size_t pos = 0, dpos = 0, rec_bytes = 0;
+	const unsigned char *ts = r->comp + r->ts_off;
+	size_t pos = 0, dpos = 0, rec_bytes = 0, ts_pos = 0;
 
 	tally_init(t);
 	dump_codec_reset(&st);
-	memset(r->raw + r->raw_len, 0, DUMP_ENC_REC_MAX); /* see dump_decode() */
+	/* see dump_decode() */
+	memset(r->raw + r->raw_len, 0, DUMP_ENC_REC_MAX);
+	memset(r->comp + ch->comp_len, 0, DUMP_ENC_TS_MAX);
 	while (pos < r->raw_len) {
 		const char *why = "";
 		struct ev_hdr *h;
-		size_t used, size;
+		size_t used, ts_used = 0, size;
 		enum ev_check c;
 
 		if (t->n == ch->nevents)
@@ -427,7 +437,7 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 		if (dpos + VIGIL_REC_MAX > r->dec_cap && grow_dec(r, dpos + VIGIL_REC_MAX))
 			return fail(r, off, "out of memory for chunk %llu at offset %llu", seq, off);
 		h = (struct ev_hdr *)(r->dec + dpos);
-		used = dump_decode(&st, r->raw + pos, h, &why);
+		used = dump_decode(&st, r->raw + pos, ts + ts_pos, h, &ts_used, &why);
 		if (!used)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
 				    "%zu): %s", seq, off, t->n, pos, r->raw_len, why);
@@ -435,6 +445,10 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
 				    "%zu) runs past the end of the chunk's data", seq, off, t->n, pos,
 				    r->raw_len);
+		if (ts_used > r->ts_len - ts_pos)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu) has no timestamp: the chunk's timestamps end early", seq, off,
+				    t->n, pos, r->raw_len);
 		c = ev_check(h, h->size, &size);
 		if (c != EV_OK)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
@@ -445,8 +459,12 @@ static int decode_records(struct dump_reader *r, const struct dump_chunk_header 
 				    "more than %u bytes", seq, off, DUMP_CHUNK_RAW_MAX);
 		tally_add(t, h);
 		pos += used;
+		ts_pos += ts_used;
 		dpos += (size + 7) & ~(size_t)7;
 	}
+	if (ts_pos != r->ts_len)
+		return fail(r, off, "damaged chunk %llu at offset %llu: %zu bytes after its records' "
+			    "timestamps", seq, off, r->ts_len - ts_pos);
 	return tally_check(r, ch, t);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Dump writer.  Records are encoded as they arrive (dump_codec.h: ~4x
- * smaller, and deflate's cost grows with its input) into the pending chunk;
- * a full (or flushed) chunk is deflated, and header + payload, assembled in
- * one buffer, are appended with one write loop.  The file therefore only ever grows by whole chunks, and
+ * smaller, and deflate's cost grows with its input) into the pending chunk:
+ * fields in one buffer, timestamps in another.  A full (or flushed) chunk's
+ * fields are deflated, its timestamps appended as they are, and header +
+ * payload, assembled in one buffer, are appended with one write loop.  The file therefore only ever grows by whole chunks, and
  * whatever a crash or a full disk interrupts is a torn last chunk that the
  * reader recognises as truncation.
  */
@@ -25,11 +26,12 @@
 #include "dump_codec.h"
 #include "dump_write.h"
 
-/* Level 1, zlib's fastest.  On the encoded records of real dumps (sched pipe,
- * sched messaging, 400k mmap/s) it writes 2.5-5.3 bytes/event; level 6 would
- * save 7-13 % of that for 2.4-3.7 times the CPU, and Z_HUFFMAN_ONLY / Z_RLE
- * are no cheaper (deflate's cost follows the symbols it emits, and without
- * matches every byte is one) but a third bigger (docs/dump-format.md). */
+/* Level 1, zlib's fastest.  On the encoded fields of real dumps (sched pipe,
+ * sched messaging, 400k mmap/s) repeats cost deflate almost nothing at any
+ * fast level, and on varied streams level 1 is the cheapest; level 6 would
+ * save 2-11 % of the file for 3-5 times the CPU, and Z_HUFFMAN_ONLY / Z_RLE
+ * are slower (deflate's cost follows the symbols it emits, and without
+ * matches every byte is one) and bigger (docs/dump-format.md). */
 #define DUMP_ZLIB_LEVEL 1
 /* Raw deflate (RFC 1951): no zlib header and, above all, no adler32 pass
  * over the data: the chunk's CRC-32 already protects every stored byte. */
@@ -41,8 +43,9 @@ struct dump_writer {
 	z_stream zs;
 	int zs_ready;
 
-	unsigned char *enc; /* pending records, encoded */
-	size_t enc_len, enc_cap;
+	unsigned char *enc; /* pending records' fields, encoded */
+	unsigned char *ts;  /* ... and their timestamps */
+	size_t enc_len, ts_len, enc_cap; /* enc_len + ts_len <= enc_cap */
 	size_t rec_bytes;   /* their size as records: what chunk_size limits */
 	struct dump_codec_state codec;
 	unsigned char *out; /* chunk header + compressed payload */
@@ -207,7 +210,7 @@ static int append(struct dump_writer *w, const void *buf, size_t len, const char
 
 static void reset_chunk(struct dump_writer *w)
 {
-	w->enc_len = 0;
+	w->enc_len = w->ts_len = 0;
 	w->rec_bytes = 0;
 	dump_codec_reset(&w->codec); /* every chunk decodes on its own */
 	w->chunk_events = 0;
@@ -232,7 +235,10 @@ static int compress_chunk(struct dump_writer *w, size_t *comp_len)
 	if (rc != Z_STREAM_END)
 		return set_msg(w, -EIO, "compressing chunk %llu failed: zlib error %d",
 			       (unsigned long long)w->chunks, rc);
-	*comp_len = w->zs.total_out;
+	/* the timestamps follow the deflate stream, stored as they are: they
+	 * would compress little and cost deflate most of its time */
+	memcpy(w->out + hdr + w->zs.total_out, w->ts, w->ts_len);
+	*comp_len = w->zs.total_out + w->ts_len;
 	return 0;
 }
 
@@ -285,12 +291,13 @@ int dump_writer_flush(struct dump_writer *w)
 }
 
 /* Grows the buffers to fit chunks of `size` bytes of records; never
- * shrinks, so a running writer does not allocate again.  Their encoding is
- * at most twice that, and never more than a reader accepts. */
+ * shrinks, so a running writer does not allocate again.  Their encoding
+ * (fields and timestamps together) is at most twice that, and never more
+ * than a reader accepts. */
 static int reserve(struct dump_writer *w, size_t size)
 {
 	size_t enc = DUMP_ENC_MAX(size) < DUMP_CHUNK_RAW_MAX ? DUMP_ENC_MAX(size) : DUMP_CHUNK_RAW_MAX;
-	size_t out_need = sizeof(struct dump_chunk_header) + deflateBound(&w->zs, (uLong)enc);
+	size_t out_need = sizeof(struct dump_chunk_header) + deflateBound(&w->zs, (uLong)enc) + enc;
 	unsigned char *p;
 
 	if (enc > w->enc_cap) {
@@ -298,6 +305,10 @@ static int reserve(struct dump_writer *w, size_t size)
 		if (!p)
 			return -ENOMEM;
 		w->enc = p;
+		p = realloc(w->ts, enc);
+		if (!p)
+			return -ENOMEM;
+		w->ts = p;
 		w->enc_cap = enc;
 	}
 	if (out_need > w->out_cap) {
@@ -334,7 +345,7 @@ int dump_writer_set_chunk_size(struct dump_writer *w, size_t raw_bytes)
 int dump_writer_add(struct dump_writer *w, const void *rec)
 {
 	struct ev_hdr h;
-	size_t size;
+	size_t size, ts_len;
 	enum ev_check c;
 	int err;
 
@@ -347,12 +358,14 @@ int dump_writer_add(struct dump_writer *w, const void *rec)
 	if (c != EV_OK)
 		return set_msg(w, -EINVAL, "record refused (type %u, size %u): %s", h.type, h.size,
 			       ev_check_str(c));
-	if (w->rec_bytes + size > w->chunk_size || w->enc_len + DUMP_ENC_MAX(size) > w->enc_cap) {
+	if (w->rec_bytes + size > w->chunk_size ||
+	    w->enc_len + w->ts_len + DUMP_ENC_MAX(size) > w->enc_cap) {
 		err = write_chunk(w);
 		if (err)
 			return err;
 	}
-	w->enc_len += dump_encode(&w->codec, rec, w->enc + w->enc_len);
+	w->enc_len += dump_encode(&w->codec, rec, w->enc + w->enc_len, w->ts + w->ts_len, &ts_len);
+	w->ts_len += ts_len;
 	w->rec_bytes += size;
 	w->chunk_events++;
 	w->events++;
@@ -479,6 +492,7 @@ static void free_writer(struct dump_writer *w)
 	if (w->zs_ready)
 		deflateEnd(&w->zs);
 	free(w->enc);
+	free(w->ts);
 	free(w->out);
 	free(w->path);
 	free(w);

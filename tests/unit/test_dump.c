@@ -507,6 +507,8 @@ static void test_layout_as_documented(void)
 		__u32 comp, raw, nev, crc;
 		unsigned char *out;
 		z_stream zs;
+		unsigned char *ts;
+		size_t ts_len;
 		struct dump_codec_state st;
 		unsigned char rec[VIGIL_REC_MAX] __attribute__((aligned(8)));
 
@@ -529,21 +531,30 @@ static void test_layout_as_documented(void)
 		zs.avail_in = comp;
 		zs.next_out = out;
 		zs.avail_out = raw;
-		CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.avail_in == 0 && zs.total_out == raw);
+		CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == raw);
+		/* after the deflate stream: one timestamp per record, to the end */
+		ts = calloc(1, zs.avail_in + DUMP_ENC_TS_MAX);
+		ts_len = zs.avail_in;
+		CHECK(ts && ts_len >= nev);
+		memcpy(ts, f + off + 48 + comp - ts_len, ts_len);
 		inflateEnd(&zs);
 		/* encoded records back to back; the tag's low 5 bits are the type */
 		dump_codec_reset(&st);
-		for (size_t p = 0, n = 0; out && p < raw && events < s.n; events++, n++) {
+		for (size_t p = 0, t = 0, n = 0; out && ts && p < raw && events < s.n; events++, n++) {
 			const char *why;
-			size_t used;
+			size_t used, ts_used;
 
 			CHECK_EQ_U64(out[p] & 0x1f, stream_rec(&s, events)->type);
-			used = dump_decode(&st, out + p, rec, &why);
+			used = dump_decode(&st, out + p, ts + t, rec, &ts_used, &why);
 			CHECK(used && !memcmp(rec, stream_rec(&s, events), stream_rec(&s, events)->size));
 			p += used ? used : raw;
-			if (p >= raw)
+			t += ts_used;
+			if (p >= raw) {
 				CHECK_EQ_U64(n + 1, nev);
+				CHECK_EQ_U64(t, ts_len);
+			}
 		}
+		free(ts);
 		free(out);
 		off += 48 + comp;
 		chunks++;
@@ -799,8 +810,11 @@ struct forge {
 /* The format version the forged files have: 2 (what vigil writes) or 1 (raw
  * records in zlib streams, which vigil still reads). */
 static unsigned forge_v = DUMP_VERSION;
-/* good_chunk(): where each record's bytes end in the payload */
+/* good_chunk(): where each record's fields end in the payload; v2: the
+ * chunk's timestamps, which deflate_chunk() appends to the deflate stream */
 static size_t forge_rec_end[16];
+static unsigned char forge_ts[16 * 10];
+static size_t forge_ts_len;
 
 static void forge_put(struct forge *fg, const void *p, size_t n)
 {
@@ -849,6 +863,7 @@ static struct dump_chunk_header good_chunk(const struct stream *s, size_t from, 
 	ch.codec = forge_v == 1 ? DUMP_CODEC_ZLIB : DUMP_CODEC_COMPACT;
 	ch.ts_min = UINT64_MAX;
 	*raw_len = 0;
+	forge_ts_len = 0;
 	dump_codec_reset(&st);
 	for (size_t i = from; i < to; i++) {
 		const struct ev_hdr *h = stream_rec(s, i);
@@ -857,7 +872,10 @@ static struct dump_chunk_header good_chunk(const struct stream *s, size_t from, 
 			memcpy(raw + *raw_len, h, h->size);
 			*raw_len += h->size;
 		} else {
-			*raw_len += dump_encode(&st, h, raw + *raw_len);
+			size_t ts_len;
+
+			*raw_len += dump_encode(&st, h, raw + *raw_len, forge_ts + forge_ts_len, &ts_len);
+			forge_ts_len += ts_len;
 		}
 		forge_rec_end[i - from] = *raw_len;
 		ch.ts_min = h->ts < ch.ts_min ? h->ts : ch.ts_min;
@@ -899,6 +917,10 @@ static size_t deflate_chunk(struct dump_chunk_header *ch, unsigned char *comp, s
 {
 	size_t n = deflate_buf(comp, cap, raw, raw_len);
 
+	if (forge_v != 1) {
+		memcpy(comp + n, forge_ts, forge_ts_len);
+		n += forge_ts_len;
+	}
 	ch->comp_len = (__u32)n;
 	return n;
 }
@@ -977,9 +999,12 @@ static void forged_chunks(void)
 	FORGE_CASE(ch.nevents = 4, "holds 3 events, header says 4", "count mismatch");
 	FORGE_CASE(ch.raw_len -= 8, "decompresses to more than", "raw_len short");
 	FORGE_CASE(ch.raw_len += 8, "decompressed to", "raw_len long");
+	/* v2: the bytes after the deflate stream are timestamps, one per record */
 	FORGE_CASE((memcpy(comp + comp_len, "junk", 4), ch.comp_len += 4, comp_len += 4),
-		   "after the end of its compressed data", "junk after stream");
-	FORGE_CASE((ch.comp_len -= 3, comp_len -= 3), "ends early", "stream cut inside");
+		   forge_v == 1 ? "4 bytes after the end of its compressed data" :
+		   "4 bytes after its records' timestamps", "junk after stream");
+	FORGE_CASE((ch.comp_len -= 3, comp_len -= 3), forge_v == 1 ? "ends early" : "end early",
+		   "stream cut inside");
 	FORGE_CASE(memset(comp, 0xa5, comp_len), "bad compressed data", "not zlib");
 	FORGE_CASE(ch.ts_max++, "time range", "ts range");
 	FORGE_CASE(ch.ts_min = ch.ts_max + 1, "inverted", "ts inverted");
@@ -1002,6 +1027,8 @@ static void forged_chunks(void)
 		 * beyond the data, and is refused for running past its end */
 		FORGE_CASE((raw_len = forge_rec_end[1] + 1, ch.raw_len = (__u32)raw_len, RECOMPRESS()),
 			   "record 2 (byte", "encoding cut");
+		FORGE_CASE((forge_ts_len = 0, RECOMPRESS()), "record 0 (byte 0 of",
+			   "no timestamps");
 		goto v1_records_done;
 	}
 

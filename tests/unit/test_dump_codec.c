@@ -66,34 +66,39 @@ static size_t make_record(unsigned char *buf, unsigned type, __u64 ts, unsigned 
 
 static unsigned char recs[NREC][VIGIL_REC_MAX] __attribute__((aligned(8)));
 static unsigned char enc[NREC * 2 * VIGIL_REC_MAX + DUMP_ENC_REC_MAX];
+static unsigned char tss[NREC * DUMP_ENC_TS_MAX + DUMP_ENC_TS_MAX];
 
 /* Encodes n records, decodes them back, compares byte for byte. */
 static int round_trip(size_t n)
 {
 	struct dump_codec_state es, ds;
 	unsigned char out[VIGIL_REC_MAX] __attribute__((aligned(8)));
-	size_t pos = 0, dpos = 0, size;
+	size_t pos = 0, dpos = 0, tpos = 0, dtpos = 0, size;
 	int ok = 1;
 
 	dump_codec_reset(&es);
 	for (size_t i = 0; i < n; i++) {
 		const struct ev_hdr *h = (const struct ev_hdr *)recs[i];
-		size_t len;
+		size_t len, ts_len;
 
 		if (ev_check(h, h->size, &size) != EV_OK)
 			return 0;
-		len = dump_encode(&es, h, enc + pos);
-		if (len < DUMP_ENC_MIN || len > DUMP_ENC_MAX(h->size) || len > DUMP_ENC_REC_MAX) {
-			printf("# record %zu (type %u): encoding of %zu bytes\n", i, h->type, len);
+		len = dump_encode(&es, h, enc + pos, tss + tpos, &ts_len);
+		if (len < DUMP_ENC_MIN || len + ts_len > DUMP_ENC_MAX(h->size) ||
+		    len > DUMP_ENC_REC_MAX || ts_len > DUMP_ENC_TS_MAX) {
+			printf("# record %zu (type %u): encoding of %zu + %zu bytes\n", i, h->type,
+			       len, ts_len);
 			ok = 0;
 		}
 		pos += len;
+		tpos += ts_len;
 	}
 	memset(enc + pos, 0, DUMP_ENC_REC_MAX);
+	memset(tss + tpos, 0, DUMP_ENC_TS_MAX);
 	dump_codec_reset(&ds);
 	for (size_t i = 0; i < n && ok; i++) {
 		const char *why = NULL;
-		size_t used = dump_decode(&ds, enc + dpos, out, &why);
+		size_t ts_used = 0, used = dump_decode(&ds, enc + dpos, tss + dtpos, out, &ts_used, &why);
 		const struct ev_hdr *h = (const struct ev_hdr *)recs[i];
 
 		if (!used || memcmp(out, h, h->size)) {
@@ -102,8 +107,9 @@ static int round_trip(size_t n)
 			ok = 0;
 		}
 		dpos += used;
+		dtpos += ts_used;
 	}
-	return ok && dpos == pos;
+	return ok && dpos == pos && dtpos == tpos;
 }
 
 static void test_every_type(void)
@@ -151,7 +157,7 @@ static void test_texts(void)
  * short, and they must still decode to themselves. */
 static void test_sched_pairs(void)
 {
-	size_t n, pos = 0;
+	size_t n, pos = 0, ts_len;
 	struct dump_codec_state es;
 
 	for (n = 0; n < 1000; n++) {
@@ -169,39 +175,48 @@ static void test_sched_pairs(void)
 	CHECK(round_trip(n));
 	dump_codec_reset(&es);
 	for (size_t i = 0; i < n; i++)
-		pos += dump_encode(&es, (const struct ev_hdr *)recs[i], enc + pos);
-	CHECK(pos < n * 9); /* 40-byte records */
+		pos += dump_encode(&es, (const struct ev_hdr *)recs[i], enc + pos, tss, &ts_len);
+	CHECK(pos < n * 7); /* 40-byte records */
 }
 
-/* One encoding, edited: refused with a reason. */
-static void expect_refused(const unsigned char *e, size_t len, const char *label)
+/* One encoding (fields, then timestamp), edited: refused with a reason. */
+static void expect_refused_ts(const unsigned char *e, size_t len, const unsigned char *ts,
+			      size_t ts_len, const char *label)
 {
-	unsigned char buf[64 + DUMP_ENC_REC_MAX] = {0};
+	unsigned char buf[64 + DUMP_ENC_REC_MAX] = {0}, tbuf[32 + DUMP_ENC_TS_MAX] = {0};
 	unsigned char out[VIGIL_REC_MAX] __attribute__((aligned(8)));
 	struct dump_codec_state s;
 	const char *why = NULL;
+	size_t ts_used;
 
 	memcpy(buf, e, len);
+	memcpy(tbuf, ts, ts_len);
 	dump_codec_reset(&s);
-	if (dump_decode(&s, buf, out, &why) != 0 || !why) {
+	if (dump_decode(&s, buf, tbuf, out, &ts_used, &why) != 0 || !why) {
 		printf("# %s: accepted\n", label);
 		CHECK(0);
 	}
 }
 
+static void expect_refused(const unsigned char *e, size_t len, const char *label)
+{
+	expect_refused_ts(e, len, (const unsigned char *)"\x02", 1, label);
+}
+
 static void test_damage_refused(void)
 {
-	/* switch, cpu and task stored: tag, cpu 1, pid 5, tid +0, fields, ts */
-	static const unsigned char good[] = {EV_SWITCH, 1, 5, 0, 6, 0, 1, 0, 2};
+	/* switch, cpu and task stored: tag, cpu 1, pid 5, tid +0, fields; ts 2 */
+	static const unsigned char good[] = {EV_SWITCH, 1, 5, 0, 6, 0, 1, 0};
 	unsigned char e[32];
 	unsigned char out[VIGIL_REC_MAX] __attribute__((aligned(8)));
-	unsigned char buf[64 + DUMP_ENC_REC_MAX] = {0};
+	unsigned char buf[64 + DUMP_ENC_REC_MAX] = {0}, ts[DUMP_ENC_TS_MAX + 1] = {2};
 	struct dump_codec_state s;
 	const char *why = NULL;
+	size_t ts_used = 0;
 
 	memcpy(buf, good, sizeof(good));
 	dump_codec_reset(&s);
-	CHECK(dump_decode(&s, buf, out, &why) == sizeof(good));
+	CHECK(dump_decode(&s, buf, ts, out, &ts_used, &why) == sizeof(good) && ts_used == 1);
 	CHECK(((struct ev_switch *)out)->next_pid == 6 && ((struct ev_hdr *)out)->ts == 1);
 
 	memcpy(e, good, sizeof(good));
@@ -213,20 +228,24 @@ static void test_damage_refused(void)
 	expect_refused(e, sizeof(good), "task mode 3");
 	/* a u32 field (cpu) of 2^32 */
 	{
-		static const unsigned char big[] = {EV_SWITCH, 0x80, 0x80, 0x80, 0x80, 0x10, 5, 0, 6, 0, 1, 0, 2};
+		static const unsigned char big[] = {EV_SWITCH, 0x80, 0x80, 0x80, 0x80, 0x10, 5, 0, 6, 0, 1, 0};
 
 		expect_refused(big, sizeof(big), "cpu beyond 32 bits");
 	}
-	/* a varint longer than 10 bytes, and one beyond 64 bits (the ts) */
+	/* a varint longer than 10 bytes, and one beyond 64 bits; in the
+	 * fields and in the timestamp */
 	{
 		unsigned char v[32] = {EV_LOST | DUMP_TAG_SAME_CPU | DUMP_TASK_LAST};
+		static const unsigned char lost[] = {EV_LOST | DUMP_TAG_SAME_CPU | DUMP_TASK_LAST, 5};
 
 		memset(v + 1, 0x80, 11);
 		v[12] = 0;
 		expect_refused(v, 13, "11-byte varint");
+		expect_refused_ts(lost, sizeof(lost), v + 1, 12, "11-byte timestamp");
 		memset(v + 1, 0xff, 9);
 		v[10] = 0x02;
 		expect_refused(v, 11, "count beyond 64 bits");
+		expect_refused_ts(lost, sizeof(lost), v + 1, 10, "timestamp beyond 64 bits");
 	}
 	/* comm of 17 bytes; a command line of 257 */
 	{
@@ -245,21 +264,24 @@ static void test_damage_refused(void)
 /* Random bytes: never a crash, never more than DUMP_ENC_REC_MAX consumed. */
 static void test_random_bytes(void)
 {
-	unsigned char buf[DUMP_ENC_REC_MAX * 2];
+	unsigned char buf[DUMP_ENC_REC_MAX * 2], ts[DUMP_ENC_TS_MAX * 2];
 	unsigned char out[VIGIL_REC_MAX] __attribute__((aligned(8)));
 	int bad = 0;
 
 	for (int i = 0; i < 200000 && !bad; i++) {
 		struct dump_codec_state s;
 		const char *why;
-		size_t len = 1 + rnd() % 40, used, size;
+		size_t len = 1 + rnd() % 40, used, size, ts_used = 0;
 
 		memset(buf, 0, sizeof(buf));
+		memset(ts, 0, sizeof(ts));
 		for (size_t k = 0; k < len; k++)
 			buf[k] = (unsigned char)rnd();
+		for (size_t k = 0, n = rnd() % 12; k < n; k++)
+			ts[k] = (unsigned char)rnd();
 		dump_codec_reset(&s);
-		used = dump_decode(&s, buf, out, &why);
-		if (used > DUMP_ENC_REC_MAX)
+		used = dump_decode(&s, buf, ts, out, &ts_used, &why);
+		if (used > DUMP_ENC_REC_MAX || ts_used > DUMP_ENC_TS_MAX)
 			bad = 1;
 		if (used && ev_check(out, ((struct ev_hdr *)out)->size, &size) != EV_OK)
 			bad = 1;
