@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Compact record encoding (dump format version 2).  One table describes the
- * fields after the header of every record type; the encoder and decoder both
- * walk it, so the two cannot disagree about a layout, and the table is what
- * docs/dump-format.md lists.  Every byte of every record is covered by the
- * header or a field, so any record, whatever its values, round-trips exactly.
+ * Compact record encoding (dump format version 2).  One list per record
+ * type (FIELDS_* below) names the fields after the header; the encoder and
+ * the decoder are both expanded from it, so the two cannot disagree about a
+ * layout, and the lists are what docs/dump-format.md tabulates.  Every byte
+ * of every record is covered by the header or a field, so any record,
+ * whatever its values, round-trips exactly.
  *
  * The encoding's byte order is explicit (varints, low bits first), so it
  * does not depend on the host; the offsets in the lists are events.h's,
