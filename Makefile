@@ -114,8 +114,15 @@ test: deps
 
 # Overhead benchmarks (docs/performance.md): never part of `make test`,
 # timings do not gate tests.  QUICK=1 for a < 2 minute check of a change.
-bench: vigil workloads
+bench: vigil workloads $(OUTPUT)/bench/dumpbench
 	$(Q)QUICK=$(QUICK) bash bench/run.sh
+
+# the dump writer and reader alone, on the records of a real dump
+DUMPBENCH_OBJS := $(patsubst %,$(OUTPUT)/%.o,dump_write dump_read dump_codec decode)
+$(OUTPUT)/bench/dumpbench: bench/dumpbench.c $(DUMPBENCH_OBJS)
+	$(call msg,CC-BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) $< $(DUMPBENCH_OBJS) -lz -o $@
 
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil

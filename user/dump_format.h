@@ -11,7 +11,11 @@
  * that a reader in another language relies on.
  *
  * Changing anything here, or any record layout in events.h, means bumping
- * DUMP_VERSION: readers refuse versions newer than their own.
+ * DUMP_VERSION: readers refuse versions newer than their own, and keep
+ * reading the older ones.  Version 1 stored records raw in zlib streams;
+ * version 2 (written now) stores them in the compact encoding of
+ * dump_codec.h: the fields raw-deflated (a fifth of the bytes, and without
+ * the timestamps far more repetitive), the timestamps after them.
  */
 #ifndef VIGIL_DUMP_FORMAT_H
 #define VIGIL_DUMP_FORMAT_H
@@ -25,25 +29,31 @@
 
 #define DUMP_MAGIC "VIGILDMP" /* 8 bytes, no NUL on disk */
 #define DUMP_MAGIC_LEN 8
-#define DUMP_VERSION 1
+#define DUMP_VERSION 2     /* what this build writes */
+#define DUMP_VERSION_MIN 1 /* oldest it reads */
 
 #define DUMP_HEADER_SIZE 256  /* what this version writes */
 #define DUMP_HEADER_MAX 4096  /* readers accept [DUMP_HEADER_SIZE, DUMP_HEADER_MAX] */
 
 /* Header flags: the low 16 bits name features a reader must understand to
  * read the file (unknown ones: refuse); the high 16 bits are hints that a
- * reader may ignore.  Version 1 defines none. */
+ * reader may ignore.  Versions 1 and 2 define none. */
 #define DUMP_FLAGS_REQUIRED_MASK 0x0000ffffu
 #define DUMP_FLAGS_KNOWN 0u
 
 #define DUMP_CHUNK_MAGIC 0x4b484356u   /* bytes "VCHK" */
 #define DUMP_TRAILER_MAGIC 0x444e4556u /* bytes "VEND" */
 
-#define DUMP_CODEC_ZLIB 1 /* RFC 1950 zlib stream (deflate + adler32) */
+/* The one codec each version allows */
+#define DUMP_CODEC_ZLIB 1    /* version 1: RFC 1950 zlib stream of raw records */
+#define DUMP_CODEC_COMPACT 2 /* version 2: RFC 1951 raw deflate of the records'
+			      * encoded fields, then their timestamps; the chunk's
+			      * CRC-32 makes zlib's adler32 redundant */
 
 /* Hard limits: a reader rejects anything larger before allocating, so no
  * file can make it allocate more than about 8 MiB per open dump. */
-#define DUMP_CHUNK_RAW_MAX (4u << 20) /* decompressed bytes */
+#define DUMP_CHUNK_RAW_MAX (4u << 20) /* decompressed bytes; in version 2 also
+				       * the records' total size once decoded */
 /* compressed bytes: deflate can grow incompressible data by ~0.03 % plus a
  * few bytes, far less than the 64 KiB of slack */
 #define DUMP_CHUNK_MAX (DUMP_CHUNK_RAW_MAX + (64u << 10))
@@ -73,15 +83,18 @@ struct dump_file_header {
 	__u32 crc;                  /* CRC-32 of the header_size - 4 bytes before it */
 };
 
-/* Followed by comp_len bytes: one zlib stream whose output is raw_len bytes
- * of records, exactly as in events.h, back to back (each hdr.size long). */
+/* Followed by comp_len bytes: version 1, one zlib stream whose output is
+ * raw_len bytes of records, exactly as in events.h, back to back (each
+ * hdr.size long); version 2, one raw deflate stream whose output is raw_len
+ * bytes of the records' encoded fields, then up to comp_len their encoded
+ * timestamps (dump_codec.h). */
 struct dump_chunk_header {
 	__u32 magic;       /* DUMP_CHUNK_MAGIC */
 	__u32 seq;         /* 0, 1, 2, ...: a missing chunk is detected */
 	__u32 comp_len;    /* 1 .. DUMP_CHUNK_MAX */
-	__u32 raw_len;     /* sizeof(struct ev_hdr) .. DUMP_CHUNK_RAW_MAX */
+	__u32 raw_len;     /* v1: sizeof(struct ev_hdr) .., v2: DUMP_ENC_MIN .. DUMP_CHUNK_RAW_MAX */
 	__u32 nevents;     /* records in raw_len, >= 1 */
-	__u32 codec;       /* DUMP_CODEC_ZLIB */
+	__u32 codec;       /* DUMP_CODEC_ZLIB (v1), DUMP_CODEC_COMPACT (v2) */
 	__u64 ts_min;      /* earliest hdr.ts among the records */
 	__u64 ts_max;      /* latest hdr.ts among the records */
 	__u32 payload_crc; /* CRC-32 of the comp_len payload bytes */

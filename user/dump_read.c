@@ -3,9 +3,12 @@
  * Dump reader.  The file is read front to back with read(): it may be many
  * GB, or a pipe.  Every length in it is checked against a fixed limit before
  * anything is allocated, every chunk is verified whole (header CRC, payload
- * CRC, exact decompressed length, every record through ev_check(), event
- * count and time range) before its first record is handed out, and the first
- * block that fails ends the stream with a message naming its offset.
+ * CRC, exact decompressed length, every record decoded and through
+ * ev_check(), event count and time range) before its first record is handed
+ * out, and the first block that fails ends the stream with a message naming
+ * its offset.  Reads format versions 1 (raw records in zlib streams) and 2
+ * (records encoded by dump_codec.h: fields in a raw deflate stream, then
+ * timestamps).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <zlib.h>
 
 #include "decode.h"
+#include "dump_codec.h"
 #include "dump_read.h"
 
 enum rd_state { RD_READING, RD_END, RD_FAILED };
@@ -26,6 +30,7 @@ enum rd_state { RD_READING, RD_END, RD_FAILED };
 struct dump_reader {
 	int fd;
 	struct dump_host host;
+	unsigned version;
 	unsigned flags;
 	__u64 offset; /* start of the next block */
 
@@ -33,11 +38,14 @@ struct dump_reader {
 	int zs_ready;
 	unsigned char *comp; /* payload of the current chunk */
 	size_t comp_cap;
-	unsigned char *raw; /* its records, verified */
+	size_t ts_off, ts_len; /* v2: its timestamps, after the deflate stream */
+	unsigned char *raw; /* decompressed: v1 records, v2 their encoding */
 	size_t raw_cap, raw_len, raw_pos;
+	unsigned char *dec; /* v2: the records decoded, each 8-byte aligned */
+	size_t dec_cap, dec_pos;
 	__u32 left; /* records of the current chunk not yet returned */
 
-	/* records are packed back to back, so most sit misaligned in raw;
+	/* v1 records are packed back to back, so most sit misaligned in raw;
 	 * each is copied here before it is looked at as a struct */
 	union {
 		struct ev_hdr h;
@@ -196,6 +204,7 @@ static int read_header(struct dump_reader *r, const char *path, char *err, size_
 	terminate(r->host.kernel, sizeof(r->host.kernel));
 	terminate(r->host.arch, sizeof(r->host.arch));
 	terminate(r->host.hostname, sizeof(r->host.hostname));
+	r->version = version;
 	r->flags = fh.flags;
 	r->offset = hsize;
 	return 0;
@@ -223,28 +232,34 @@ static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_hea
 {
 	unsigned long long off = r->offset;
 	__u64 seq = r->totals.chunks;
+	unsigned codec = r->version == 1 ? DUMP_CODEC_ZLIB : DUMP_CODEC_COMPACT;
+	/* the smallest record: raw (v1) or encoded (v2) */
+	size_t min_rec = r->version == 1 ? sizeof(struct ev_hdr) : DUMP_ENC_MIN;
 
 	if (ch->seq != seq)
 		return fail(r, off,
 			    "chunk at offset %llu has sequence number %u, expected %llu: chunks "
 			    "missing or out of order", off, ch->seq, (unsigned long long)seq);
-	if (ch->codec != DUMP_CODEC_ZLIB)
-		return fail(r, off, "chunk %llu at offset %llu uses codec %u; this vigil knows only "
-			    "zlib (%u)", (unsigned long long)seq, off, ch->codec, DUMP_CODEC_ZLIB);
+	if (ch->codec != codec)
+		return fail(r, off, "chunk %llu at offset %llu uses codec %u; a version %u dump has "
+			    "only codec %u", (unsigned long long)seq, off, ch->codec, r->version, codec);
 	if (ch->comp_len == 0 || ch->comp_len > DUMP_CHUNK_MAX)
 		return fail(r, off, "chunk %llu at offset %llu: compressed length %u beyond the "
 			    "limit (1..%u)", (unsigned long long)seq, off, ch->comp_len, DUMP_CHUNK_MAX);
-	if (ch->raw_len < sizeof(struct ev_hdr) || ch->raw_len > DUMP_CHUNK_RAW_MAX)
+	if (ch->raw_len < min_rec || ch->raw_len > DUMP_CHUNK_RAW_MAX)
 		return fail(r, off, "chunk %llu at offset %llu: raw length %u beyond the limit "
 			    "(%zu..%u)", (unsigned long long)seq, off, ch->raw_len,
-			    sizeof(struct ev_hdr), DUMP_CHUNK_RAW_MAX);
-	if (ch->nevents == 0 || ch->nevents > ch->raw_len / sizeof(struct ev_hdr))
+			    min_rec, DUMP_CHUNK_RAW_MAX);
+	if (ch->nevents == 0 || ch->nevents > ch->raw_len / min_rec)
 		return fail(r, off, "chunk %llu at offset %llu: %u events cannot fit in %u bytes",
 			    (unsigned long long)seq, off, ch->nevents, ch->raw_len);
 	if (ch->ts_min > ch->ts_max)
 		return fail(r, off, "chunk %llu at offset %llu: time range inverted",
 			    (unsigned long long)seq, off);
-	if (grow(&r->comp, &r->comp_cap, ch->comp_len) || grow(&r->raw, &r->raw_cap, ch->raw_len))
+	/* v2: zeros after the encoded records, so that the decoder can read a
+	 * whole record's worth without checking every byte (dump_decode()) */
+	if (grow(&r->comp, &r->comp_cap, ch->comp_len + DUMP_ENC_TS_MAX) ||
+	    grow(&r->raw, &r->raw_cap, ch->raw_len + DUMP_ENC_REC_MAX))
 		return fail(r, off, "out of memory for chunk %llu at offset %llu",
 			    (unsigned long long)seq, off);
 	return 0;
@@ -253,19 +268,23 @@ static int check_chunk_header(struct dump_reader *r, const struct dump_chunk_hea
 static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *ch)
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
+	/* v1: a zlib stream is a 2-byte header, raw deflate data and an adler32
+	 * of the output.  The chunk's CRC32 already vouched for every
+	 * compressed byte, so the data is inflated raw and the adler32 (a tenth
+	 * of the reading time) is skipped; the header is still checked.
+	 * v2 payloads are raw deflate to begin with, followed by the records'
+	 * timestamps (dump_codec.h), whatever their length. */
+	unsigned skip = r->version == 1 ? 2 : 0, tail = r->version == 1 ? 4 : 0;
 	int rc;
 
-	/* A zlib stream is a 2-byte header, raw deflate data and an adler32 of
-	 * the output.  The chunk's CRC32 already vouched for every compressed
-	 * byte, so the data is inflated raw and the adler32 (a tenth of the
-	 * reading time) is skipped; the header is still checked. */
-	if (ch->comp_len < 6 || (r->comp[0] & 0x0f) != 8 || (r->comp[1] & 0x20) ||
-	    ((r->comp[0] << 8) | r->comp[1]) % 31)
+	if (r->version == 1 &&
+	    (ch->comp_len < 6 || (r->comp[0] & 0x0f) != 8 || (r->comp[1] & 0x20) ||
+	     ((r->comp[0] << 8) | r->comp[1]) % 31))
 		return fail(r, off, "damaged chunk %llu at offset %llu: bad compressed data (not a zlib "
 			    "stream)", seq, off);
 	inflateReset(&r->zs);
-	r->zs.next_in = r->comp + 2;
-	r->zs.avail_in = ch->comp_len - 2;
+	r->zs.next_in = r->comp + skip;
+	r->zs.avail_in = ch->comp_len - skip;
 	r->zs.next_out = r->raw;
 	r->zs.avail_out = ch->raw_len;
 	rc = inflate(&r->zs, Z_FINISH);
@@ -273,12 +292,16 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 		if (r->zs.total_out != ch->raw_len)
 			return fail(r, off, "damaged chunk %llu at offset %llu: decompressed to %lu "
 				    "bytes, header says %u", seq, off, r->zs.total_out, ch->raw_len);
-		if (r->zs.avail_in < 4) /* the adler32 trailer was cut */
+		if (r->zs.avail_in < tail) /* the adler32 trailer was cut */
 			return fail(r, off, "damaged chunk %llu at offset %llu: compressed data ends early",
 				    seq, off);
-		if (r->zs.avail_in > 4) /* exactly the adler32 trailer is left */
+		if (r->version > 1) {
+			r->ts_len = r->zs.avail_in;
+			r->ts_off = ch->comp_len - r->ts_len;
+		} else if (r->zs.avail_in > tail) { /* exactly the adler32 trailer is left */
 			return fail(r, off, "damaged chunk %llu at offset %llu: %d bytes after the "
-				    "end of its compressed data", seq, off, (int)r->zs.avail_in - 4);
+				    "end of its compressed data", seq, off, (int)(r->zs.avail_in - tail));
+		}
 		r->raw_len = ch->raw_len;
 		return 0;
 	}
@@ -296,17 +319,53 @@ static int inflate_chunk(struct dump_reader *r, const struct dump_chunk_header *
 		    seq, off, r->zs.msg ? r->zs.msg : "unknown error");
 }
 
+/* What a chunk's records add up to, compared with what its header says. */
+struct tally {
+	__u64 ts_min, ts_max, lost;
+	__u32 n;
+};
+
+static void tally_init(struct tally *t)
+{
+	t->ts_min = UINT64_MAX;
+	t->ts_max = t->lost = 0;
+	t->n = 0;
+}
+
+static void tally_add(struct tally *t, const struct ev_hdr *h)
+{
+	if (h->ts < t->ts_min)
+		t->ts_min = h->ts;
+	if (h->ts > t->ts_max)
+		t->ts_max = h->ts;
+	if (h->type == EV_LOST)
+		t->lost += ((const struct ev_lost *)h)->count;
+	t->n++;
+}
+
+static int tally_check(struct dump_reader *r, const struct dump_chunk_header *ch,
+		       const struct tally *t)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+
+	if (t->n != ch->nevents)
+		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
+			    "%u", seq, off, t->n, ch->nevents);
+	if (t->ts_min != ch->ts_min || t->ts_max != ch->ts_max)
+		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
+			    "differs from its header", seq, off);
+	return 0;
+}
+
 /* Walks the records once before any is returned: a chunk is used whole or
  * not at all, so a consumer never sees half of a damaged chunk. */
 static int check_records(struct dump_reader *r, const struct dump_chunk_header *ch,
-			 __u64 *lost)
+			 struct tally *t)
 {
 	unsigned long long off = r->offset, seq = r->totals.chunks;
-	__u64 ts_min = UINT64_MAX, ts_max = 0;
 	size_t pos = 0, size;
-	__u32 n = 0;
 
-	*lost = 0;
+	tally_init(t);
 	while (pos < r->raw_len) {
 		size_t avail = r->raw_len - pos, take;
 		enum ev_check c;
@@ -325,23 +384,88 @@ static int check_records(struct dump_reader *r, const struct dump_chunk_header *
 		c = ev_check(r->rec.b, take, &size);
 		if (c != EV_OK)
 			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
-				    "%zu): %s", seq, off, n, pos, r->raw_len, ev_check_str(c));
-		if (r->rec.h.ts < ts_min)
-			ts_min = r->rec.h.ts;
-		if (r->rec.h.ts > ts_max)
-			ts_max = r->rec.h.ts;
-		if (r->rec.h.type == EV_LOST)
-			*lost += ((const struct ev_lost *)r->rec.b)->count;
-		n++;
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, ev_check_str(c));
+		tally_add(t, &r->rec.h);
 		pos += size;
 	}
-	if (n != ch->nevents)
-		return fail(r, off, "damaged chunk %llu at offset %llu: holds %u events, header says "
-			    "%u", seq, off, n, ch->nevents);
-	if (ts_min != ch->ts_min || ts_max != ch->ts_max)
-		return fail(r, off, "damaged chunk %llu at offset %llu: time range of its events "
-			    "differs from its header", seq, off);
-	return 0;
+	return tally_check(r, ch, t);
+}
+
+/* Bytes of decoded records one chunk may need in dec: DUMP_CHUNK_RAW_MAX of
+ * records, each padded to 8 bytes (the smallest record is 32), plus room
+ * for one more being decoded. */
+#define DEC_MAX (DUMP_CHUNK_RAW_MAX + DUMP_CHUNK_RAW_MAX / 32 * 7 + VIGIL_REC_MAX)
+
+/* Room for need bytes of decoded records, need <= DEC_MAX (the limit on a
+ * chunk's records sees to that).  Doubles, so that small chunks cost little
+ * memory and big ones few reallocations. */
+static int grow_dec(struct dump_reader *r, size_t need)
+{
+	size_t cap = r->dec_cap * 2 > need ? r->dec_cap * 2 : need;
+
+	if (cap < (64u << 10))
+		cap = 64u << 10;
+	if (cap > DEC_MAX)
+		cap = DEC_MAX;
+	return need > cap ? -1 : grow(&r->dec, &r->dec_cap, cap);
+}
+
+/* Version 2: decodes every record of the chunk into dec, checking each
+ * (decoder, then ev_check()), before any is returned, like check_records(). */
+static int decode_records(struct dump_reader *r, const struct dump_chunk_header *ch,
+			  struct tally *t)
+{
+	unsigned long long off = r->offset, seq = r->totals.chunks;
+	struct dump_codec_state st;
+	const unsigned char *ts = r->comp + r->ts_off;
+	size_t pos = 0, dpos = 0, rec_bytes = 0, ts_pos = 0;
+
+	tally_init(t);
+	dump_codec_reset(&st);
+	/* see dump_decode() */
+	memset(r->raw + r->raw_len, 0, DUMP_ENC_REC_MAX);
+	memset(r->comp + ch->comp_len, 0, DUMP_ENC_TS_MAX);
+	while (pos < r->raw_len) {
+		const char *why = "";
+		struct ev_hdr *h;
+		size_t used, ts_used = 0, size;
+		enum ev_check c;
+
+		if (t->n == ch->nevents)
+			return fail(r, off, "damaged chunk %llu at offset %llu: holds more events, "
+				    "header says %u", seq, off, ch->nevents);
+		if (dpos + VIGIL_REC_MAX > r->dec_cap && grow_dec(r, dpos + VIGIL_REC_MAX))
+			return fail(r, off, "out of memory for chunk %llu at offset %llu", seq, off);
+		h = (struct ev_hdr *)(r->dec + dpos);
+		used = dump_decode(&st, r->raw + pos, ts + ts_pos, h, &ts_used, &why);
+		if (!used)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, why);
+		if (used > r->raw_len - pos)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu) runs past the end of the chunk's data", seq, off, t->n, pos,
+				    r->raw_len);
+		if (ts_used > r->ts_len - ts_pos)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu) has no timestamp: the chunk's timestamps end early", seq, off,
+				    t->n, pos, r->raw_len);
+		c = ev_check(h, h->size, &size);
+		if (c != EV_OK)
+			return fail(r, off, "damaged chunk %llu at offset %llu: record %u (byte %zu of "
+				    "%zu): %s", seq, off, t->n, pos, r->raw_len, ev_check_str(c));
+		rec_bytes += size;
+		if (rec_bytes > DUMP_CHUNK_RAW_MAX)
+			return fail(r, off, "damaged chunk %llu at offset %llu: its records decode to "
+				    "more than %u bytes", seq, off, DUMP_CHUNK_RAW_MAX);
+		tally_add(t, h);
+		pos += used;
+		ts_pos += ts_used;
+		dpos += (size + 7) & ~(size_t)7;
+	}
+	if (ts_pos != r->ts_len)
+		return fail(r, off, "damaged chunk %llu at offset %llu: %zu bytes after its records' "
+			    "timestamps", seq, off, r->ts_len - ts_pos);
+	return tally_check(r, ch, t);
 }
 
 /* Reads the rest of a framed block (chunk header, trailer) whose 4 magic
@@ -370,7 +494,7 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 	const size_t hlen = sizeof(struct dump_chunk_header);
 	struct dump_chunk_header ch;
 	__u32 crc;
-	__u64 lost;
+	struct tally t;
 	size_t got;
 	int rc;
 
@@ -388,11 +512,13 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 		return fail(r, r->offset, "damaged chunk %llu at offset %llu: payload CRC mismatch "
 			    "(stored 0x%08x, computed 0x%08x)", (unsigned long long)r->totals.chunks,
 			    (unsigned long long)r->offset, ch.payload_crc, crc);
-	if (inflate_chunk(r, &ch) || check_records(r, &ch, &lost))
+	if (inflate_chunk(r, &ch) ||
+	    (r->version == 1 ? check_records(r, &ch, &t) : decode_records(r, &ch, &t)))
 		return -1;
 
 	r->offset += hlen + ch.comp_len;
 	r->raw_pos = 0;
+	r->dec_pos = 0;
 	r->left = ch.nevents;
 	if (!r->totals.events || ch.ts_min < r->totals.ts_min)
 		r->totals.ts_min = ch.ts_min;
@@ -400,7 +526,7 @@ static int read_chunk(struct dump_reader *r, unsigned char *buf)
 		r->totals.ts_max = ch.ts_max;
 	r->totals.events += ch.nevents;
 	r->totals.chunks++;
-	r->totals.lost += lost;
+	r->totals.lost += t.lost;
 	return 1;
 }
 
@@ -499,11 +625,16 @@ int dump_reader_next(struct dump_reader *r, const struct ev_hdr **rec)
 		if (rc <= 0)
 			return rc;
 	}
+	r->left--;
+	if (r->version > 1) { /* decoded and verified by decode_records() */
+		*rec = (const struct ev_hdr *)(r->dec + r->dec_pos);
+		r->dec_pos += ((*rec)->size + 7u) & ~7u;
+		return 1;
+	}
 	/* verified by check_records(): the size is sane and in bounds */
 	memcpy(&h, r->raw + r->raw_pos, sizeof(h));
 	memcpy(r->rec.b, r->raw + r->raw_pos, h.size);
 	r->raw_pos += h.size;
-	r->left--;
 	*rec = &r->rec.h;
 	return 1;
 }
@@ -547,6 +678,7 @@ void dump_reader_close(struct dump_reader *r)
 	close(r->fd);
 	free(r->comp);
 	free(r->raw);
+	free(r->dec);
 	free(r);
 }
 

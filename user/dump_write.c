@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Dump writer.  Records are buffered raw; a full (or flushed) buffer becomes
- * one chunk: header + zlib payload assembled in one buffer and appended with
- * one write loop.  The file therefore only ever grows by whole chunks, and
+ * Dump writer.  Records are encoded as they arrive (dump_codec.h: ~4x
+ * smaller, and deflate's cost grows with its input) into the pending chunk:
+ * fields in one buffer, timestamps in another.  A full (or flushed) chunk's
+ * fields are deflated, its timestamps appended as they are, and header +
+ * payload, assembled in one buffer, are appended with one write loop.  The file therefore only ever grows by whole chunks, and
  * whatever a crash or a full disk interrupts is a torn last chunk that the
  * reader recognises as truncation.
  */
@@ -21,13 +23,19 @@
 #include <zlib.h>
 
 #include "decode.h"
+#include "dump_codec.h"
 #include "dump_write.h"
 
-/* Level 1, zlib's fastest: on a scheduler-like stream it writes 10.4
- * bytes/event at ~2.7 M events/s of CPU, level 6 8.8 bytes/event at ~0.6 M/s
- * (docs/dump-format.md).  The writer sits next to a ring buffer that can
- * deliver 400k records/s; 16 % smaller files are not worth a busy core. */
+/* Level 1, zlib's fastest.  On the encoded fields of real dumps (sched pipe,
+ * sched messaging, 400k mmap/s) repeats cost deflate almost nothing at any
+ * fast level, and on varied streams level 1 is the cheapest; level 6 would
+ * save 2-11 % of the file for 3-5 times the CPU, and Z_HUFFMAN_ONLY / Z_RLE
+ * are slower (deflate's cost follows the symbols it emits, and without
+ * matches every byte is one) and bigger (docs/dump-format.md). */
 #define DUMP_ZLIB_LEVEL 1
+/* Raw deflate (RFC 1951): no zlib header and, above all, no adler32 pass
+ * over the data: the chunk's CRC-32 already protects every stored byte. */
+#define DUMP_ZLIB_WBITS (-15)
 
 struct dump_writer {
 	int fd;
@@ -35,8 +43,11 @@ struct dump_writer {
 	z_stream zs;
 	int zs_ready;
 
-	unsigned char *raw; /* pending records */
-	size_t raw_len, raw_cap;
+	unsigned char *enc; /* pending records' fields, encoded */
+	unsigned char *ts;  /* ... and their timestamps */
+	size_t enc_len, ts_len, enc_cap; /* enc_len + ts_len <= enc_cap */
+	size_t rec_bytes;   /* their size as records: what chunk_size limits */
+	struct dump_codec_state codec;
 	unsigned char *out; /* chunk header + compressed payload */
 	size_t out_cap;
 	size_t chunk_size;
@@ -199,7 +210,9 @@ static int append(struct dump_writer *w, const void *buf, size_t len, const char
 
 static void reset_chunk(struct dump_writer *w)
 {
-	w->raw_len = 0;
+	w->enc_len = w->ts_len = 0;
+	w->rec_bytes = 0;
+	dump_codec_reset(&w->codec); /* every chunk decodes on its own */
 	w->chunk_events = 0;
 	w->chunk_ts_min = UINT64_MAX;
 	w->chunk_ts_max = 0;
@@ -214,15 +227,18 @@ static int compress_chunk(struct dump_writer *w, size_t *comp_len)
 	/* one stream reused for every chunk: deflateInit allocates ~256 KiB
 	 * of state, deflateReset does not */
 	deflateReset(&w->zs);
-	w->zs.next_in = w->raw;
-	w->zs.avail_in = (uInt)w->raw_len;
+	w->zs.next_in = w->enc;
+	w->zs.avail_in = (uInt)w->enc_len;
 	w->zs.next_out = w->out + hdr;
 	w->zs.avail_out = (uInt)(w->out_cap - hdr);
 	rc = deflate(&w->zs, Z_FINISH);
 	if (rc != Z_STREAM_END)
 		return set_msg(w, -EIO, "compressing chunk %llu failed: zlib error %d",
 			       (unsigned long long)w->chunks, rc);
-	*comp_len = w->zs.total_out;
+	/* the timestamps follow the deflate stream, stored as they are: they
+	 * would compress little and cost deflate most of its time */
+	memcpy(w->out + hdr + w->zs.total_out, w->ts, w->ts_len);
+	*comp_len = w->zs.total_out + w->ts_len;
 	return 0;
 }
 
@@ -240,9 +256,9 @@ static int write_chunk(struct dump_writer *w)
 	ch.magic = DUMP_CHUNK_MAGIC;
 	ch.seq = (__u32)w->chunks;
 	ch.comp_len = (__u32)comp_len;
-	ch.raw_len = (__u32)w->raw_len;
+	ch.raw_len = (__u32)w->enc_len;
 	ch.nevents = w->chunk_events;
-	ch.codec = DUMP_CODEC_ZLIB;
+	ch.codec = DUMP_CODEC_COMPACT;
 	ch.ts_min = w->chunk_ts_min;
 	ch.ts_max = w->chunk_ts_max;
 	ch.payload_crc = (__u32)crc32(0, w->out + sizeof(ch), (uInt)comp_len);
@@ -269,24 +285,31 @@ int dump_writer_flush(struct dump_writer *w)
 {
 	if (w->err)
 		return w->err;
-	if (!w->raw_len)
+	if (!w->chunk_events)
 		return 0;
 	return write_chunk(w);
 }
 
-/* Grows the buffers to fit chunks of `size` raw bytes; never shrinks, so a
- * running writer does not allocate again. */
+/* Grows the buffers to fit chunks of `size` bytes of records; never
+ * shrinks, so a running writer does not allocate again.  Their encoding
+ * (fields and timestamps together) is at most twice that, and never more
+ * than a reader accepts. */
 static int reserve(struct dump_writer *w, size_t size)
 {
-	size_t out_need = sizeof(struct dump_chunk_header) + deflateBound(&w->zs, (uLong)size);
+	size_t enc = DUMP_ENC_MAX(size) < DUMP_CHUNK_RAW_MAX ? DUMP_ENC_MAX(size) : DUMP_CHUNK_RAW_MAX;
+	size_t out_need = sizeof(struct dump_chunk_header) + deflateBound(&w->zs, (uLong)enc) + enc;
 	unsigned char *p;
 
-	if (size > w->raw_cap) {
-		p = realloc(w->raw, size);
+	if (enc > w->enc_cap) {
+		p = realloc(w->enc, enc);
 		if (!p)
 			return -ENOMEM;
-		w->raw = p;
-		w->raw_cap = size;
+		w->enc = p;
+		p = realloc(w->ts, enc);
+		if (!p)
+			return -ENOMEM;
+		w->ts = p;
+		w->enc_cap = enc;
 	}
 	if (out_need > w->out_cap) {
 		p = realloc(w->out, out_need);
@@ -322,7 +345,7 @@ int dump_writer_set_chunk_size(struct dump_writer *w, size_t raw_bytes)
 int dump_writer_add(struct dump_writer *w, const void *rec)
 {
 	struct ev_hdr h;
-	size_t size;
+	size_t size, ts_len;
 	enum ev_check c;
 	int err;
 
@@ -335,13 +358,15 @@ int dump_writer_add(struct dump_writer *w, const void *rec)
 	if (c != EV_OK)
 		return set_msg(w, -EINVAL, "record refused (type %u, size %u): %s", h.type, h.size,
 			       ev_check_str(c));
-	if (w->raw_len + size > w->chunk_size) {
+	if (w->rec_bytes + size > w->chunk_size ||
+	    w->enc_len + w->ts_len + DUMP_ENC_MAX(size) > w->enc_cap) {
 		err = write_chunk(w);
 		if (err)
 			return err;
 	}
-	memcpy(w->raw + w->raw_len, rec, size);
-	w->raw_len += size;
+	w->enc_len += dump_encode(&w->codec, rec, w->enc + w->enc_len, w->ts + w->ts_len, &ts_len);
+	w->ts_len += ts_len;
+	w->rec_bytes += size;
 	w->chunk_events++;
 	w->events++;
 	if (h.ts < w->chunk_ts_min)
@@ -466,7 +491,8 @@ static void free_writer(struct dump_writer *w)
 {
 	if (w->zs_ready)
 		deflateEnd(&w->zs);
-	free(w->raw);
+	free(w->enc);
+	free(w->ts);
 	free(w->out);
 	free(w->path);
 	free(w);
@@ -480,7 +506,8 @@ static int init_writer(struct dump_writer *w, const char *path, const struct dum
 	w->path = strdup(path);
 	if (!w->path)
 		return set_msg(w, -ENOMEM, "out of memory");
-	if (deflateInit2(&w->zs, DUMP_ZLIB_LEVEL, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&w->zs, DUMP_ZLIB_LEVEL, Z_DEFLATED, DUMP_ZLIB_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return set_msg(w, -ENOMEM, "cannot initialise zlib");
 	w->zs_ready = 1;
 	w->ts_min = UINT64_MAX;

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "decode.h"
+#include "dump_codec.h"
 #include "dump_read.h"
 #include "dump_write.h"
 
@@ -491,7 +492,7 @@ static void test_layout_as_documented(void)
 	f = slurp(path, &len);
 	CHECK(!memcmp(f, "VIGILDMP", 8));
 	memcpy(&u16, f + 8, 2);
-	CHECK_EQ_U64(u16, 1);
+	CHECK_EQ_U64(u16, 2);
 	memcpy(&u16, f + 10, 2);
 	CHECK_EQ_U64(u16, 256);
 	memcpy(&u32, f + 252, 4);
@@ -505,7 +506,11 @@ static void test_layout_as_documented(void)
 	while (off + 48 <= len && !memcmp(f + off, "VCHK", 4)) {
 		__u32 comp, raw, nev, crc;
 		unsigned char *out;
-		uLongf outlen;
+		z_stream zs;
+		unsigned char *ts;
+		size_t ts_len;
+		struct dump_codec_state st;
+		unsigned char rec[VIGIL_REC_MAX] __attribute__((aligned(8)));
 
 		memcpy(&u32, f + off + 4, 4);
 		CHECK_EQ_U64(u32, chunks);
@@ -516,16 +521,40 @@ static void test_layout_as_documented(void)
 		CHECK_EQ_U64(crc, crc32(0, f + off + 48, comp));
 		memcpy(&crc, f + off + 44, 4);
 		CHECK_EQ_U64(crc, crc32(0, f + off, 44));
-		out = malloc(raw);
-		outlen = raw;
-		CHECK(out && uncompress(out, &outlen, f + off + 48, comp) == Z_OK);
-		CHECK_EQ_U64(outlen, raw);
-		/* records back to back, each hdr.size long */
-		for (size_t p = 0; out && p + 4 <= raw && events < s.n; events++) {
-			memcpy(&u16, out + p + 2, 2);
-			CHECK(!memcmp(out + p, stream_rec(&s, events), u16));
-			p += u16;
+		memcpy(&u32, f + off + 20, 4);
+		CHECK_EQ_U64(u32, 2); /* codec: encoded records, raw deflate */
+		/* raw deflate (no zlib header or adler32), exactly raw bytes */
+		out = calloc(1, raw + DUMP_ENC_REC_MAX);
+		memset(&zs, 0, sizeof(zs));
+		CHECK(out && inflateInit2(&zs, -15) == Z_OK);
+		zs.next_in = f + off + 48;
+		zs.avail_in = comp;
+		zs.next_out = out;
+		zs.avail_out = raw;
+		CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == raw);
+		/* after the deflate stream: one timestamp per record, to the end */
+		ts = calloc(1, zs.avail_in + DUMP_ENC_TS_MAX);
+		ts_len = zs.avail_in;
+		CHECK(ts && ts_len >= nev);
+		memcpy(ts, f + off + 48 + comp - ts_len, ts_len);
+		inflateEnd(&zs);
+		/* encoded records back to back; the tag's low 5 bits are the type */
+		dump_codec_reset(&st);
+		for (size_t p = 0, t = 0, n = 0; out && ts && p < raw && events < s.n; events++, n++) {
+			const char *why;
+			size_t used, ts_used;
+
+			CHECK_EQ_U64(out[p] & 0x1f, stream_rec(&s, events)->type);
+			used = dump_decode(&st, out + p, ts + t, rec, &ts_used, &why);
+			CHECK(used && !memcmp(rec, stream_rec(&s, events), stream_rec(&s, events)->size));
+			p += used ? used : raw;
+			t += ts_used;
+			if (p >= raw) {
+				CHECK_EQ_U64(n + 1, nev);
+				CHECK_EQ_U64(t, ts_len);
+			}
 		}
+		free(ts);
 		free(out);
 		off += 48 + comp;
 		chunks++;
@@ -709,20 +738,20 @@ static void test_bad_headers(void)
 	memcpy(f, "VIGILDMP", 8);
 
 	/* a newer version, otherwise intact: refused by name */
-	u16 = 2;
+	u16 = 3;
 	memcpy(f + 8, &u16, 2);
 	fix_header_crc(f);
 	spit(bad, f, len);
 	read_back(bad, &s, &rb);
 	CHECK(rb.open_rc == -1);
-	CHECK(strstr(rb.open_err, "version 2 is newer") && strstr(rb.open_err, "(version 1)"));
+	CHECK(strstr(rb.open_err, "version 3 is newer") && strstr(rb.open_err, "(version 2)"));
 	/* refused even when the rest of a newer header would not make sense */
 	f[DUMP_HEADER_SIZE - 1] ^= 0xff;
 	u16 = 4000;
 	memcpy(f + 10, &u16, 2);
 	spit(bad, f, len);
 	read_back(bad, &s, &rb);
-	CHECK(strstr(rb.open_err, "version 2 is newer"));
+	CHECK(strstr(rb.open_err, "version 3 is newer"));
 	u16 = DUMP_HEADER_SIZE;
 	memcpy(f + 10, &u16, 2);
 
@@ -733,7 +762,7 @@ static void test_bad_headers(void)
 	read_back(bad, &s, &rb);
 	CHECK(strstr(rb.open_err, "version 0"));
 
-	u16 = 1;
+	u16 = 2;
 	memcpy(f + 8, &u16, 2);
 	u16 = 100;
 	memcpy(f + 10, &u16, 2);
@@ -778,6 +807,15 @@ struct forge {
 	size_t len;
 };
 
+/* The format version the forged files have: 2 (what vigil writes) or 1 (raw
+ * records in zlib streams, which vigil still reads). */
+static unsigned forge_v = DUMP_VERSION;
+/* good_chunk(): where each record's fields end in the payload; v2: the
+ * chunk's timestamps, which deflate_chunk() appends to the deflate stream */
+static size_t forge_rec_end[16];
+static unsigned char forge_ts[16 * 10];
+static size_t forge_ts_len;
+
 static void forge_put(struct forge *fg, const void *p, size_t n)
 {
 	fg->buf = realloc(fg->buf, fg->len + n);
@@ -793,7 +831,7 @@ static void forge_header(struct forge *fg)
 
 	memset(&fh, 0, sizeof(fh));
 	memcpy(fh.magic, DUMP_MAGIC, DUMP_MAGIC_LEN);
-	fh.version = DUMP_VERSION;
+	fh.version = (__u16)forge_v;
 	fh.header_size = DUMP_HEADER_SIZE;
 	fh.host = test_host();
 	fh.crc = (__u32)crc32(0, (const Bytef *)&fh, DUMP_HEADER_SIZE - 4);
@@ -811,23 +849,35 @@ static void forge_chunk(struct forge *fg, struct dump_chunk_header ch, const voi
 	forge_put(fg, payload, plen);
 }
 
-/* A proper chunk of records [from, to) of s: what the writer would write. */
+/* A proper chunk of records [from, to) of s: what the writer would write
+ * (version forge_v), uncompressed. */
 static struct dump_chunk_header good_chunk(const struct stream *s, size_t from, size_t to,
 					   __u32 seq, unsigned char *raw, size_t *raw_len)
 {
 	struct dump_chunk_header ch;
+	struct dump_codec_state st;
 
 	memset(&ch, 0, sizeof(ch));
 	ch.magic = DUMP_CHUNK_MAGIC;
 	ch.seq = seq;
-	ch.codec = DUMP_CODEC_ZLIB;
+	ch.codec = forge_v == 1 ? DUMP_CODEC_ZLIB : DUMP_CODEC_COMPACT;
 	ch.ts_min = UINT64_MAX;
 	*raw_len = 0;
+	forge_ts_len = 0;
+	dump_codec_reset(&st);
 	for (size_t i = from; i < to; i++) {
 		const struct ev_hdr *h = stream_rec(s, i);
 
-		memcpy(raw + *raw_len, h, h->size);
-		*raw_len += h->size;
+		if (forge_v == 1) {
+			memcpy(raw + *raw_len, h, h->size);
+			*raw_len += h->size;
+		} else {
+			size_t ts_len;
+
+			*raw_len += dump_encode(&st, h, raw + *raw_len, forge_ts + forge_ts_len, &ts_len);
+			forge_ts_len += ts_len;
+		}
+		forge_rec_end[i - from] = *raw_len;
 		ch.ts_min = h->ts < ch.ts_min ? h->ts : ch.ts_min;
 		ch.ts_max = h->ts > ch.ts_max ? h->ts : ch.ts_max;
 	}
@@ -836,12 +886,28 @@ static struct dump_chunk_header good_chunk(const struct stream *s, size_t from, 
 	return ch;
 }
 
+/* v1: a zlib stream; v2: raw deflate */
 static size_t deflate_buf(unsigned char *out, size_t cap, const unsigned char *in, size_t len)
 {
 	uLongf n = cap;
+	z_stream zs;
 
-	if (compress2(out, &n, in, len, 1) != Z_OK)
+	if (forge_v == 1) {
+		if (compress2(out, &n, in, len, 1) != Z_OK)
+			abort();
+		return n;
+	}
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		abort();
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		abort();
+	n = zs.total_out;
+	deflateEnd(&zs);
 	return n;
 }
 
@@ -851,6 +917,10 @@ static size_t deflate_chunk(struct dump_chunk_header *ch, unsigned char *comp, s
 {
 	size_t n = deflate_buf(comp, cap, raw, raw_len);
 
+	if (forge_v != 1) {
+		memcpy(comp + n, forge_ts, forge_ts_len);
+		n += forge_ts_len;
+	}
 	ch->comp_len = (__u32)n;
 	return n;
 }
@@ -868,14 +938,14 @@ static void expect_forged(struct forge *fg, const struct stream *s, __u64 at, co
 	read_back(path, s, &rb);
 	if (rb.open_rc || rb.rc != -1 || rb.n != 3 || !rb.match || rb.err_off != at ||
 	    !strstr(rb.msg, msg)) {
-		printf("# %s: open %d rc %d n %zu off %llu (want %llu) \"%s\" (want \"%s\")\n", label,
-		       rb.open_rc, rb.rc, rb.n, (unsigned long long)rb.err_off,
+		printf("# v%u %s: open %d rc %d n %zu off %llu (want %llu) \"%s\" (want \"%s\")\n",
+		       forge_v, label, rb.open_rc, rb.rc, rb.n, (unsigned long long)rb.err_off,
 		       (unsigned long long)at, rb.msg, msg);
 		CHECK(0);
 	}
 }
 
-static void test_forged_chunks(void)
+static void forged_chunks(void)
 {
 	struct stream s = {0};
 	struct forge fg = {0};
@@ -922,22 +992,45 @@ static void test_forged_chunks(void)
 	/* within the limits but the file ends: a bounded buffer, then truncation */
 	FORGE_CASE(ch.comp_len = DUMP_CHUNK_MAX, "truncated at offset", "claims more than the file has");
 
-	FORGE_CASE(ch.nevents = (__u32)(raw_len / sizeof(struct ev_hdr) + 1), "cannot fit", "too many events");
+	FORGE_CASE(ch.nevents = (__u32)(raw_len / (forge_v == 1 ? sizeof(struct ev_hdr) : DUMP_ENC_MIN) + 1),
+		   "cannot fit", "too many events");
 	FORGE_CASE(ch.nevents = 0, "cannot fit", "zero events");
-	FORGE_CASE(ch.nevents = 2, "holds 3 events, header says 2", "count mismatch");
+	FORGE_CASE(ch.nevents = 2, "header says 2", "count mismatch");
+	FORGE_CASE(ch.nevents = 4, "holds 3 events, header says 4", "count mismatch");
 	FORGE_CASE(ch.raw_len -= 8, "decompresses to more than", "raw_len short");
 	FORGE_CASE(ch.raw_len += 8, "decompressed to", "raw_len long");
+	/* v2: the bytes after the deflate stream are timestamps, one per record */
 	FORGE_CASE((memcpy(comp + comp_len, "junk", 4), ch.comp_len += 4, comp_len += 4),
-		   "after the end of its compressed data", "junk after stream");
-	FORGE_CASE((ch.comp_len -= 3, comp_len -= 3), "ends early", "stream cut inside");
+		   forge_v == 1 ? "4 bytes after the end of its compressed data" :
+		   "4 bytes after its records' timestamps", "junk after stream");
+	FORGE_CASE((ch.comp_len -= 3, comp_len -= 3), forge_v == 1 ? "ends early" : "end early",
+		   "stream cut inside");
 	FORGE_CASE(memset(comp, 0xa5, comp_len), "bad compressed data", "not zlib");
 	FORGE_CASE(ch.ts_max++, "time range", "ts range");
 	FORGE_CASE(ch.ts_min = ch.ts_max + 1, "inverted", "ts inverted");
 	FORGE_CASE(ch.seq = 7, "sequence number 7, expected 1", "seq");
-	FORGE_CASE(ch.codec = 2, "codec 2", "codec");
+	FORGE_CASE(ch.codec = 7, "codec 7", "codec");
+	/* each version has its own codec */
+	FORGE_CASE(ch.codec = forge_v == 1 ? DUMP_CODEC_COMPACT : DUMP_CODEC_ZLIB, "codec", "other codec");
 
-	/* a record that ev_check() refuses, in an otherwise perfect chunk */
-	FORGE_CASE((((struct ev_hdr *)raw)->type = 99, RECOMPRESS()), "record 0 (byte 0 of", "bad record type");
+	/* a record that ev_check() (v1) or the decoder (v2) refuses, in an
+	 * otherwise perfect chunk */
+	if (forge_v == 1)
+		FORGE_CASE((((struct ev_hdr *)raw)->type = 99, RECOMPRESS()), "record 0 (byte 0 of",
+			   "bad record type");
+	else
+		FORGE_CASE((raw[0] |= DUMP_TAG_TYPE, RECOMPRESS()), "record 0 (byte 0 of", "bad tag");
+	if (forge_v != 1) {
+		FORGE_CASE((raw[forge_rec_end[0]] |= DUMP_TAG_TASK, RECOMPRESS()), "record 1 (byte",
+			   "task mode 3");
+		/* the third record cut after its tag: it decodes from the zeros
+		 * beyond the data, and is refused for running past its end */
+		FORGE_CASE((raw_len = forge_rec_end[1] + 1, ch.raw_len = (__u32)raw_len, RECOMPRESS()),
+			   "record 2 (byte", "encoding cut");
+		FORGE_CASE((forge_ts_len = 0, RECOMPRESS()), "record 0 (byte 0 of",
+			   "no timestamps");
+		goto v1_records_done;
+	}
 
 	/* sizes no record can have, and a text length that disagrees */
 	{
@@ -985,6 +1078,7 @@ static void test_forged_chunks(void)
 		RECOMPRESS();
 	}
 	FORGED("runs past the end", "record cut");
+v1_records_done:
 
 	START();
 	forge_put(&fg, "ABCD1234", 8);
@@ -1020,6 +1114,16 @@ static void test_forged_chunks(void)
 #undef START
 	free(fg.buf);
 	stream_free(&s);
+}
+
+/* Version 2 as vigil writes it, and version 1, which it still reads */
+static void test_forged_chunks(void)
+{
+	forge_v = DUMP_VERSION;
+	forged_chunks();
+	forge_v = 1;
+	forged_chunks();
+	forge_v = DUMP_VERSION;
 }
 
 /* ---- file creation rules ------------------------------------------------- */
