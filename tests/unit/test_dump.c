@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "rand.h"
 #include "decode.h"
 #include "dump_codec.h"
 #include "dump_read.h"
@@ -39,13 +40,7 @@ struct stream {
 
 static __u64 rng = 88172645463325252ULL;
 
-static __u64 rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static __u64 rnd(void) { return xorshift64(&rng); }
 
 static void *stream_new_rec(struct stream *s, unsigned type, size_t size, __u64 ts)
 {

@@ -7,18 +7,13 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "rand.h"
 #include "decode.h"
 #include "dump_codec.h"
 
 static __u64 rng = 0x9e3779b97f4a7c15ULL;
 
-static __u64 rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static __u64 rnd(void) { return xorshift64(&rng); }
 
 /* A value for a field: the extremes half of the time, else random of a
  * random width (so varints of every length occur). */
