@@ -18,25 +18,27 @@ struct kernel_progs {
 struct bpfcost {
 	struct bpfcost_ops ops;
 	struct kernel_progs kprogs; /* ops.ctx of bpfcost_new_kernel() */
-	unsigned long long window_ns, period_ns;
+	unsigned long long delay_ns, window_ns, period_ns;
+	bool started;
 	int state;
 	int handle; /* from ops.start, < 0 when none is open */
 	int error;
 	bool host_on; /* kernel.bpf_stats_enabled was 1 when the window opened */
-	unsigned long long next_ns; /* IDLE: when the next window opens (0: at once) */
+	unsigned long long next_ns; /* IDLE: when the next window opens */
 	unsigned long long t0_ns, run0_ns, runs0;
 	bool have;
 	struct bpfcost_result last;
 };
 
-struct bpfcost *bpfcost_new(const struct bpfcost_ops *ops, unsigned long long window_ns,
-			    unsigned long long period_ns)
+struct bpfcost *bpfcost_new(const struct bpfcost_ops *ops, unsigned long long delay_ns,
+			    unsigned long long window_ns, unsigned long long period_ns)
 {
 	struct bpfcost *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->ops = *ops;
+	c->delay_ns = delay_ns;
 	c->window_ns = window_ns;
 	c->period_ns = period_ns > window_ns ? period_ns : window_ns;
 	c->handle = -1;
@@ -112,6 +114,10 @@ void bpfcost_tick(struct bpfcost *c, unsigned long long now_ns)
 {
 	if (!c || c->state == UNAVAILABLE)
 		return;
+	if (!c->started) {
+		c->started = true;
+		c->next_ns = now_ns + c->delay_ns;
+	}
 	if (c->state == MEASURING && now_ns - c->t0_ns >= c->window_ns)
 		close_window(c, now_ns);
 	if (c->state == IDLE && now_ns >= c->next_ns)
@@ -175,11 +181,11 @@ static bool kernel_always_on(void *ctx)
 	return v == 1;
 }
 
-struct bpfcost *bpfcost_new_kernel(const int *fds, int n, unsigned long long window_ns,
-				   unsigned long long period_ns)
+struct bpfcost *bpfcost_new_kernel(const int *fds, int n, unsigned long long delay_ns,
+				   unsigned long long window_ns, unsigned long long period_ns)
 {
 	struct bpfcost_ops ops = {kernel_read, kernel_start, kernel_stop, kernel_always_on, NULL};
-	struct bpfcost *c = bpfcost_new(&ops, window_ns, period_ns);
+	struct bpfcost *c = bpfcost_new(&ops, delay_ns, window_ns, period_ns);
 
 	if (c) {
 		c->kprogs.fds = fds;

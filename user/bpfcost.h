@@ -5,9 +5,10 @@
  * Those statistics cost two clock reads per program run while they are on
  * (~30 ns here, as much as a program itself), so unless the host already has
  * kernel.bpf_stats_enabled=1 they are switched on for one window of
- * `window_ns` every `period_ns` (1 s in 15 by default) and the last window's
- * figures are kept.  While a window is open, every BPF program on the host
- * pays that price, not only vigil's. */
+ * `window_ns` every `period_ns` (1 s in 15 by default), the first `delay_ns`
+ * after the first tick (3 s: not while a run is starting up), and the last
+ * window's figures are kept.  While a window is open, every BPF program on
+ * the host pays that price, not only vigil's. */
 #ifndef VIGIL_BPFCOST_H
 #define VIGIL_BPFCOST_H
 
@@ -34,8 +35,8 @@ struct bpfcost_result {
 struct bpfcost;
 
 /* NULL when out of memory. */
-struct bpfcost *bpfcost_new(const struct bpfcost_ops *ops, unsigned long long window_ns,
-			    unsigned long long period_ns);
+struct bpfcost *bpfcost_new(const struct bpfcost_ops *ops, unsigned long long delay_ns,
+			    unsigned long long window_ns, unsigned long long period_ns);
 void bpfcost_free(struct bpfcost *c);
 /* Call often (each drain): opens and closes the windows on time. */
 void bpfcost_tick(struct bpfcost *c, unsigned long long now_ns);
@@ -49,7 +50,7 @@ int bpfcost_error(const struct bpfcost *c);
 
 /* bpfcost_new() on the kernel's statistics of the programs behind fds[0..n)
  * (the array is kept, not copied). */
-struct bpfcost *bpfcost_new_kernel(const int *fds, int n, unsigned long long window_ns,
-				   unsigned long long period_ns);
+struct bpfcost *bpfcost_new_kernel(const int *fds, int n, unsigned long long delay_ns,
+				   unsigned long long window_ns, unsigned long long period_ns);
 
 #endif

@@ -125,6 +125,7 @@ int source_drain(struct source *s)
 }
 
 /* Sampled, so that the statistics' own clock reads stay off most of the time. */
+#define BPFCOST_DELAY_NS (3000ULL * 1000 * 1000)
 #define BPFCOST_WINDOW_NS (1000ULL * 1000 * 1000)
 #define BPFCOST_PERIOD_NS (15ULL * 1000 * 1000 * 1000)
 
@@ -142,7 +143,8 @@ static void cost_init(struct source *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 		if (bpf_program__fd(p) >= 0)
 			s->prog_fds[n++] = bpf_program__fd(p);
-	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_WINDOW_NS, BPFCOST_PERIOD_NS);
+	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_DELAY_NS, BPFCOST_WINDOW_NS,
+				     BPFCOST_PERIOD_NS);
 }
 
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err)

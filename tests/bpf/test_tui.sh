@@ -252,7 +252,7 @@ if screen | grep -q '^-- vigil'; then
 	skip tui.live_view "vigil live still prints text snapshots on a terminal"
 elif wait_screen '^ vigil LIVE' 3 && wait_screen "^ *$hog +wl_hog" 3; then
 	# the tracer's own cost in the header: its CPU and RSS, its BPF programs
-	if wait_screen 'vigil [0-9.]+% [0-9.]+[KMG] .*BPF [0-9.]+%' 3; then
+	if wait_screen 'vigil [0-9.]+% [0-9.]+[KMG] .*BPF [0-9.]+%' 6; then
 		pass tui.live_own_cost
 	else
 		show live-header; fail tui.live_own_cost "no 'vigil N% RSS' and 'BPF N%' in the header"

@@ -78,7 +78,7 @@ static void test_sampled_window(void)
 	struct bpfcost_result r;
 
 	F = (struct fake){.now = 5 * S, .ns_per_s = 20 * MS, .runs_per_s = 400000};
-	struct bpfcost *c = bpfcost_new(&OPS, 1 * S, 15 * S);
+	struct bpfcost *c = bpfcost_new(&OPS, 0, 1 * S, 15 * S);
 	CHECK(c != NULL);
 	CHECK(!bpfcost_last(c, &r)); /* nothing measured yet */
 	run(c, 500 * MS);
@@ -110,12 +110,30 @@ static void test_sampled_window(void)
 	CHECK_EQ_U64(F.on, 0);
 }
 
+/* nothing while a run starts up: the first window opens after the delay */
+static void test_first_delay(void)
+{
+	struct bpfcost_result r;
+
+	F = (struct fake){.now = 7 * S, .ns_per_s = 10 * MS, .runs_per_s = 1000};
+	struct bpfcost *c = bpfcost_new(&OPS, 3 * S, 1 * S, 15 * S);
+	run(c, 2900 * MS);
+	CHECK_EQ_U64(F.starts, 0);
+	run(c, 200 * MS);
+	CHECK_EQ_U64(F.starts, 1);
+	CHECK(!bpfcost_last(c, &r));
+	run(c, 1 * S);
+	CHECK(bpfcost_last(c, &r));
+	CHECK(fabs(r.cpu_pct - 1.0) < 1e-6);
+	bpfcost_free(c);
+}
+
 static void test_host_keeps_them_on(void)
 {
 	struct bpfcost_result r;
 
 	F = (struct fake){.now = S, .ns_per_s = 30 * MS, .runs_per_s = 1000000, .host_on = true};
-	struct bpfcost *c = bpfcost_new(&OPS, 1 * S, 15 * S);
+	struct bpfcost *c = bpfcost_new(&OPS, 0, 1 * S, 15 * S);
 	run(c, 3500 * MS);
 	CHECK_EQ_U64(F.starts, 0); /* never switched on (nor off) by vigil */
 	CHECK(bpfcost_last(c, &r));
@@ -133,7 +151,7 @@ static void test_unavailable(void)
 	struct bpfcost_result r;
 
 	F = (struct fake){.now = S, .start_err = -EPERM};
-	struct bpfcost *c = bpfcost_new(&OPS, 1 * S, 15 * S);
+	struct bpfcost *c = bpfcost_new(&OPS, 0, 1 * S, 15 * S);
 	run(c, 3 * S);
 	CHECK(!bpfcost_last(c, &r));
 	CHECK(bpfcost_error(c) == -EPERM);
@@ -141,7 +159,7 @@ static void test_unavailable(void)
 
 	/* reading fails mid-run: the statistics are switched off again */
 	F = (struct fake){.now = S, .ns_per_s = MS, .runs_per_s = 10};
-	c = bpfcost_new(&OPS, 1 * S, 15 * S);
+	c = bpfcost_new(&OPS, 0, 1 * S, 15 * S);
 	run(c, 300 * MS);
 	F.read_err = -EBADF;
 	run(c, 1 * S);
@@ -159,7 +177,7 @@ static void test_counts_going_back(void)
 
 	/* a program unloaded during the window: its counts leave the sum */
 	F = (struct fake){.now = S, .ns_per_s = MS, .runs_per_s = 1000, .run_ns = 5 * S, .runs = 1000000};
-	struct bpfcost *c = bpfcost_new(&OPS, 1 * S, 15 * S);
+	struct bpfcost *c = bpfcost_new(&OPS, 0, 1 * S, 15 * S);
 	run(c, 500 * MS);
 	F.run_ns = 0;
 	F.runs = 0;
@@ -172,6 +190,7 @@ static void test_counts_going_back(void)
 int main(void)
 {
 	RUN(test_sampled_window);
+	RUN(test_first_delay);
 	RUN(test_host_keeps_them_on);
 	RUN(test_unavailable);
 	RUN(test_counts_going_back);
