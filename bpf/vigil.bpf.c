@@ -277,10 +277,15 @@ static __always_inline void faults_base(struct task_struct *t, __u64 ts)
 static __always_inline void faults_report(struct vigil_cpu_state *cs, struct task_struct *t, __u32 tid,
 					  __u32 tgid, __u64 ts)
 {
-	struct flt_seen *f = bpf_task_storage_get(&flt_seen, t, NULL, 0);
 	__u64 min = t->min_flt, maj = t->maj_flt;
+	struct flt_seen *f;
 	struct ev_faults *e;
 
+	/* no fault since it was switched in: the common case on a switch,
+	 * answered without the storage (whatever that holds stays due) */
+	if (cs->flt_tid == tid && min == cs->flt_min && maj == cs->flt_maj)
+		return;
+	f = bpf_task_storage_get(&flt_seen, t, NULL, 0);
 	if (!f) {
 		f = bpf_task_storage_get(&flt_seen, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!f)
