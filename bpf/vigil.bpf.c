@@ -79,17 +79,19 @@ struct {
 	__type(value, __u32);
 } waiting SEC(".maps");
 
+/* the arguments of a memory syscall, read at its exit */
 struct sc_args {
 	__u64 a[5];
 };
 
-/* syscall arguments between sys_enter and sys_exit of tracked threads */
+/* brk: the break before the call, which its exit can no longer see, from
+ * the entry to the exit of tracked threads */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32); /* tid */
-	__type(value, struct sc_args);
-} sc_pending SEC(".maps");
+	__type(value, __u64);
+} brk_before SEC(".maps");
 
 /* mm_struct -> tgid: rss_stat can fire for an mm that is not current's
  * (reclaim, exit), and must still be charged to its process. */
@@ -437,6 +439,14 @@ static __always_inline __u64 coalesce_jiffies(void)
 	return n ? n : 1;
 }
 
+/* the clock once, when first needed: *ts is 0 until then */
+static __always_inline __u64 lazy_now(__u64 *ts)
+{
+	if (!*ts)
+		*ts = bpf_ktime_get_ns();
+	return *ts;
+}
+
 /* Fires on every change of a process's RSS counters: about once per
  * anonymous fault.  So it reads no precise clock (25 ns a call in a VM):
  * jiffies close the coalescing window, ktime is read once per window. */
@@ -445,7 +455,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vigil_cpu_state *cs = cpu_slot();
-	__u64 key = (__u64)mm, now_j;
+	__u64 key = (__u64)mm, now_j, ts = 0;
 	bool own = task->mm == mm;
 	__u32 tid = 0, tgid;
 
@@ -474,7 +484,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 	}
 	now_j = bpf_jiffies64();
 	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_jiffies()))
-		flush_rss(cs, 0);
+		flush_rss(cs, lazy_now(&ts));
 	/* most faults change RSS: the tick that keeps counted faults current
 	 * while a thread runs without switching */
 	if (fault_counters && own) {
@@ -482,7 +492,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 			cs->flt_tick_tid = tid;
 			cs->flt_tick_j = now_j;
 		} else if (now_j - cs->flt_tick_j >= coalesce_jiffies()) {
-			faults_report(cs, task, tid, tgid, bpf_ktime_get_ns());
+			faults_report(cs, task, tid, tgid, lazy_now(&ts));
 			cs->flt_tick_j = now_j;
 		}
 	}
@@ -490,7 +500,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 		if (own && !bpf_core_field_exists(mm->owner))
 			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
 		cs->rss_tgid = tgid;
-		cs->rss_first = bpf_ktime_get_ns();
+		cs->rss_first = lazy_now(&ts);
 		cs->rss_first_j = now_j;
 		cs->rss[0] = cs->rss[1] = cs->rss[2] = cs->rss[3] = -1;
 		cs->rss_dirty = 1;
@@ -881,7 +891,7 @@ int sched_exit(void *ctx)
 		flush_faults(cs);
 		flush_rss(cs, ts);
 	}
-	bpf_map_delete_elem(&sc_pending, &tid);
+	bpf_map_delete_elem(&brk_before, &tid);
 	clear_waiting(tid);
 	e = reserve(sizeof(*e));
 	if (e) {
@@ -907,62 +917,15 @@ static __always_inline bool current_is_tracked(__u32 *tid, __u32 *tgid)
 	return cs && current_tracked(cs, *tid, *tgid);
 }
 
-/* brk's only: the break before the call, which its exit can no longer see.
- * nargs must be a constant no larger than the syscall's own argument count:
- * the kernel refuses to attach a program that reads past the end of a
- * tracepoint's record. */
-static __always_inline int save_args(struct trace_event_raw_sys_enter *ctx, int nargs, __u64 extra)
-{
-	struct sc_args a = {};
-	__u32 tid, tgid;
-
-	if (!current_is_tracked(&tid, &tgid))
-		return 0;
-	a.a[0] = ctx->args[0];
-	if (nargs > 1)
-		a.a[1] = ctx->args[1];
-	if (nargs > 2)
-		a.a[2] = ctx->args[2];
-	if (nargs > 3)
-		a.a[3] = ctx->args[3];
-	a.a[4] = extra;
-	bpf_map_update_elem(&sc_pending, &tid, &a, BPF_ANY);
-	return 0;
-}
-
-/* Returns the saved arguments (copied) if this thread's enter was seen. */
-static __always_inline bool take_args(struct sc_args *out, __u32 *tid, __u32 *tgid)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sc_args *a;
-
-	*tid = (__u32)id;
-	*tgid = id >> 32;
-	a = bpf_map_lookup_elem(&sc_pending, tid);
-	if (!a)
-		return false;
-	*out = *a;
-	bpf_map_delete_elem(&sc_pending, tid);
-	return true;
-}
-
-static __always_inline void *start_record(__u16 type, __u16 size, __u32 tid, __u32 tgid)
-{
-	struct ev_hdr *h = reserve(size);
-
-	if (h)
-		fill_hdr(h, type, size, bpf_ktime_get_ns(), tgid, tid);
-	return h;
-}
-
-/* The common start of the other sys_exit handlers: the call's arguments and
+/* The common start of every sys_exit handler: the call's arguments and
  * a record with its header filled, or NULL (not tracked, or ring full).
  * The arguments come from the registers the entry saved, which the kernel
  * leaves alone (only the return register changes: arm64's first argument
  * is orig_x0 by now), so no program runs at entry and no map carries them
- * across the call.  nargs: a constant, the ones the record needs (>= 2). */
+ * across the call.  nargs: a constant, the ones the record needs. */
 static __always_inline void *begin_exit(struct sc_args *a, int nargs, __u16 type, __u16 size)
 {
+	struct ev_hdr *h;
 	__u32 tid, tgid;
 
 	if (!current_is_tracked(&tid, &tgid))
@@ -970,14 +933,18 @@ static __always_inline void *begin_exit(struct sc_args *a, int nargs, __u16 type
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
 	a->a[0] = PT_REGS_PARM1_SYSCALL(regs);
-	a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	if (nargs > 1)
+		a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
 	if (nargs > 2)
 		a->a[2] = PT_REGS_PARM3_SYSCALL(regs);
 	if (nargs > 3)
 		a->a[3] = PT_REGS_PARM4_SYSCALL(regs);
 	if (nargs > 4)
 		a->a[4] = PT_REGS_PARM5_SYSCALL(regs);
-	return start_record(type, size, tid, tgid);
+	h = reserve(size);
+	if (h)
+		fill_hdr(h, type, size, bpf_ktime_get_ns(), tgid, tid);
+	return h;
 }
 
 SEC("tp/syscalls/sys_exit_mmap")
@@ -1052,23 +1019,32 @@ SEC("tp/syscalls/sys_enter_brk")
 int sys_enter_brk(struct trace_event_raw_sys_enter *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tid, tgid;
+	__u64 old;
 
-	return save_args(ctx, 1, BPF_CORE_READ(task, mm, brk));
+	if (!current_is_tracked(&tid, &tgid))
+		return 0;
+	old = BPF_CORE_READ(task, mm, brk);
+	bpf_map_update_elem(&brk_before, &tid, &old, BPF_ANY);
+	return 0;
 }
 
 SEC("tp/syscalls/sys_exit_brk")
 int sys_exit_brk(struct trace_event_raw_sys_exit *ctx)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *before = bpf_map_lookup_elem(&brk_before, &tid), old;
 	struct sc_args a;
 	struct ev_brk *e;
-	__u32 tid, tgid;
 
-	if (!take_args(&a, &tid, &tgid))
-		return 0;
-	e = start_record(EV_BRK, sizeof(*e), tid, tgid);
+	if (!before)
+		return 0; /* its entry was not seen */
+	old = *before;
+	bpf_map_delete_elem(&brk_before, &tid);
+	e = begin_exit(&a, 1, EV_BRK, sizeof(*e));
 	if (!e)
 		return 0;
-	e->old_brk = a.a[4];
+	e->old_brk = old;
 	e->req = a.a[0];
 	e->new_brk = ctx->ret;
 	submit(e);
