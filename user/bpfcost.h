@@ -26,6 +26,11 @@ struct bpfcost_ops {
 	void *ctx;
 };
 
+/* vigil's schedule, in seconds (the messages that describe it use these) */
+#define BPFCOST_DELAY_S 3
+#define BPFCOST_WINDOW_S 1
+#define BPFCOST_PERIOD_S 15
+
 struct bpfcost_result {
 	double cpu_pct;    /* % of one CPU spent in the programs during the window */
 	double ns_per_run; /* average run time */

@@ -124,11 +124,6 @@ int source_drain(struct source *s)
 	return n;
 }
 
-/* Sampled, so that the statistics' own clock reads stay off most of the time. */
-#define BPFCOST_DELAY_NS (3000ULL * 1000 * 1000)
-#define BPFCOST_WINDOW_NS (1000ULL * 1000 * 1000)
-#define BPFCOST_PERIOD_NS (15ULL * 1000 * 1000 * 1000)
-
 static void cost_init(struct source *s)
 {
 	struct bpf_program *p;
@@ -143,8 +138,9 @@ static void cost_init(struct source *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 		if (bpf_program__fd(p) >= 0)
 			s->prog_fds[n++] = bpf_program__fd(p);
-	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_DELAY_NS, BPFCOST_WINDOW_NS,
-				     BPFCOST_PERIOD_NS);
+	/* sampled, so that the statistics' own clock reads stay off most of the time */
+	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_DELAY_S * 1000000000ULL,
+				     BPFCOST_WINDOW_S * 1000000000ULL, BPFCOST_PERIOD_S * 1000000000ULL);
 }
 
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err)

@@ -154,11 +154,13 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 	int bc_err;
 	if (source_bpf_cost(session_source(s), &bc, &bc_err))
 		fprintf(f, "vigil: BPF programs: %.2f%% of one CPU, %.0f ns per run, %.0f runs/s "
-			"(kernel statistics, sampled 1 s in 15 from 3 s on)\n", bc.cpu_pct, bc.ns_per_run, bc.runs_per_s);
+			"(kernel statistics, sampled %d s in %d from %d s on)\n", bc.cpu_pct, bc.ns_per_run,
+			bc.runs_per_s, BPFCOST_WINDOW_S, BPFCOST_PERIOD_S, BPFCOST_DELAY_S);
 	else if (bc_err)
 		fprintf(f, "vigil: BPF programs: run time not measured (%s)\n", strerror(-bc_err));
 	else
-		fprintf(f, "vigil: BPF programs: run time not measured (first sampled 3 s in)\n");
+		fprintf(f, "vigil: BPF programs: run time not measured (first sampled %d s in)\n",
+			BPFCOST_DELAY_S);
 	/* the accounting identity the flood test holds vigil to */
 	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
 		sc.received, sc.lost, sc.pending);
