@@ -307,7 +307,8 @@ int cmd_live(struct cli *c)
 		agg_settle(a, 0);
 		si.elapsed_s = (now - loop.start_ns) / 1e9;
 		si.interval_s = (now - last_tick) / 1e9;
-		self_cost(&si, s, &self_prev);
+		if (!json) /* a JSON line takes its own (self_interval) */
+			self_cost(&si, s, &self_prev);
 		if (json) {
 			if (json_line(&jl, &l, s, si.elapsed_s, si.interval_s)) {
 				rc = stdout_failed();
