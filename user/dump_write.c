@@ -4,7 +4,8 @@
  * smaller, and deflate's cost grows with its input) into the pending chunk:
  * fields in one buffer, timestamps in another.  A full (or flushed) chunk's
  * fields are deflated, its timestamps appended as they are, and header +
- * payload, assembled in one buffer, are appended with one write loop.  The file therefore only ever grows by whole chunks, and
+ * payload, assembled in one buffer, are appended with one write loop.  The
+ * file therefore only ever grows by whole chunks, and
  * whatever a crash or a full disk interrupts is a torn last chunk that the
  * reader recognises as truncation.
  */
