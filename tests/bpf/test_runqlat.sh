@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run-queue latency of a starved periodic task, three ways on the same run:
 # vigil's report, libbpf-tools runqlat -p PID (Debian package), and the
-# task's own measured wake-up lateness.  p50 and p99 must land in the same
-# log2 bucket as runqlat's, and never exceed what the task itself measured.
+# task's own measured wake-up lateness.  vigil's p50 and p99 must agree with
+# runqlat's log2 histogram, and never exceed what the task itself measured.
 . "$(dirname "$0")/lib.sh"
 require_bpf runqlat
 command -v runqlat >/dev/null || { skip runqlat "libbpf-tools runqlat not installed"; exit 0; }
@@ -47,10 +47,23 @@ def bucket(us):
 print("   vigil: %d waits p50=%.1fus p99=%.1fus | runqlat: %d waits p50 in %s p99 in %s | task's own lateness p50=%sus p99=%sus"
       % (lat["count"], lat["p50"], lat["p99"], total, rq_pct(50), rq_pct(99), wl["late_p50_us"], wl["late_p99_us"]))
 ok = total > 100
-for p in (50, 99):
-    same = ok and bucket(lat["p%d" % p]) == rq_pct(p)
-    print(("PASS" if same else "FAIL") + " runqlat.p%d_same_log2_bucket" % p +
-          ("" if same else ": vigil %s vs runqlat %s" % (bucket(lat["p%d" % p]), rq_pct(p))))
+# A percentile sitting on a log2 boundary can land either side of it in two
+# tracers that observe the same waits a few hundred ns apart (each one's
+# programs run before the other's timestamps).  So the check is on the
+# distribution: runqlat's share of waits up to vigil's bucket must reach p,
+# within a tolerance (10 points at p50, 2 at p99: about 70 and 14 waits here).
+def cdf_around(us):
+    lo, hi = bucket(us)
+    below = sum(c for l, h, c in hist if h < lo) / total
+    upto = sum(c for l, h, c in hist if l <= hi) / total
+    return below, upto
+for p, tol in ((50, 0.10), (99, 0.02)):
+    v = lat["p%d" % p]
+    below, upto = cdf_around(v) if ok else (0, 0)
+    agree = ok and below - tol <= p / 100.0 <= upto + tol
+    print(("PASS" if agree else "FAIL") + " runqlat.p%d_agrees" % p +
+          ("" if agree else ": vigil p%d %.1fus in %s, runqlat has %.0f-%.0f %% of waits up to there (p%d in %s)"
+           % (p, v, bucket(v), below * 100, upto * 100, p, rq_pct(p) if ok else None)))
 # the task measures wake time minus deadline: timer slack + run-queue wait, so never less than vigil's wait
 own = lat["p50"] <= float(wl["late_p50_us"]) + 5 and lat["p99"] <= float(wl["late_p99_us"]) + 50
 print(("PASS" if own else "FAIL") + " runqlat.within_task_lateness" + ("" if own else ": vigil p50/p99 %.1f/%.1f us vs lateness %s/%s us" % (lat["p50"], lat["p99"], wl["late_p50_us"], wl["late_p99_us"])))
