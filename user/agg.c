@@ -147,9 +147,9 @@ struct proc {
 	struct proc *xnext, *xprev; /* exited entries, oldest first */
 	struct thr *threads;
 	size_t slot;                /* index in agg.procs */
-	/* waited_behind as charged (NULL until the first charge); agg_settle
-	 * publishes the top of it in pub.wb */
-	struct wbh *wbh;
+	/* waited_behind as charged (no storage until the first charge);
+	 * agg_settle publishes the top of it in pub.wb */
+	struct wbh wbh;
 	__u64 shed_ns, shed_base; /* holders folded out of wbh */
 	__u8 compact;             /* proc_compact() ran: pub.wb is final */
 	__u32 nanon;
@@ -321,7 +321,7 @@ static void proc_free(struct proc *p)
 	hist_free(&p->pub.runq_preempt);
 	hist_free(&p->pub.runq);
 	hist_free(&p->pub.runq_ivl);
-	free(p->wbh);
+	wbh_free(&p->wbh);
 	free(p->anon);
 	free(p->pub.rss.pts);
 	free(p);
@@ -492,7 +492,7 @@ static inline void charge_to(struct agg *a, struct thr *t, __u64 until, int idle
 	p->pub.tot.runq_wait_ns += d;
 	if (idle)
 		p->pub.tot.runq_idle_ns += d;
-	else if (!p->wbh || !wbh_hit(p->wbh, pid + 1, d))
+	else if (!wbh_hit(&p->wbh, pid + 1, d))
 		wb_newcomer(a, p, pid, d);
 }
 
@@ -629,19 +629,16 @@ static struct thr *thr_born(struct agg *a, __u32 tid, struct proc *p)
 
 /* ---- waited_behind ------------------------------------------------------------ */
 
-/* A holder not in p's table (or p has no table yet). */
+/* A holder not in p's table.  Out of memory, or once p's numbers are final,
+ * d is counted but unnamed. */
 static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 {
 	struct wbh_shed shed = {0};
 
-	if (!p->wbh && !p->compact)
-		p->wbh = calloc(1, sizeof(*p->wbh));
-	if (!p->wbh) { /* out of memory, or numbers already final: counted, unnamed */
-		p->shed_ns += d;
-		a->host.drops.wb_evicted++;
-		return;
-	}
-	wbh_add(p->wbh, pid + 1, d, &shed);
+	if (p->compact)
+		shed = (struct wbh_shed){.ns = d, .n = 1};
+	else
+		wbh_add(&p->wbh, pid + 1, d, &shed);
 	p->shed_ns += shed.ns;
 	p->shed_base += shed.base;
 	a->host.drops.wb_evicted += shed.n;
@@ -660,7 +657,7 @@ static void wb_publish(struct agg *a, struct proc *p)
 	q->base.runq_other_ns = p->shed_base;
 	if (p->compact)
 		return; /* pub.wb is final, the rest is in shed_ns */
-	k = p->wbh ? wbh_top(p->wbh, top, AGG_WB_TOP, &rest) : 0;
+	k = wbh_top(&p->wbh, top, AGG_WB_TOP, &rest);
 	q->tot.runq_other_ns += rest.ns;
 	q->base.runq_other_ns += rest.base;
 	for (__u32 i = 0; i < k; i++) {
@@ -1451,8 +1448,7 @@ static void proc_compact(struct proc *p)
 	p->shed_ns = p->pub.tot.runq_other_ns;
 	p->shed_base = p->pub.base.runq_other_ns;
 	p->compact = 1;
-	free(p->wbh);
-	p->wbh = NULL;
+	wbh_free(&p->wbh);
 	free(p->anon);
 	p->anon = NULL;
 	p->nanon = 0;
@@ -1492,8 +1488,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
 		struct proc *pp = a->procs[i];
 		struct agg_proc *p = &pp->pub;
 
-		if (pp->wbh)
-			wbh_interval_start(pp->wbh);
+		wbh_interval_start(&pp->wbh);
 		pp->shed_base = pp->shed_ns;
 		for (__u32 k = 0; pp->compact && k < p->nwb; k++)
 			p->wb[k].base_ns = p->wb[k].ns;

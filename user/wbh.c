@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The waited_behind table (see wbh.h).  A charge is one hash probe; a shed
- * (one in WBH_MAX / 2 newcomers once the table is full) selects on a copy
- * of the dense ns values, compacts the kept half in place and rebuilds the
- * hash from it. */
+/* The waited_behind table (see wbh.h).  A charge is one hash probe; a
+ * newcomer at a full table doubles it (rebuilding the hash) until WBH_MAX;
+ * from there a shed (one in WBH_MAX / 2 newcomers) selects on a copy of the
+ * dense ns values, compacts the kept half in place and rebuilds the hash
+ * from it. */
+#include <stdlib.h>
 #include <string.h>
 #include "wbh.h"
+
+static size_t bytes_for(__u32 cap)
+{
+	/* slot_key, key: 4 B; ns, base: 8 B; slot_ent: 1 B */
+	return (size_t)cap * (2 * 4 + 4 + 8 + 8 + 2 * 1);
+}
 
 /* entry e (already filled) into the hash */
 static void slot_put(struct wbh *t, __u32 e)
 {
-	__u32 i = wbh_home(t->key[e]);
+	__u32 mask = 2 * t->cap - 1, i = wbh_home(t, t->key[e]);
 
 	while (t->slot_key[i])
-		i = (i + 1) & (WBH_SLOTS - 1);
+		i = (i + 1) & mask;
 	t->slot_key[i] = t->key[e];
 	t->slot_ent[i] = (__u8)e;
 }
@@ -64,6 +72,14 @@ static __u64 nth_largest(__u64 *v, __u32 n, __u32 k, __u64 guess)
 	}
 }
 
+/* The hash, from the dense entries */
+static void rehash(struct wbh *t)
+{
+	memset(t->slot_key, 0, 2 * (size_t)t->cap * sizeof(*t->slot_key));
+	for (__u32 e = 0; e < t->n; e++)
+		slot_put(t, e);
+}
+
 /* Keeps the n/2 entries with the most ns (of those equal to the smallest
  * kept value, the ones earlier in the table), compacted to the front in
  * their order, and adds the others to *out. */
@@ -94,22 +110,56 @@ static void wbh_shed(struct wbh *t, struct wbh_shed *out)
 		out->n++;
 	}
 	t->n = nk;
-	memset(t->slot_key, 0, sizeof(t->slot_key));
-	for (__u32 e = 0; e < nk; e++)
-		slot_put(t, e);
+	rehash(t);
 }
 
-void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+/* Room for cap entries, the n in use kept; -1 when out of memory (t is
+ * unchanged then).  The 8-byte arrays come first, so every array is
+ * aligned for its type. */
+static int resize(struct wbh *t, __u32 cap)
+{
+	char *m = malloc(bytes_for(cap));
+	struct wbh o = *t;
+	__u32 bits = 0;
+
+	if (!m)
+		return -1;
+	while ((1u << bits) < 2 * cap)
+		bits++;
+	t->ns = (__u64 *)m;
+	t->base = t->ns + cap;
+	t->slot_key = (__u32 *)(t->base + cap);
+	t->key = t->slot_key + 2 * cap;
+	t->slot_ent = (__u8 *)(t->key + cap);
+	t->cap = cap;
+	t->shift = 32 - bits;
+	if (o.n) {
+		memcpy(t->ns, o.ns, o.n * sizeof(*t->ns));
+		memcpy(t->base, o.base, o.n * sizeof(*t->base));
+		memcpy(t->key, o.key, o.n * sizeof(*t->key));
+	}
+	free(o.ns);
+	rehash(t);
+	return 0;
+}
+
+int wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 {
 	__u32 e;
 
-	if (t->n >= WBH_MAX)
+	if (t->n >= t->cap && (t->cap >= WBH_MAX || resize(t, t->cap ? 2 * t->cap : WBH_FIRST))) {
+		if (!t->cap) { /* nothing to shed into: d goes straight back */
+			*shed = (struct wbh_shed){.ns = d, .n = 1};
+			return -1;
+		}
 		wbh_shed(t, shed);
+	}
 	e = t->n++;
 	t->key[e] = key;
 	t->ns[e] = d;
 	t->base[e] = 0;
 	slot_put(t, e);
+	return 0;
 }
 
 static inline int ent_before(const struct wbh_ent *x, const struct wbh_ent *y)
@@ -148,5 +198,17 @@ __u32 wbh_top(const struct wbh *t, struct wbh_ent *out, __u32 k, struct wbh_shed
 
 void wbh_interval_start(struct wbh *t)
 {
-	memcpy(t->base, t->ns, sizeof(t->base));
+	if (t->n)
+		memcpy(t->base, t->ns, t->n * sizeof(*t->base));
+}
+
+__u64 wbh_bytes(const struct wbh *t)
+{
+	return t->cap ? bytes_for(t->cap) : 0;
+}
+
+void wbh_free(struct wbh *t)
+{
+	free(t->ns);
+	memset(t, 0, sizeof(*t));
 }

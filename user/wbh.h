@@ -9,16 +9,21 @@
  * newcomer, while a heavy holder that arrives late still gets in: what it
  * displaces are the small ones.
  *
- * Allocated by the aggregator only for processes that waited behind
- * someone (2.5 KB), and freed once an exited process's numbers are final.
+ * The storage starts at WBH_FIRST holders and doubles up to WBH_MAX, so a
+ * process that waited behind a few others holds ~0.5 KB, and one that
+ * waits behind a crowd (sched messaging: 200 tasks take turns on 2 CPUs)
+ * keeps them all instead of shedding and re-adding them at every turn,
+ * which once cost an offline report most of its time.
+ *
+ * A zeroed struct wbh is an empty table; wbh_free() gives its storage back.
  */
 #ifndef VIGIL_WBH_H
 #define VIGIL_WBH_H
 
 #include <linux/types.h>
 
-#define WBH_SLOTS 128 /* power of two */
-#define WBH_MAX 64    /* half full: probes stay short; then the smaller half is shed */
+#define WBH_FIRST 16 /* power of two */
+#define WBH_MAX 256  /* power of two; entry indexes are bytes */
 
 struct wbh_ent {
 	__u32 key;
@@ -26,15 +31,17 @@ struct wbh_ent {
 };
 
 /* Entries are dense (e[0..n)), so a shed reads them without scanning the
- * hash; the hash holds the keys (so a probe touches one array) and each
- * key's entry index. */
+ * hash; the hash (2 * cap slots, so probes stay short) holds the keys (a
+ * probe touches one array) and each key's entry index.  All five arrays
+ * are one allocation. */
 struct wbh {
-	__u32 n;
-	__u32 slot_key[WBH_SLOTS]; /* 0: empty */
-	__u8 slot_ent[WBH_SLOTS];
-	__u32 key[WBH_MAX];
-	__u64 ns[WBH_MAX], base[WBH_MAX];
-	__u64 last_thr; /* the previous shed's threshold: the next one's first guess */
+	__u32 n, cap;      /* entries in use, and room (0: nothing allocated) */
+	__u32 shift;       /* 32 - log2(slots) */
+	__u32 *slot_key;   /* [2 * cap], 0: empty */
+	__u8 *slot_ent;    /* [2 * cap] */
+	__u32 *key;        /* [cap] */
+	__u64 *ns, *base;  /* [cap] */
+	__u64 last_thr;    /* the previous shed's threshold: the next one's first guess */
 };
 _Static_assert(WBH_MAX <= 256, "entry indexes are bytes");
 
@@ -44,17 +51,20 @@ struct wbh_shed {
 	__u32 n;
 };
 
-static inline __u32 wbh_home(__u32 key)
+static inline __u32 wbh_home(const struct wbh *t, __u32 key)
 {
-	return (key * 2654435761u) >> 25; /* 7 bits: WBH_SLOTS */
+	return (key * 2654435761u) >> t->shift;
 }
-_Static_assert(WBH_SLOTS == 1u << 7, "wbh_home hashes to 7 bits");
 
-/* t must be zeroed.  Adds d ns to key if it is in t (returns 1), else
- * returns 0 and leaves t alone.  Inline: most charges find their holder. */
+/* Adds d ns to key if it is in t (returns 1), else returns 0 and leaves t
+ * alone.  Inline: most charges find their holder. */
 static inline int wbh_hit(struct wbh *t, __u32 key, __u64 d)
 {
-	for (__u32 i = wbh_home(key);; i = (i + 1) & (WBH_SLOTS - 1)) {
+	__u32 mask = 2 * t->cap - 1;
+
+	if (!t->cap)
+		return 0;
+	for (__u32 i = wbh_home(t, key);; i = (i + 1) & mask) {
 		if (t->slot_key[i] == key) {
 			t->ns[t->slot_ent[i]] += d;
 			return 1;
@@ -63,9 +73,11 @@ static inline int wbh_hit(struct wbh *t, __u32 key, __u64 d)
 			return 0;
 	}
 }
-/* A newcomer (not in t) with d ns, after a shed when t is full: *shed gets
- * what went (it is left alone otherwise). */
-void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+/* A newcomer (not in t) with d ns: the table grows, or, at WBH_MAX (or out
+ * of memory), sheds first; *shed gets what went (it is left alone
+ * otherwise).  Returns -1 only when no storage could be had at all: then d
+ * is in shed (ns, and n = 1). */
+int wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
 /* wbh_hit, else wbh_add */
 static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 {
@@ -78,5 +90,9 @@ static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed
 __u32 wbh_top(const struct wbh *t, struct wbh_ent *out, __u32 k, struct wbh_shed *rest);
 /* The interval starts now: base = ns for every entry. */
 void wbh_interval_start(struct wbh *t);
+/* bytes of storage held (for memory accounting and tests) */
+__u64 wbh_bytes(const struct wbh *t);
+/* Gives the storage back; t is an empty table again. */
+void wbh_free(struct wbh *t);
 
 #endif

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "agg.h"
 #include "synth.h"
+#include "wbh.h"
 
 #define US 1000ULL
 #define MS (1000ULL * US)
@@ -247,40 +248,52 @@ static void test_fallback_next_pid_unknown(void)
 	CHECK_EQ_U64(p->tot.on_cpu_ns, 1000);
 }
 
-/* Thread tid of pid waits on CPU 0 from 1000 while holders 1000..1099 run
- * in turn, each a little longer than the one before, then holder 1100 runs
- * 5000 ns and hands the CPU to tid.  Returns when 1100 started. */
-static __u64 wait_behind_100(__u32 pid, __u32 tid)
+/* Thread tid of pid waits on CPU 0 from 1000 while holders 1000.. run in
+ * turn (n of them), each a little longer than the one before, then holder
+ * 1000 + n runs 5000 ns and hands the CPU to tid.  Returns when that last
+ * holder started. */
+static __u64 wait_behind(__u32 pid, __u32 tid, __u32 n)
 {
 	__u64 ts = 1000;
 
 	SW_BLOCK(1000, 0, 0, 0, 1000, 1000);
 	ev_wake(1000, pid, tid, 0);
-	for (__u32 k = 0; k < 100; k++) {
+	for (__u32 k = 0; k < n; k++) {
 		ts += 1000 + k * 10;
 		SW_PREEMPT(ts, 0, 1000 + k, 1000 + k, 1001 + k, 1001 + k);
 	}
-	SW_PREEMPT(ts + 5000, 0, 1100, 1100, pid, tid);
+	SW_PREEMPT(ts + 5000, 0, 1000 + n, 1000 + n, pid, tid);
 	return ts;
 }
 
-/* More holders than AGG_WB_TOP: the smallest go to "other", nothing is lost */
+/* More holders than AGG_WB_TOP: the smallest go to "other", nothing is
+ * lost; the report's top is exact until the table sheds (past WBH_MAX
+ * holders), and a shed is counted. */
 static void test_wb_eviction(void)
 {
-	fresh(NULL);
-	proc(1, 100, "asr");
-	__u64 ts = wait_behind_100(100, 101);
-	agg_settle(A, 0);
-	const struct agg_proc *p = find(100);
-	CHECK_EQ_U64(p->nwb, AGG_WB_TOP);
-	CHECK(p->tot.runq_other_ns > 0);
-	CHECK_EQ_U64(wb_sum(p), p->tot.runq_wait_ns);
-	CHECK_EQ_U64(p->tot.runq_wait_ns, ts + 5000 - 1000);
-	/* largest first; the late big one is there, with all its ns */
-	CHECK(p->wb[0].pid == 1100 && p->wb[0].ns == 5000);
-	for (__u32 i = 1; i < p->nwb; i++)
-		CHECK(p->wb[i - 1].ns >= p->wb[i].ns);
-	CHECK(agg_host(A)->drops.wb_evicted > 0);
+	static const __u32 holders[] = {100, WBH_MAX + 44};
+
+	for (__u32 h = 0; h < 2; h++) {
+		__u32 n = holders[h];
+
+		fresh(NULL);
+		proc(1, 100, "asr");
+		__u64 ts = wait_behind(100, 101, n);
+		agg_settle(A, 0);
+		const struct agg_proc *p = find(100);
+		CHECK_EQ_U64(p->nwb, AGG_WB_TOP);
+		CHECK(p->tot.runq_other_ns > 0);
+		CHECK_EQ_U64(wb_sum(p), p->tot.runq_wait_ns);
+		CHECK_EQ_U64(p->tot.runq_wait_ns, ts + 5000 - 1000);
+		/* largest first; the late big one is there, with all its ns */
+		CHECK(p->wb[0].pid == 1000 + n && p->wb[0].ns == 5000);
+		for (__u32 i = 1; i < p->nwb; i++)
+			CHECK(p->wb[i - 1].ns >= p->wb[i].ns);
+		if (n <= WBH_MAX) /* every holder kept: the top is the exact top */
+			for (__u32 i = 1; i < p->nwb; i++)
+				CHECK(p->wb[i].pid == 1000 + n - i && p->wb[i].ns == 1000 + (n - i) * 10);
+		CHECK_EQ_U64(agg_host(A)->drops.wb_evicted > 0, n > WBH_MAX);
+	}
 }
 
 /* Open spans count up to a settle, and not twice after it */
@@ -602,8 +615,8 @@ static void test_lazy_tables_and_compaction(void)
 	CHECK_EQ_U64(hist_bytes(&q->runq) + hist_bytes(&q->runq_wakeup) + hist_bytes(&q->runq_preempt) +
 			     hist_bytes(&q->runq_ivl), 0);
 	CHECK(q->rss.pts == NULL && q->rss.n == 0);
-	/* 100 waits behind 101 holders in turn (more than the table keeps) */
-	__u64 ts = wait_behind_100(100, 101);
+	/* 100 waits behind more holders in turn than the table keeps */
+	__u64 ts = wait_behind(100, 101, WBH_MAX + 44);
 	ev_rss(ts + 5000, 100, -1, 8 << 20, -1, -1);
 	SW_BLOCK(ts + 6000, 0, 100, 101, 0, 0);
 	synth_exit(ts + 6000, 100, 101, 0, 1);

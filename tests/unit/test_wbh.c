@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* wbh: the waited_behind table keeps every holder exactly up to WBH_MAX;
+/* wbh: the waited_behind table grows from WBH_FIRST to WBH_MAX holders,
+ * keeps every holder exactly up to WBH_MAX;
  * a newcomer at a full table sheds the smaller half (ties: the later
  * entries), what is shed is handed back whole, and the kept holders are
  * still found (charged) after the rebuild. */
 #include "check.h"
 #include "wbh.h"
 
-static struct wbh T;       /* the table under test (2 KB: not on the stack) */
+static struct wbh T;         /* the table under test */
 static struct wbh_shed shed; /* what the last shed gave back */
 
 static void fresh(void)
 {
-	memset(&T, 0, sizeof(T));
+	wbh_free(&T);
 	memset(&shed, 0, sizeof(shed));
 }
 
@@ -51,12 +52,45 @@ static void test_exact_until_full(void)
 	CHECK_EQ_U64(out[WBH_MAX - 1].key, 1);
 }
 
+/* Storage doubles from WBH_FIRST as holders arrive, nothing is shed while
+ * it grows, every holder is still found after each rebuild, and wbh_free
+ * leaves an empty table that works again. */
+static void test_grows_then_frees(void)
+{
+	__u64 last = 0;
+
+	fresh();
+	CHECK_EQ_U64(wbh_bytes(&T), 0);
+	CHECK(!wbh_hit(&T, 1, 5)); /* empty: nothing to find, nothing allocated */
+	for (__u32 k = 1; k <= WBH_MAX; k++) {
+		wbh_charge(&T, k, k, &shed);
+		if (k == 1 || k == WBH_FIRST + 1 || k == WBH_MAX / 2 + 1)
+			CHECK(wbh_bytes(&T) > last); /* grew at the first, and at a full table */
+		CHECK(wbh_bytes(&T) >= last);
+		last = wbh_bytes(&T);
+		CHECK_EQ_U64(T.cap >= k, 1);
+	}
+	CHECK_EQ_U64(T.cap, WBH_MAX);
+	CHECK_EQ_U64(shed.n, 0);
+	for (__u32 k = 1; k <= WBH_MAX; k++) /* all found after the rebuilds */
+		CHECK(wbh_hit(&T, k, 1));
+	for (__u32 k = 1; k <= WBH_MAX; k++)
+		CHECK_EQ_U64(ns_of(&T, k), k + 1);
+	CHECK_EQ_U64(wbh_bytes(&T), last); /* full: no more growth */
+	wbh_free(&T);
+	CHECK_EQ_U64(T.n, 0);
+	CHECK_EQ_U64(wbh_bytes(&T), 0);
+	wbh_charge(&T, 7, 3, &shed);
+	CHECK_EQ_U64(ns_of(&T, 7), 3);
+	CHECK_EQ_U64(T.cap, WBH_FIRST);
+}
+
 static void test_shed_smaller_half(void)
 {
 	__u64 before, want_shed = 0;
 
 	fresh();
-	/* distinct ns in a scrambled order: key k has (k * 37 % 64 + 1) * 100 */
+	/* distinct ns in a scrambled order: key k has (k * 37 % WBH_MAX + 1) * 100 */
 	for (__u32 k = 1; k <= WBH_MAX; k++)
 		wbh_charge(&T, k, (k * 37 % WBH_MAX + 1) * 100, &shed);
 	wbh_interval_start(&T);
@@ -120,11 +154,13 @@ static void test_top_k(void)
 	CHECK(memcmp(top, all, sizeof(top)) == 0);
 	CHECK_EQ_U64(rest.ns, rest_ns);
 	CHECK_EQ_U64(rest.n, 34);
+	wbh_free(&T);
 }
 
 int main(void)
 {
 	RUN(test_exact_until_full);
+	RUN(test_grows_then_frees);
 	RUN(test_shed_smaller_half);
 	RUN(test_shed_ties);
 	RUN(test_top_k);
