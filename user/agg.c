@@ -118,6 +118,7 @@ struct thr {
 	struct thr *pnext, *pprev; /* the process's threads */
 	struct thr *qnext, *qprev; /* waiters of one CPU */
 	__u64 wait_start, charged_until, dead_ts;
+	__u64 seg_next; /* waiting: its queue's first segment not charged to it yet */
 	__s32 q_cpu;   /* queue it waits in, NO_CPU when not waiting */
 	__s32 run_cpu; /* CPU it runs on, NO_CPU */
 	__u8 wait_kind;
@@ -125,12 +126,32 @@ struct thr {
 	__u8 used;
 };
 
+/* A span of a CPU's holder that ended while threads waited on that CPU:
+ * up to `end`, the holder was pid (0: unknown), or the idle task. */
+struct seg {
+	__u64 end;
+	__u32 pid;
+	__u32 idle;
+};
+
+/* A CPU's holder segments are logged while threads wait on it, and each
+ * waiter charges them to its process when it leaves the queue (or at a
+ * settle, or when the log is full).  Charging at every switch instead made
+ * each switch visit every waiter's process and its waited_behind table:
+ * with sched messaging's ~100 waiters per CPU, a cache miss or four each,
+ * most of an offline report's time.  One waiter walking a log keeps its
+ * table hot, and consecutive spans of the same holder are one charge. */
+#define SEG_LOG_MAX 1024 /* 16 KB per CPU at most */
+
 struct cpu {
 	__u32 cur_tid, cur_pid; /* 0: idle task; cur_pid 0 also when unknown */
 	struct thr *cur;        /* thread entry of cur_tid if tracked */
 	__u64 since;            /* start of the span not yet accounted */
 	struct thr *qhead;
 	__u8 known;             /* a switch on this CPU was seen */
+	__u32 nseg, seg_alloc;
+	struct seg *seg;        /* [nseg] logged while qhead != NULL */
+	__u64 seg_base;         /* number of segments logged before seg[0] */
 };
 
 struct anon_slot {
@@ -443,6 +464,7 @@ static void q_link(struct agg *a, struct thr *t, __s32 cpu)
 	struct cpu *c = &a->cpus[cpu];
 
 	t->q_cpu = cpu;
+	t->seg_next = c->seg_base + c->nseg;
 	t->qprev = NULL;
 	t->qnext = c->qhead;
 	if (c->qhead)
@@ -451,10 +473,14 @@ static void q_link(struct agg *a, struct thr *t, __s32 cpu)
 	a->host.nwaiting++;
 }
 
+static void catch_up(struct agg *a, struct thr *t);
+
+/* t leaves its queue with every segment logged so far charged */
 static void q_unlink(struct agg *a, struct thr *t)
 {
 	struct cpu *c = &a->cpus[t->q_cpu];
 
+	catch_up(a, t);
 	if (t->qprev)
 		t->qprev->qnext = t->qnext;
 	else
@@ -464,6 +490,10 @@ static void q_unlink(struct agg *a, struct thr *t)
 	t->qnext = t->qprev = NULL;
 	t->q_cpu = NO_CPU;
 	a->host.nwaiting--;
+	if (!c->qhead) { /* nobody left to charge: the log starts over */
+		c->seg_base += c->nseg;
+		c->nseg = 0;
+	}
 }
 
 static void q_start(struct agg *a, struct thr *t, __s32 cpu, __u64 ts, enum wait_kind kind)
@@ -476,24 +506,51 @@ static void q_start(struct agg *a, struct thr *t, __s32 cpu, __u64 ts, enum wait
 /* waited_behind: charge d ns to holder pid */
 static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d);
 
-/* Charges t's wait up to `until` to the holder of its queue's CPU: its idle
- * task (idle) or pid (0: unknown).  The loop of cpu_account runs this for
- * every waiter at every switch: the holder is worked out once per CPU, and
- * a holder already in the table is one inline probe. */
-static inline void charge_to(struct agg *a, struct thr *t, __u64 until, int idle, __u32 pid)
+/* Charges d ns of p's waiting to a CPU's idle task (idle) or holder pid
+ * (0: unknown).  A holder already in the table is one inline probe. */
+static inline void charge_ns(struct agg *a, struct proc *p, __u64 d, int idle, __u32 pid)
 {
-	struct proc *p = t->proc;
-	__u64 d;
-
-	if (until <= t->charged_until)
-		return;
-	d = until - t->charged_until;
-	t->charged_until = until;
 	p->pub.tot.runq_wait_ns += d;
 	if (idle)
 		p->pub.tot.runq_idle_ns += d;
 	else if (!wbh_hit(&p->wbh, pid + 1, d))
 		wb_newcomer(a, p, pid, d);
+}
+
+/* Charges t's wait up to `until` to the holder of its queue's CPU. */
+static inline void charge_to(struct agg *a, struct thr *t, __u64 until, int idle, __u32 pid)
+{
+	if (until <= t->charged_until)
+		return;
+	charge_ns(a, t->proc, until - t->charged_until, idle, pid);
+	t->charged_until = until;
+}
+
+/* Charges waiter t the segments its queue logged since it last caught up:
+ * what charge_to at every one of those switches would have charged. */
+static void catch_up(struct agg *a, struct thr *t)
+{
+	struct cpu *c = &a->cpus[t->q_cpu];
+	const struct seg *s = c->seg + (t->seg_next - c->seg_base), *end = c->seg + c->nseg;
+	__u64 from = t->charged_until, d = 0;
+	__u32 pid = 0, idle = 0;
+
+	for (; s < end; s++) {
+		if (s->end <= from)
+			continue;
+		if (d && (s->pid != pid || s->idle != idle)) {
+			charge_ns(a, t->proc, d, (int)idle, pid);
+			d = 0;
+		}
+		pid = s->pid;
+		idle = s->idle;
+		d += s->end - from;
+		from = s->end;
+	}
+	if (d)
+		charge_ns(a, t->proc, d, (int)idle, pid);
+	t->charged_until = from;
+	t->seg_next = c->seg_base + c->nseg;
 }
 
 static inline int cpu_idle(const struct cpu *c)
@@ -506,11 +563,13 @@ static inline __u32 cpu_holder(const struct cpu *c)
 	return c->known ? c->cur_pid : 0;
 }
 
-/* Charges t's wait up to `until` to whoever runs on its queue's CPU. */
+/* Charges t's wait up to `until`: the segments logged, then whoever runs
+ * on its queue's CPU now. */
 static void charge(struct agg *a, struct thr *t, __u64 until)
 {
 	const struct cpu *c = &a->cpus[t->q_cpu];
 
+	catch_up(a, t);
 	charge_to(a, t, until, cpu_idle(c), cpu_holder(c));
 }
 
@@ -707,8 +766,41 @@ static void tick(struct agg *a, __u64 ts)
 	h->accounted_ts = ts;
 }
 
+/* Every waiter of c charged up to its last segment; the log starts over. */
+static void seg_flush(struct agg *a, struct cpu *c)
+{
+	for (struct thr *w = c->qhead; w; w = w->qnext)
+		catch_up(a, w);
+	c->seg_base += c->nseg;
+	c->nseg = 0;
+}
+
+/* The holder's span up to ts, for c's waiters to charge.  A full log (or
+ * no memory to grow it) is charged to them first. */
+static void seg_log(struct agg *a, struct cpu *c, __u64 ts)
+{
+	if (c->nseg == c->seg_alloc) {
+		__u32 want = c->seg_alloc ? c->seg_alloc * 2 : 16;
+		struct seg *s = want <= SEG_LOG_MAX ? realloc(c->seg, want * sizeof(*s)) : NULL;
+
+		if (s) {
+			c->seg = s;
+			c->seg_alloc = want;
+		} else {
+			seg_flush(a, c);
+		}
+	}
+	if (c->nseg == c->seg_alloc) { /* not even the first 16: charge directly */
+		for (struct thr *w = c->qhead; w; w = w->qnext)
+			charge_to(a, w, ts, cpu_idle(c), cpu_holder(c));
+		return;
+	}
+	c->seg[c->nseg++] = (struct seg){ts, cpu_holder(c), (__u32)cpu_idle(c)};
+}
+
 /* Accounts CPU c's holder up to ts: busy time, its process's on-CPU time,
- * and the waits of every tracked thread queued on c. */
+ * and (through the segment log) the waits of every tracked thread queued
+ * on c. */
 static void cpu_account(struct agg *a, __u32 idx, __u64 ts)
 {
 	struct cpu *c = &a->cpus[idx];
@@ -720,8 +812,8 @@ static void cpu_account(struct agg *a, __u32 idx, __u64 ts)
 		if (c->cur && c->cur->proc) /* a thread whose process was folded has none */
 			c->cur->proc->pub.tot.on_cpu_ns += d;
 	}
-	for (struct thr *w = c->qhead; w; w = w->qnext)
-		charge_to(a, w, ts, cpu_idle(c), cpu_holder(c));
+	if (c->qhead)
+		seg_log(a, c, ts);
 	if (ts > c->since)
 		c->since = ts;
 }
@@ -1469,8 +1561,10 @@ void agg_settle(struct agg *a, __u64 now)
 	if (!a->host.sched_start_ts)
 		return; /* no scheduler record yet: nothing is open */
 	tick(a, now);
-	for (__u32 i = 0; i < a->host.ncpus; i++)
+	for (__u32 i = 0; i < a->host.ncpus; i++) {
 		cpu_account(a, i, now);
+		seg_flush(a, &a->cpus[i]);
+	}
 	for (size_t i = 0; i < a->host.nprocs; i++)
 		wb_publish(a, a->procs[i]);
 	for (struct proc *p = a->xhead; p; p = p->xnext)
@@ -1646,6 +1740,8 @@ void agg_free(struct agg *a)
 	for (size_t i = 0; a->procs && i < a->host.nprocs; i++)
 		proc_free(a->procs[i]);
 	free(a->procs);
+	for (__u32 i = 0; a->cpus && i < a->lim.max_cpus; i++)
+		free(a->cpus[i].seg);
 	free(a->cpus);
 	free(a->busy);
 	free(a->busy_base);
