@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The model (see agg.h for the contract).  Hot path rules: one hash lookup
- * per task a record names, no allocation except when a process appears, and
- * no loop longer than one CPU's run queue (waiters charged at a switch),
- * except the amortised halving of a full waited_behind table.
+ * per task a record names, no allocation except when a process appears or
+ * a table grows, and no loop longer than one CPU's run queue or its holder
+ * log, except the amortised halving of a full waited_behind table.
  *
  * Scheduler model.  Per CPU: the task running there (from the last switch
  * naming it next) since `since`, and the list of tracked threads waiting in
  * its queue.  A thread starts waiting at EV_WAKEUP (queued on target_cpu) or
  * when switched out runnable (queued on that CPU), moves with EV_MIGRATE and
  * stops at the next switch naming it next, on any CPU.  Each waiter carries
- * charged_until: every time the holder of its queue's CPU changes, the span
- * since charged_until is charged to the holder that just left, so a wait is
- * split exactly between all the tasks that ran meanwhile.
+ * charged_until: every span a holder of its queue's CPU ran since then is
+ * charged to that holder (through the CPU's holder log, when the waiter
+ * leaves the queue or at a settle), so a wait is split exactly between all
+ * the tasks that ran meanwhile.
  */
 #include <stdint.h>
 #include <stdlib.h>
