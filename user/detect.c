@@ -498,12 +498,25 @@ static void mem_take(struct detector *d, struct pstate *s, const struct agg_proc
 
 /* ---- evaluation ------------------------------------------------------------------ */
 
+/* Nothing reads a final entry's samples again (it is never evaluated, and
+ * the end-of-stream judgement starts from the entry's birth): they go now,
+ * not when agg folds the entry, which a report never does.  On a trace of
+ * many short-lived processes the next ones reuse the memory instead of
+ * faulting in more. */
 static void proc_final(struct pstate *s)
 {
 	finding_end(s->leak);
 	finding_end(s->ret);
 	finding_end(s->cont);
 	s->final = true;
+	free(s->mem.s);
+	s->mem.s = NULL;
+	s->mem.n = 0;
+	cpu_ring_free(&s->cpu);
+	if (s->cont) {
+		cpu_sample_free(s->cont->base);
+		s->cont->base = NULL;
+	}
 }
 
 static void proc_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)

@@ -617,6 +617,54 @@ static void test_contention_two_aggressors(void)
 	printf("#   %s\n", f->summary);
 }
 
+/* A process that exits mid-episode: its samples are let go at once (a
+ * report keeps the entry to the end), and its finding, numbers and all,
+ * stays what the last evaluation made it. */
+static void test_contention_exit_frees(void)
+{
+	const __u32 cam = 210, hog = 310;
+	const __u64 frame = 33333333, end = 16 * SEC;
+	const struct agg_proc *p;
+	const struct pstate *s;
+	const struct finding *f;
+	struct finding then;
+
+	fresh();
+	ev_proc(SEC / 2, cam, ROLE_CAMERA, "dual_camera_web");
+	ev_comm(SEC / 2, hog, "hog");
+	SW_BLOCK(SEC / 2, 0, 0, 0, hog, hog);
+	for (__u64 t = SEC; t + frame < end; t += frame) {
+		ev_wake(t, cam, cam, 0);
+		SW_PREEMPT(t + 20 * MS, 0, hog, hog, cam, cam);
+		SW_BLOCK(t + 25 * MS, 0, cam, cam, hog, hog);
+	}
+	ev_exit(end, cam);
+	tick_to(end + 2 * SEC); /* the exit is evaluated */
+	f = finding_of(cam, FIND_CONTENTION);
+	CHECK(f != NULL);
+	p = agg_find(model_agg(M), cam);
+	CHECK(p != NULL);
+	if (!f || !p)
+		return;
+	s = detector_state(model_detector(M), p->id);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(s->final);
+	CHECK(s->cpu.s == NULL && s->cpu.n == 0);
+	CHECK(s->mem.s == NULL && s->mem.n == 0);
+	CHECK(s->cont != NULL && s->cont->base == NULL);
+	CHECK(!f->active);
+	CHECK(f->ev.contention.nbehind >= 1 && f->ev.contention.behind[0].pid == hog);
+	CHECK(f->ev.contention.wait_share > 0.5);
+	memcpy(&then, f, sizeof(then)); /* padding too: compared with memcmp */
+	for (__u64 ts = end + 3 * SEC; ts < end + 30 * SEC; ts += SEC)
+		tick_to(ts);
+	model_finish(M);
+	f = finding_of(cam, FIND_CONTENTION);
+	CHECK(f != NULL && !memcmp(f, &then, sizeof(then)));
+}
+
 /* The same camera alone on its CPU: woken and running within 50 us. */
 static void test_no_contention_silent(void)
 {
@@ -1147,6 +1195,7 @@ int main(int argc, char **argv)
 	RUN(test_plateau_from_start_silent);
 	RUN(test_contention_two_aggressors);
 	RUN(test_no_contention_silent);
+	RUN(test_contention_exit_frees);
 	RUN(test_host_oversubscribed);
 	RUN(test_exit_mid_leak);
 	RUN(test_pid_reuse);
