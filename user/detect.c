@@ -77,7 +77,7 @@ void *ring_last(const struct ring *r)
 	return r->n ? ring_at(r, r->n - 1) : NULL;
 }
 
-void *ring_push(struct ring *r)
+static void *push(struct ring *r, bool clear_reused)
 {
 	void *slot;
 
@@ -85,12 +85,24 @@ void *ring_push(struct ring *r)
 		ring_grow(r);
 	if (r->n < r->cap) {
 		r->n++;
+		clear_reused = true; /* a slot never used: whatever realloc left there */
 	} else {
 		r->start = (r->start + 1) % r->cap;
 	}
 	slot = ring_at(r, r->n - 1);
-	memset(slot, 0, r->size);
+	if (clear_reused)
+		memset(slot, 0, r->size);
 	return slot;
+}
+
+void *ring_push(struct ring *r)
+{
+	return push(r, true);
+}
+
+void *ring_push_reuse(struct ring *r)
+{
+	return push(r, false);
 }
 
 bool line_fit(const double *x, const double *y, size_t n, struct line *l)
@@ -265,7 +277,7 @@ static struct pstate *ps_new(struct detector *d, __u64 id)
 static void ps_free(struct pstate *s)
 {
 	free(s->mem.s);
-	free(s->cpu.s);
+	cpu_ring_free(&s->cpu);
 	free(s);
 }
 
@@ -322,7 +334,7 @@ static bool list_make_room(struct detector *d)
 		if (r->f.active)
 			continue;
 		forget_refs(d, r);
-		free(r->base);
+		cpu_sample_free(r->base);
 		free(r);
 		memmove(&d->list[i], &d->list[i + 1], (d->nlist - i - 1) * sizeof(*d->list));
 		d->nlist--;
@@ -486,12 +498,25 @@ static void mem_take(struct detector *d, struct pstate *s, const struct agg_proc
 
 /* ---- evaluation ------------------------------------------------------------------ */
 
+/* Nothing reads a final entry's samples again (it is never evaluated, and
+ * the end-of-stream judgement starts from the entry's birth): they go now,
+ * not when agg folds the entry, which a report never does.  On a trace of
+ * many short-lived processes the next ones reuse the memory instead of
+ * faulting in more. */
 static void proc_final(struct pstate *s)
 {
 	finding_end(s->leak);
 	finding_end(s->ret);
 	finding_end(s->cont);
 	s->final = true;
+	free(s->mem.s);
+	s->mem.s = NULL;
+	s->mem.n = 0;
+	cpu_ring_free(&s->cpu);
+	if (s->cont) {
+		cpu_sample_free(s->cont->base);
+		s->cont->base = NULL;
+	}
 }
 
 static void proc_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
@@ -564,7 +589,7 @@ void detector_free(struct detector *d)
 	for (size_t i = 0; i < d->nps; i++)
 		ps_free(d->ps[i]);
 	for (size_t i = 0; i < d->nlist; i++) {
-		free(d->list[i]->base);
+		cpu_sample_free(d->list[i]->base);
 		free(d->list[i]);
 	}
 	free(d->ps);

@@ -34,18 +34,36 @@ static bool cpu_seen(const struct agg_proc *p)
 	return p->tot.on_cpu_ns || p->tot.runq_wait_ns || hist_count(&p->runq);
 }
 
+static size_t cpu_bytes(unsigned hnoct, __u32 nwb)
+{
+	return (size_t)hnoct * CH_OCT * sizeof(__u32) + (size_t)nwb * (sizeof(__u64) + sizeof(__u32));
+}
+
+/* Room for a block of bytes at c->data, keeping what is there. */
+static int cpu_room(struct cpu_sample *c, size_t bytes)
+{
+	void *data;
+
+	if (bytes <= c->room)
+		return 0;
+	if (!(data = realloc(c->data, bytes)))
+		return -1;
+	c->data = data;
+	c->room = (__u32)bytes;
+	return 0;
+}
+
 static void coarse_hist(__u32 *h, const struct hist *src)
 {
 	_Static_assert(HIST_SUB % (1u << CH_SHIFT) == 0, "coarse buckets never straddle an octave");
-	memset(h, 0, CH_N * sizeof(*h));
-	/* only the octaves the histogram stores can be non-zero */
+	/* src->lo * HIST_SUB is a multiple of 1 << CH_SHIFT: bucket k of the
+	 * stored run folds into coarse bucket k >> CH_SHIFT of the kept run */
+	memset(h, 0, (size_t)src->noct * CH_OCT * sizeof(*h));
 	for (unsigned k = 0; k < (unsigned)src->noct * HIST_SUB; k++)
-		h[(src->lo * HIST_SUB + k) >> CH_SHIFT] += (__u32)src->b[k];
+		h[k >> CH_SHIFT] += (__u32)src->b[k];
 }
 
-/* The counters now; the histogram is folded only when it changed. */
-static void cpu_fill(struct cpu_sample *c, const struct cpu_sample *prev, const struct agg_proc *p,
-		     __u64 now)
+static void cpu_counters(struct cpu_sample *c, const struct agg_proc *p, __u64 now)
 {
 	c->ts = now;
 	c->on_cpu = p->tot.on_cpu_ns;
@@ -53,32 +71,100 @@ static void cpu_fill(struct cpu_sample *c, const struct cpu_sample *prev, const 
 	c->wake_ns = hist_sum(&p->runq_wakeup);
 	c->pre_ns = hist_sum(&p->runq_preempt);
 	c->nwaits = hist_count(&p->runq);
+}
+
+/* The histogram is folded only when it changed: a process that did not
+ * wait since prev has prev's counts (also when prev is c, refilled). */
+int cpu_sample_fill(struct cpu_sample *c, const struct cpu_sample *prev, const struct agg_proc *p,
+		    __u64 now)
+{
+	__u64 nwaits = hist_count(&p->runq);
+	bool same = prev && prev->nwaits == nwaits;
+	unsigned lo = same ? prev->hlo : p->runq.lo, noct = same ? prev->hnoct : p->runq.noct;
+	__u64 *wb_ns;
+	__u32 *wb_pid;
+
+	/* the block begins with the histogram, which a refill keeps */
+	if (cpu_room(c, cpu_bytes(noct, p->nwb)))
+		return -1;
+	if (!noct)
+		; /* no wait stored yet: nothing to fold, and c->data may be NULL */
+	else if (!same)
+		coarse_hist(c->data, &p->runq);
+	else if (prev != c)
+		memcpy(c->data, prev->data, cpu_bytes(noct, 0));
+	c->hlo = (__u8)lo;
+	c->hnoct = (__u8)noct;
+	cpu_counters(c, p, now);
 	c->nwb = p->nwb;
+	wb_ns = (__u64 *)cpu_wb_ns(c);
+	wb_pid = (__u32 *)cpu_wb_pid(c);
 	for (__u32 i = 0; i < p->nwb; i++) {
-		c->wb_pid[i] = p->wb[i].pid;
-		c->wb_ns[i] = p->wb[i].ns;
+		wb_pid[i] = p->wb[i].pid;
+		wb_ns[i] = p->wb[i].ns;
 	}
-	if (prev && prev != c && prev->nwaits == c->nwaits)
-		memcpy(c->h, prev->h, sizeof(c->h));
-	else
-		coarse_hist(c->h, &p->runq);
+	return 0;
+}
+
+int cpu_sample_copy(struct cpu_sample *dst, const struct cpu_sample *src)
+{
+	void *data = dst->data;
+	__u32 room = dst->room;
+	size_t bytes = cpu_bytes(src->hnoct, src->nwb);
+
+	if (cpu_room(dst, bytes))
+		return -1;
+	data = dst->data;
+	room = dst->room;
+	*dst = *src;
+	dst->data = data;
+	dst->room = room;
+	if (bytes)
+		memcpy(dst->data, src->data, bytes);
+	return 0;
+}
+
+void cpu_sample_free(struct cpu_sample *c)
+{
+	if (c)
+		free(c->data);
+	free(c);
+}
+
+void cpu_ring_free(struct ring *r)
+{
+	for (__u32 i = 0; i < r->n; i++)
+		free(((struct cpu_sample *)ring_at(r, i))->data);
+	free(r->s);
+	r->s = NULL;
+	r->n = 0;
 }
 
 static const struct cpu_sample *cpu_take(struct detector *d, struct pstate *s, const struct agg_proc *p,
 					 __u64 now)
 {
 	struct cpu_sample *last, *c;
+	__u32 n0;
 
 	if (!s->cpu.s && ring_init(&s->cpu, d->cpu_cap, sizeof(struct cpu_sample)))
 		return NULL;
 	last = ring_last(&s->cpu);
 	if (last && now < last->opened + d->cpu_period) {
-		cpu_fill(last, last, p, now); /* counters are cumulative: the newest read wins */
-		return last;
+		/* counters are cumulative: the newest read wins */
+		return cpu_sample_fill(last, last, p, now) ? NULL : last;
 	}
-	c = ring_push(&s->cpu); /* may move the ring: the previous sample is found again */
+	n0 = s->cpu.n;
+	c = ring_push_reuse(&s->cpu); /* may move the ring: the previous sample is found again */
+	if (cpu_sample_fill(c, s->cpu.n >= 2 ? ring_at(&s->cpu, s->cpu.n - 2) : NULL, p, now)) {
+		/* out of memory, nothing written: the push is undone (an
+		 * overwritten oldest sample is intact, its block too) */
+		if (s->cpu.n == n0)
+			s->cpu.start = (s->cpu.start + s->cpu.cap - 1) % s->cpu.cap;
+		else
+			s->cpu.n--;
+		return NULL;
+	}
 	c->opened = now;
-	cpu_fill(c, s->cpu.n >= 2 ? ring_at(&s->cpu, s->cpu.n - 2) : NULL, p, now);
 	return c;
 }
 
@@ -113,15 +199,27 @@ struct cspan {
 	const struct cpu_sample *cur, *base;
 };
 
-/* The p99 of the waits between two samples, at the middle of its coarse bucket. */
-static double coarse_p99(const struct cpu_sample *cur, const struct cpu_sample *base, __u64 n)
+double cpu_coarse_p99(const struct cpu_sample *cur, const struct cpu_sample *base, __u64 n)
 {
 	__u64 rank = (__u64)ceil(0.99 * (double)n), cum = 0;
+	unsigned from = CH_N, to = 0;
 
 	if (!n)
 		return 0;
-	for (unsigned c = 0; c < CH_N; c++) {
-		cum += (__u32)(cur->h[c] - base->h[c]);
+	/* outside the octaves either sample keeps, both hold 0: the sum
+	 * cannot reach rank (>= 1) there */
+	if (cur->hnoct) {
+		from = (unsigned)cur->hlo * CH_OCT;
+		to = from + (unsigned)cur->hnoct * CH_OCT;
+	}
+	if (base->hnoct) {
+		unsigned f = (unsigned)base->hlo * CH_OCT, t = f + (unsigned)base->hnoct * CH_OCT;
+
+		from = f < from ? f : from;
+		to = t > to ? t : to;
+	}
+	for (unsigned c = from; c < to; c++) {
+		cum += (__u32)(cpu_bucket(cur, c) - cpu_bucket(base, c));
 		if (cum >= rank) {
 			unsigned first = c << CH_SHIFT, last = first + (1u << CH_SHIFT) - 1;
 			double lo = (double)hist_bucket_lo(first);
@@ -152,7 +250,7 @@ static void span_of(const struct cpu_sample *cur, const struct cpu_sample *base,
 static double span_p99(struct cspan *w)
 {
 	if (w->p99_ns < 0)
-		w->p99_ns = coarse_p99(w->cur, w->base, w->n);
+		w->p99_ns = cpu_coarse_p99(w->cur, w->base, w->n);
 	return w->p99_ns;
 }
 
@@ -168,11 +266,13 @@ static double excess(const struct detector *d, const struct vigil_role_cfg *rc, 
 	return fmax(share, p99);
 }
 
-static __u64 base_ns_of(const struct cpu_sample *base, __u32 pid)
+__u64 cpu_base_ns(const struct cpu_sample *base, __u32 pid)
 {
+	const __u32 *wb_pid = cpu_wb_pid(base);
+
 	for (__u32 i = 0; i < base->nwb; i++)
-		if (base->wb_pid[i] == pid)
-			return base->wb_ns[i];
+		if (wb_pid[i] == pid)
+			return cpu_wb_ns(base)[i];
 	return 0;
 }
 
@@ -200,7 +300,7 @@ static __u32 holders_since(const struct agg_proc *p, const struct cpu_sample *ba
 	__u32 n = 0;
 
 	for (__u32 i = 0; i < p->nwb; i++) {
-		__u64 b = base_ns_of(base, p->wb[i].pid);
+		__u64 b = cpu_base_ns(base, p->wb[i].pid);
 
 		if (p->wb[i].ns > b)
 			top_insert(out, &n, max, p->wb[i].pid, p->wb[i].comm, p->wb[i].ns - b);
@@ -287,10 +387,12 @@ static void contention_report(struct detector *d, struct pstate *s, const struct
 
 	if (!r && !(r = s->cont = finding_open(d, FIND_CONTENTION, p, wbase->ts, now)))
 		return;
-	if (!r->base && !(r->base = malloc(sizeof(*r->base))))
+	if (!r->base && !(r->base = calloc(1, sizeof(*r->base))))
 		return;
-	if (!r->f.active || r->f.raised_ts == now)
-		*r->base = *wbase; /* a new episode starts with this window */
+	/* a new episode starts with this window; the ring's copy will be
+	 * overwritten while the episode lasts, so the base is a copy */
+	if ((!r->f.active || r->f.raised_ts == now) && cpu_sample_copy(r->base, wbase))
+		return;
 	span_of(cur, r->base, &e);
 	contention_fill(&r->f, rc, p, &e, r->base);
 	r->f.confidence = run_confidence(d, e.run);
@@ -304,7 +406,7 @@ static void host_account(struct detector *d, const struct agg_proc *p, const str
 	d->win_wait += w->wait;
 	d->win_run += w->run;
 	for (__u32 i = 0; i < p->nwb; i++) {
-		__u64 b = base_ns_of(base, p->wb[i].pid), ns = p->wb[i].ns > b ? p->wb[i].ns - b : 0;
+		__u64 b = cpu_base_ns(base, p->wb[i].pid), ns = p->wb[i].ns > b ? p->wb[i].ns - b : 0;
 		__u32 key = p->wb[i].pid + 1, k = key % HOLDERS_MAX;
 
 		for (unsigned probe = 0; ns && probe < HOLDERS_MAX; probe++, k = (k + 1) % HOLDERS_MAX) {
@@ -439,7 +541,10 @@ static void finish_proc(struct detector *d, struct pstate *s, const struct agg_p
 		return;
 	memset(&zero, 0, sizeof(zero));
 	zero.ts = p->first_ts;
-	cpu_fill(&cur, NULL, p, now);
+	/* the span's p99 is the exact one below, and holders are read from
+	 * p: of the newest sample only the counters are needed */
+	memset(&cur, 0, sizeof(cur));
+	cpu_counters(&cur, p, now);
 	span_of(&cur, &zero, &w);
 	w.p99_ns = (double)hist_percentile(&p->runq, 99); /* exact here */
 	if ((ex = excess(d, rc, &w)) <= 1 || !(s->cont = finding_open(d, FIND_CONTENTION, p, p->first_ts, now)))

@@ -46,19 +46,54 @@ struct mem_base {
 /* ---- CPU samples (contention) -------------------------------------------------
  * Counters of one process at one evaluation; a window is the difference of
  * two.  The run-queue histogram is kept at 8 buckets per power of two
- * (agg's 32 folded by 4), enough for a p99 within about 5 %. */
+ * (agg's 32 folded by 4), enough for a p99 within about 5 %.
+ *
+ * A sample keeps only the octaves the process's histogram stores (every
+ * other bucket is 0) and only the waited-behind entries that exist, in a
+ * block of its own: a process's waits span 6-19 octaves, so a sample takes
+ * a few hundred bytes where a full table took 1.3 KB, and on a trace of
+ * short-lived processes those pages were most of what the detectors
+ * touched. */
 #define CH_SHIFT 2
 #define CH_N (HIST_NBUCKETS >> CH_SHIFT)
+#define CH_OCT (HIST_SUB >> CH_SHIFT) /* coarse buckets per octave */
 
 struct cpu_sample {
 	__u64 ts;     /* when the counters were read */
 	__u64 opened; /* the evaluation that opened the sample */
 	__u64 on_cpu, wait, wake_ns, pre_ns, nwaits;
-	__u32 nwb;
-	__u32 wb_pid[AGG_WB_TOP];
-	__u64 wb_ns[AGG_WB_TOP];
-	__u32 h[CH_N]; /* cumulative counts; differences are taken modulo 2^32 */
+	__u32 nwb;            /* waited-behind entries in data */
+	__u8 hlo, hnoct;      /* octaves of the histogram in data */
+	__u32 room;           /* bytes allocated at data */
+	/* __u32 h[hnoct * CH_OCT] (cumulative counts of coarse buckets
+	 * hlo * CH_OCT on; differences are taken modulo 2^32), then
+	 * __u64 wb_ns[nwb], then __u32 wb_pid[nwb].  h is a whole number of
+	 * 32-byte octaves, so wb_ns stays aligned. */
+	void *data;
 };
+
+static inline const __u32 *cpu_hist(const struct cpu_sample *c)
+{
+	return c->data;
+}
+
+static inline const __u64 *cpu_wb_ns(const struct cpu_sample *c)
+{
+	return (const __u64 *)((const char *)c->data + (size_t)c->hnoct * CH_OCT * sizeof(__u32));
+}
+
+static inline const __u32 *cpu_wb_pid(const struct cpu_sample *c)
+{
+	return (const __u32 *)(cpu_wb_ns(c) + c->nwb);
+}
+
+/* Coarse bucket i (< CH_N) of a sample: what a full table would hold. */
+static inline __u32 cpu_bucket(const struct cpu_sample *c, unsigned i)
+{
+	unsigned first = (unsigned)c->hlo * CH_OCT;
+
+	return i >= first && i < first + (unsigned)c->hnoct * CH_OCT ? cpu_hist(c)[i - first] : 0;
+}
 
 /* A ring of samples, oldest first; cap is the detector's.  The storage
  * grows (doubling) as samples arrive, so a process that lives a few seconds
@@ -154,6 +189,9 @@ struct pstate *detector_state(const struct detector *d, __u64 id); /* NULL if no
 void *ring_at(const struct ring *r, __u32 i); /* i-th oldest */
 void *ring_last(const struct ring *r);
 void *ring_push(struct ring *r); /* a slot for a new newest sample (overwrites the oldest) */
+/* ring_push for samples that own memory: the slot of the oldest comes back
+ * as it was, for the new sample to reuse its block; a new slot is zeroed. */
+void *ring_push_reuse(struct ring *r);
 int ring_init(struct ring *r, __u32 cap, size_t size);
 
 struct frec *finding_open(struct detector *d, enum finding_kind k, const struct agg_proc *p,
@@ -191,5 +229,18 @@ void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc 
 void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
 void contention_host_eval(struct detector *d, struct agg *a, __u64 now);
 void contention_finish(struct detector *d, struct agg *a, __u64 now);
+
+/* CPU samples (detect_contention.c).  cpu_sample_fill reads p's counters
+ * at now into c, reusing c's block (prev: the sample before, whose
+ * histogram is copied when no wait came since; may be c itself or NULL);
+ * -1 when out of memory. */
+int cpu_sample_fill(struct cpu_sample *c, const struct cpu_sample *prev, const struct agg_proc *p,
+		    __u64 now);
+int cpu_sample_copy(struct cpu_sample *dst, const struct cpu_sample *src); /* deep; -1: dst unchanged */
+void cpu_sample_free(struct cpu_sample *c); /* one allocated alone, with its block; NULL is fine */
+void cpu_ring_free(struct ring *r);
+/* The p99 of the waits between two samples (n of them), at the middle of its coarse bucket. */
+double cpu_coarse_p99(const struct cpu_sample *cur, const struct cpu_sample *base, __u64 n);
+__u64 cpu_base_ns(const struct cpu_sample *base, __u32 pid); /* waited behind pid at base; 0 if not kept */
 
 #endif

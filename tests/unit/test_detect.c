@@ -617,6 +617,54 @@ static void test_contention_two_aggressors(void)
 	printf("#   %s\n", f->summary);
 }
 
+/* A process that exits mid-episode: its samples are let go at once (a
+ * report keeps the entry to the end), and its finding, numbers and all,
+ * stays what the last evaluation made it. */
+static void test_contention_exit_frees(void)
+{
+	const __u32 cam = 210, hog = 310;
+	const __u64 frame = 33333333, end = 16 * SEC;
+	const struct agg_proc *p;
+	const struct pstate *s;
+	const struct finding *f;
+	struct finding then;
+
+	fresh();
+	ev_proc(SEC / 2, cam, ROLE_CAMERA, "dual_camera_web");
+	ev_comm(SEC / 2, hog, "hog");
+	SW_BLOCK(SEC / 2, 0, 0, 0, hog, hog);
+	for (__u64 t = SEC; t + frame < end; t += frame) {
+		ev_wake(t, cam, cam, 0);
+		SW_PREEMPT(t + 20 * MS, 0, hog, hog, cam, cam);
+		SW_BLOCK(t + 25 * MS, 0, cam, cam, hog, hog);
+	}
+	ev_exit(end, cam);
+	tick_to(end + 2 * SEC); /* the exit is evaluated */
+	f = finding_of(cam, FIND_CONTENTION);
+	CHECK(f != NULL);
+	p = agg_find(model_agg(M), cam);
+	CHECK(p != NULL);
+	if (!f || !p)
+		return;
+	s = detector_state(model_detector(M), p->id);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(s->final);
+	CHECK(s->cpu.s == NULL && s->cpu.n == 0);
+	CHECK(s->mem.s == NULL && s->mem.n == 0);
+	CHECK(s->cont != NULL && s->cont->base == NULL);
+	CHECK(!f->active);
+	CHECK(f->ev.contention.nbehind >= 1 && f->ev.contention.behind[0].pid == hog);
+	CHECK(f->ev.contention.wait_share > 0.5);
+	memcpy(&then, f, sizeof(then)); /* padding too: compared with memcmp */
+	for (__u64 ts = end + 3 * SEC; ts < end + 30 * SEC; ts += SEC)
+		tick_to(ts);
+	model_finish(M);
+	f = finding_of(cam, FIND_CONTENTION);
+	CHECK(f != NULL && !memcmp(f, &then, sizeof(then)));
+}
+
 /* The same camera alone on its CPU: woken and running within 50 us. */
 static void test_no_contention_silent(void)
 {
@@ -954,6 +1002,162 @@ static void bench(size_t n, __u32 nproc, __u64 span)
 
 /* The sample ring grows as samples come and, once full, drops the oldest;
  * the order and the contents are those of a ring allocated whole. */
+/* ---- compact CPU samples ------------------------------------------------------------------ */
+
+/* What a sample held when it kept the full coarse table: the reference the
+ * compact sample must answer exactly. */
+struct full_sample {
+	__u32 h[CH_N];
+	__u32 nwb, wb_pid[AGG_WB_TOP];
+	__u64 wb_ns[AGG_WB_TOP];
+};
+
+static void full_of(struct full_sample *f, const struct agg_proc *p)
+{
+	memset(f, 0, sizeof(*f));
+	for (unsigned i = 0; i < HIST_NBUCKETS; i++)
+		f->h[i >> CH_SHIFT] += (__u32)hist_bucket_count(&p->runq, i);
+	f->nwb = p->nwb;
+	for (__u32 i = 0; i < p->nwb; i++) {
+		f->wb_pid[i] = p->wb[i].pid;
+		f->wb_ns[i] = p->wb[i].ns;
+	}
+}
+
+static __u64 full_base_ns(const struct full_sample *f, __u32 pid)
+{
+	for (__u32 i = 0; i < f->nwb; i++)
+		if (f->wb_pid[i] == pid)
+			return f->wb_ns[i];
+	return 0;
+}
+
+/* The p99 as computed over two full tables. */
+static double full_p99(const struct full_sample *cur, const struct full_sample *base, __u64 n)
+{
+	__u64 rank = (__u64)ceil(0.99 * (double)n), cum = 0;
+
+	if (!n)
+		return 0;
+	for (unsigned c = 0; c < CH_N; c++) {
+		cum += (__u32)(cur->h[c] - base->h[c]);
+		if (cum >= rank) {
+			unsigned first = c << CH_SHIFT, last = first + (1u << CH_SHIFT) - 1;
+			double lo = (double)hist_bucket_lo(first);
+			double hi = (double)hist_bucket_lo(last) + (double)hist_bucket_width(last);
+
+			return lo + (hi - lo) / 2;
+		}
+	}
+	return 0;
+}
+
+static void same_as_full(const struct cpu_sample *c, const struct full_sample *f)
+{
+	__u32 bad = 0;
+
+	for (unsigned i = 0; i < CH_N; i++)
+		bad += cpu_bucket(c, i) != f->h[i];
+	CHECK_EQ_U64(bad, 0);
+	CHECK_EQ_U64(c->nwb, f->nwb);
+	for (__u32 pid = 0; pid < 40; pid++)
+		CHECK_EQ_U64(cpu_base_ns(c, pid), full_base_ns(f, pid));
+}
+
+static void set_holders(struct agg_proc *p, __u32 n, __u32 first_pid, __u64 ns)
+{
+	p->nwb = n;
+	for (__u32 i = 0; i < n; i++) {
+		p->wb[i].pid = first_pid + i;
+		p->wb[i].ns = ns * (i + 1);
+	}
+}
+
+/* The compact sample (kept octaves, existing holders) gives the numbers the
+ * full table gave, while the histogram widens below and above, holders
+ * come and go, a sample is refilled, and a ring slot is reused. */
+static void test_cpu_sample_compact(void)
+{
+	struct agg_proc p;
+	struct cpu_sample a = {0}, b = {0}, c = {0}, *copy = calloc(1, sizeof(*copy));
+	struct full_sample fa, fb, fc;
+	struct ring r;
+
+	memset(&p, 0, sizeof(p));
+	CHECK(copy != NULL);
+	if (!copy)
+		return;
+	/* nothing seen yet: no block needed, every bucket 0 */
+	CHECK(cpu_sample_fill(&a, NULL, &p, SEC) == 0);
+	full_of(&fa, &p);
+	same_as_full(&a, &fa);
+	CHECK_EQ_U64(a.hnoct, 0);
+
+	for (int i = 0; i < 500; i++)
+		hist_record(&p.runq, 200 * 1000 + rnd(3 * MS)); /* 0.2-3.2 ms */
+	set_holders(&p, 5, 10, MS);
+	CHECK(cpu_sample_fill(&a, &a, &p, 2 * SEC) == 0); /* a refill that grows the block */
+	full_of(&fa, &p);
+	same_as_full(&a, &fa);
+	CHECK(a.hnoct > 0 && a.hnoct < HIST_NOCT);
+
+	/* no wait since a: b's histogram is a's, copied, not folded */
+	set_holders(&p, AGG_WB_TOP, 20, 2 * MS);
+	CHECK(cpu_sample_fill(&b, &a, &p, 3 * SEC) == 0);
+	full_of(&fb, &p);
+	same_as_full(&b, &fb);
+
+	/* octaves below and above the stored ones; holders shrink to 3 */
+	for (int i = 0; i < 300; i++)
+		hist_record(&p.runq, i % 3 ? 40 + rnd(20) : 400 * MS + rnd(400 * MS));
+	set_holders(&p, 3, 21, 5 * MS);
+	CHECK(cpu_sample_fill(&c, &b, &p, 4 * SEC) == 0);
+	full_of(&fc, &p);
+	same_as_full(&c, &fc);
+	CHECK(c.hlo < a.hlo && c.hlo + c.hnoct > a.hlo + a.hnoct);
+
+	/* windows between any two, both ways round (a base past cur wraps as
+	 * the full table's did) */
+	for (__u64 n = 1; n <= 800; n += 37) {
+		CHECK(cpu_coarse_p99(&c, &a, n) == full_p99(&fc, &fa, n));
+		CHECK(cpu_coarse_p99(&c, &b, n) == full_p99(&fc, &fb, n));
+		CHECK(cpu_coarse_p99(&b, &a, n) == full_p99(&fb, &fa, n));
+		CHECK(cpu_coarse_p99(&a, &c, n) == full_p99(&fa, &fc, n));
+	}
+	CHECK(cpu_coarse_p99(&c, &a, 300) > 300 * MS); /* the new long waits are the tail */
+
+	/* an episode base outlives the sample it was copied from */
+	CHECK(cpu_sample_copy(copy, &c) == 0);
+	CHECK(cpu_sample_fill(&c, &c, &p, 5 * SEC) == 0);
+	set_holders(&p, 1, 99, 1);
+	hist_record(&p.runq, 7);
+	CHECK(cpu_sample_fill(&c, &a, &p, 6 * SEC) == 0);
+	same_as_full(copy, &fc);
+	CHECK(cpu_sample_copy(copy, &a) == 0); /* a smaller one into the same block */
+	same_as_full(copy, &fa);
+
+	/* a reused ring slot keeps its block, a new slot comes zeroed */
+	CHECK(ring_init(&r, 2, sizeof(struct cpu_sample)) == 0);
+	for (int i = 0; i < 5; i++) {
+		struct cpu_sample *s = ring_push_reuse(&r);
+
+		if (i < 2)
+			CHECK(s->data == NULL && s->room == 0);
+		else
+			CHECK(s->data != NULL && s->room > 0);
+		CHECK(cpu_sample_fill(s, r.n >= 2 ? ring_at(&r, r.n - 2) : NULL, &p, (__u64)i * SEC) == 0);
+	}
+	full_of(&fc, &p);
+	same_as_full(ring_last(&r), &fc);
+	cpu_ring_free(&r);
+
+	cpu_sample_free(copy);
+	free(a.data);
+	free(b.data);
+	free(c.data);
+	hist_free(&p.runq);
+}
+
 static void test_ring_grows(void)
 {
 	struct ring r;
@@ -976,6 +1180,7 @@ int main(int argc, char **argv)
 {
 	synth_sink = to_model;
 	RUN(test_ring_grows);
+	RUN(test_cpu_sample_compact);
 	RUN(test_leak_linear);
 	RUN(test_leak_frame_per_tick);
 	RUN(test_leak_small_tasks);
@@ -990,6 +1195,7 @@ int main(int argc, char **argv)
 	RUN(test_plateau_from_start_silent);
 	RUN(test_contention_two_aggressors);
 	RUN(test_no_contention_silent);
+	RUN(test_contention_exit_frees);
 	RUN(test_host_oversubscribed);
 	RUN(test_exit_mid_leak);
 	RUN(test_pid_reuse);
