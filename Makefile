@@ -92,6 +92,12 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SAN_OBJS) | $(OUT
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(SAN_OBJS) $(LIBS) -o $@
 
+# heap.c tunes glibc's own malloc, which ASan replaces: its test runs on
+# glibc's malloc (UBSan only)
+$(OUTPUT)/tests/test_heap: tests/unit/test_heap.c tests/unit/check.h user/heap.c user/heap.h | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Itests/unit $< user/heap.c -o $@
+
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC-WL,$@)
 	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -pthread $< -o $@ -lm

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* heap: after heap_prefer_huge_pages the heap's blocks, large ones included,
+ * lie in memory the kernel was asked to back with huge pages (VmFlags "hg"
+ * in /proc/self/smaps: the advice itself, whatever THP can allocate now),
+ * and the heap still works.  Built without ASan: heap.c tunes glibc's
+ * malloc, which ASan replaces. */
+#include <stdint.h>
+#include <unistd.h>
+#include "check.h"
+#include "heap.h"
+
+/* 1: the mapping holding addr is advised for huge pages, 0: it is not,
+ * -1: not found */
+static int advised_huge(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, r = -1;
+	uintptr_t a = (uintptr_t)addr;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			r = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+static void test_heap_advised(void)
+{
+	if (access("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", R_OK)) {
+		printf("SKIP test_heap_advised: this kernel has no transparent huge pages\n");
+		return;
+	}
+	char *before = malloc(64);
+
+	CHECK(before && advised_huge(before) == 0); /* small pages until asked */
+	CHECK_EQ_U64(heap_prefer_huge_pages(32 << 20), 0);
+	/* a 4 MB block: past glibc's default mmap threshold, so it is the heap
+	 * that holds it now, advised from the first huge page boundary of the
+	 * reserve on (its start may lie in the heap's last small pages) */
+	char *big = malloc(4 << 20), *small = malloc(100);
+
+	CHECK(big && small);
+	memset(big, 0x5a, 4 << 20);
+	CHECK_EQ_U64(advised_huge(big + (2 << 20)), 1);
+	CHECK_EQ_U64(advised_huge(big + (4 << 20) - 1), 1);
+	CHECK_EQ_U64(advised_huge(small), 1);
+	CHECK(big[0] == 0x5a && big[(4 << 20) - 1] == 0x5a);
+	free(big);
+	free(small);
+	free(before);
+}
+
+/* a reserve smaller than one huge page cannot be advised: said, not done */
+static void test_tiny_reserve_refused(void)
+{
+	CHECK_EQ_U64(heap_prefer_huge_pages(4096), (unsigned long long)-1);
+	char *p = malloc(1000);
+
+	CHECK(p);
+	free(p);
+}
+
+int main(void)
+{
+	RUN(test_tiny_reserve_refused);
+	RUN(test_heap_advised);
+	CHECK_DONE();
+}
