@@ -260,10 +260,10 @@ PIN_CPU=${PIN_CPU:-$(($(nproc) - 1))}
 workload_cmd() {
 	local q=$QUICK
 	case "$1" in
-	sched-pipe) echo "taskset -c $PIN_CPU perf bench sched pipe -l $([ "$q" = 1 ] && echo 100000 || echo 200000)" ;;
+	sched-pipe) echo "taskset -c $PIN_CPU perf bench sched pipe -l $([ "$q" = 1 ] && echo 50000 || echo 200000)" ;;
 	sched-messaging) echo "perf bench sched messaging -g 5 -l $([ "$q" = 1 ] && echo 200 || echo 400)" ;;
-	pf-heavy) echo "taskset -c $PIN_CPU $BIN/pf_heavy 256 $([ "$q" = 1 ] && echo 3 || echo 6)" ;;
-	mm-heavy) echo "taskset -c $PIN_CPU $BIN/mm_heavy $([ "$q" = 1 ] && echo 100000 || echo 200000)" ;;
+	pf-heavy) echo "taskset -c $PIN_CPU $BIN/pf_heavy 256 $([ "$q" = 1 ] && echo 1 || echo 6)" ;;
+	mm-heavy) echo "taskset -c $PIN_CPU $BIN/mm_heavy $([ "$q" = 1 ] && echo 50000 || echo 200000)" ;;
 	*) return 1 ;;
 	esac
 }

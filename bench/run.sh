@@ -10,9 +10,10 @@
 #   profile.sh   where vigil's own CPU goes (perf record of vigil; full mode only)
 # then a table of every budget with its measured value and pass/fail.
 #
-#   bash bench/run.sh          full suite (~8 minutes on a quiet 2-CPU host, ~13 on a busy one)
-#   QUICK=1 bash bench/run.sh  quick mode (< 2 minutes): fewer tracers and sizes,
-#                              shorter runs, still 5 pairs per ratio
+#   bash bench/run.sh          full suite (8-25 minutes on a 2-CPU VM, depending on
+#                              how fast it switches and faults)
+#   QUICK=1 bash bench/run.sh  quick mode (< 2 minutes): fewer tracers, workloads
+#                              and sizes, shorter runs, still 5 pairs per ratio
 # Needs root, and Debian's linux-perf, bpftool, libbpf-tools (runqlat);
 # bpftrace is used when installed.  Results: stdout, and
 # .output/bench/results-TIME.{txt,tsv,md} (the .md is the table of docs/performance.md).
