@@ -33,17 +33,18 @@ int heap_prefer_huge_pages(size_t reserve)
 
 	if (!huge || reserve < huge)
 		return -1;
-	/* blocks up to 8 MB (histograms, tables) from the heap, not their own
-	 * mmap (which would be small pages again), and a free() leaves the top
-	 * of the heap (the reserve) in place instead of trimming it */
-	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	/* a free() leaves the top of the heap (the reserve) in place instead
+	 * of trimming it */
 	mallopt(M_TRIM_THRESHOLD, 2 * pad);
-	/* one allocation that the top of the heap cannot hold makes glibc
-	 * extend it by itself plus the pad: [lo, hi) is the new heap */
+	/* one allocation that the top of the heap cannot hold (and that is
+	 * not given a mapping of its own) makes glibc extend the heap by
+	 * itself plus the pad: [lo, hi) is the new heap */
 	mallopt(M_TOP_PAD, pad);
+	mallopt(M_MMAP_THRESHOLD, 2 << 20);
 	lo = (uintptr_t)sbrk(0);
 	probe = malloc(1 << 20);
 	hi = (uintptr_t)sbrk(0);
+	mallopt(M_MMAP_THRESHOLD, 128 << 10); /* glibc's default */
 	mallopt(M_TOP_PAD, 0); /* growth past the reserve: small steps, small pages */
 	/* the block must be from a brk heap that just grew (not a sanitizer's
 	 * allocator, not an mmap fallback) */

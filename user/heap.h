@@ -18,9 +18,11 @@
 #include <stddef.h>
 
 /* Grows glibc's heap by `reserve` bytes now (address space; pages are only
- * faulted when used) and asks for huge pages on it; keeps large blocks on
- * the heap and stops free() from trimming it.  Returns 0 when the advice
- * was given; -1 when it could not be (no THP in this kernel, a malloc that
+ * faulted when used) and asks for huge pages on it; stops free() from
+ * trimming it.  Blocks are then carved from the reserve whatever their
+ * size (calloc() clears them: on huge pages, cheaper than the faults of
+ * a mapping of their own).  Returns 0 when the
+ * advice was given; -1 when it could not be (no THP in this kernel, a malloc that
  * is not glibc's brk heap, such as a sanitizer's): nothing is wrong then,
  * only slower. */
 int heap_prefer_huge_pages(size_t reserve);

@@ -46,19 +46,23 @@ static void test_heap_advised(void)
 
 	CHECK(before && advised_huge(before) == 0); /* small pages until asked */
 	CHECK_EQ_U64(heap_prefer_huge_pages(32 << 20), 0);
-	/* a 4 MB block: past glibc's default mmap threshold, so it is the heap
-	 * that holds it now, advised from the first huge page boundary of the
-	 * reserve on (its start may lie in the heap's last small pages) */
-	char *big = malloc(4 << 20), *small = malloc(100);
+	/* 3 MB of 100 KB blocks reach past the first huge page boundary of
+	 * the reserve: advised from there on (the first ones may lie in the
+	 * heap's last small pages) */
+	enum { NBLK = 30, BLK = 100 << 10 };
+	char *blk[NBLK];
 
-	CHECK(big && small);
-	memset(big, 0x5a, 4 << 20);
-	CHECK_EQ_U64(advised_huge(big + (2 << 20)), 1);
-	CHECK_EQ_U64(advised_huge(big + (4 << 20) - 1), 1);
-	CHECK_EQ_U64(advised_huge(small), 1);
-	CHECK(big[0] == 0x5a && big[(4 << 20) - 1] == 0x5a);
-	free(big);
-	free(small);
+	for (int i = 0; i < NBLK; i++) {
+		blk[i] = malloc(BLK);
+		CHECK(blk[i] != NULL);
+		if (blk[i])
+			memset(blk[i], 0x5a, BLK);
+	}
+	CHECK_EQ_U64(advised_huge(blk[NBLK - 1]), 1);
+	CHECK_EQ_U64(advised_huge(blk[NBLK - 1] + BLK - 1), 1);
+	CHECK(blk[NBLK - 1] && blk[NBLK - 1][BLK - 1] == 0x5a);
+	for (int i = 0; i < NBLK; i++)
+		free(blk[i]);
 	free(before);
 }
 
