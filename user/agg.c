@@ -173,6 +173,7 @@ struct proc {
 	 * agg_settle publishes the top of it in pub.wb */
 	struct wbh wbh;
 	__u64 shed_ns, shed_base; /* holders folded out of wbh */
+	__u64 wb_pub_held;        /* ns charged to holders when pub.wb was made (~0: remake it) */
 	__u8 compact;             /* proc_compact() ran: pub.wb is final */
 	__u32 nanon;
 	struct anon_slot *anon;   /* [ANON_SLOTS], NULL until the first anonymous mmap */
@@ -706,33 +707,51 @@ static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 
 /* pub.wb = the AGG_WB_TOP largest holders, named; the rest and what was
  * shed make runq_other_ns (tot and base, so interval deltas add up). */
+/* A published holder's name as the model knows it now */
+static void wb_name(const struct agg *a, struct agg_wb *w)
+{
+	const char *name = w->pid ? agg_name(a, w->pid) : "[unknown]"; /* 0: holders we could not place */
+
+	/* names in the model are sanitized already (copy_comm) */
+	memset(w->comm, 0, sizeof(w->comm));
+	if (name)
+		memcpy(w->comm, name, strnlen(name, VIGIL_COMM_LEN - 1));
+}
+
 static void wb_publish(struct agg *a, struct proc *p)
 {
 	struct wbh_ent top[AGG_WB_TOP];
 	struct wbh_shed rest = {0};
 	struct agg_proc *q = &p->pub;
+	__u64 held = q->tot.runq_wait_ns - q->tot.runq_idle_ns;
 	__u32 k;
 
+	if (p->compact) { /* pub.wb is final, the rest is in shed_ns */
+		q->tot.runq_other_ns = p->shed_ns;
+		q->base.runq_other_ns = p->shed_base;
+		return;
+	}
+	/* Nothing charged to a holder since the last publish: the table is as
+	 * it was (a settle each second visited every holder of every process
+	 * that once waited, ~5 % of a report); only names may have changed. */
+	if (held == p->wb_pub_held) {
+		for (__u32 i = 0; i < q->nwb; i++)
+			wb_name(a, &q->wb[i]);
+		return;
+	}
+	p->wb_pub_held = held;
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
-	if (p->compact)
-		return; /* pub.wb is final, the rest is in shed_ns */
 	k = wbh_top(&p->wbh, top, AGG_WB_TOP, &rest);
 	q->tot.runq_other_ns += rest.ns;
 	q->base.runq_other_ns += rest.base;
 	for (__u32 i = 0; i < k; i++) {
 		struct agg_wb *w = &q->wb[i];
-		const char *name = agg_name(a, top[i].key - 1);
 
 		w->pid = top[i].key - 1;
 		w->ns = top[i].ns;
 		w->base_ns = top[i].base;
-		if (!w->pid) /* every holder we could not place */
-			name = "[unknown]";
-		/* names in the model are sanitized already (copy_comm) */
-		memset(w->comm, 0, sizeof(w->comm));
-		if (name)
-			memcpy(w->comm, name, strnlen(name, VIGIL_COMM_LEN - 1));
+		wb_name(a, w);
 	}
 	q->nwb = k;
 }
@@ -1585,6 +1604,7 @@ void agg_interval_reset(struct agg *a, __u64 now)
 
 		wbh_interval_start(&pp->wbh);
 		pp->shed_base = pp->shed_ns;
+		pp->wb_pub_held = ~0ULL; /* the bases moved */
 		for (__u32 k = 0; pp->compact && k < p->nwb; k++)
 			p->wb[k].base_ns = p->wb[k].ns;
 		wb_publish(a, pp);

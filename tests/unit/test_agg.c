@@ -756,6 +756,36 @@ static void test_interval_reset(void)
 	CHECK(got > want - 1e-9 && got < want + 1e-9);
 }
 
+/* A settle with nothing charged since the last one keeps the published
+ * holders as they were, but not their names; an interval reset moves the
+ * bases all the same. */
+static void test_wb_publish_unchanged(void)
+{
+	fresh(NULL);
+	proc(1, 100, "asr");
+	synth_comm_rec(1, 500, 500, "hog");
+	SW_BLOCK(1000, 0, 0, 0, 500, 500);
+	ev_wake(2000, 100, 101, 0);
+	SW_PREEMPT(5000, 0, 500, 500, 100, 101);
+	SW_BLOCK(5500, 0, 100, 101, 0, 0);
+	agg_settle(A, 6000);
+	const struct agg_proc *p = find(100);
+	CHECK_STR(wb_comm(p, 500), "hog");
+	synth_comm_rec(7000, 500, 500, "hog2"); /* renamed, charged nothing more */
+	agg_settle(A, 8000);
+	CHECK_STR(wb_comm(p, 500), "hog2");
+	CHECK(wb_of(p, 500) && wb_of(p, 500)->ns == 3000);
+	agg_interval_reset(A, 9000); /* nothing charged: the interval starts at 3000 all the same */
+	CHECK(wb_of(p, 500) && wb_of(p, 500)->base_ns == 3000);
+	CHECK_EQ_U64(p->base.runq_other_ns, p->tot.runq_other_ns);
+	ev_wake(10000, 100, 101, 0); /* and a new charge is published */
+	SW_PREEMPT(12000, 0, 0, 0, 500, 500);
+	SW_PREEMPT(13000, 0, 500, 500, 100, 101);
+	agg_settle(A, 14000);
+	CHECK(wb_of(p, 500) && wb_of(p, 500)->ns == 4000 && wb_of(p, 500)->base_ns == 3000);
+	CHECK_EQ_U64(wb_sum(p), p->tot.runq_wait_ns);
+}
+
 /* The exiting thread's last switch frees it; a dead thread that never
  * switches out is let go by agg_reap after the grace time. */
 static void test_thread_lifecycle(void)
@@ -1064,6 +1094,7 @@ int main(int argc, char **argv)
 	RUN(test_lost_and_counts);
 	RUN(test_limits);
 	RUN(test_interval_reset);
+	RUN(test_wb_publish_unchanged);
 	RUN(test_thread_lifecycle);
 	RUN(test_fuzz_invariants);
 	if (argc > 1 && !strcmp(argv[1], "--bench")) {
