@@ -220,13 +220,8 @@ double cpu_coarse_p99(const struct cpu_sample *cur, const struct cpu_sample *bas
 	}
 	for (unsigned c = from; c < to; c++) {
 		cum += (__u32)(cpu_bucket(cur, c) - cpu_bucket(base, c));
-		if (cum >= rank) {
-			unsigned first = c << CH_SHIFT, last = first + (1u << CH_SHIFT) - 1;
-			double lo = (double)hist_bucket_lo(first);
-			double hi = (double)hist_bucket_lo(last) + (double)hist_bucket_width(last);
-
-			return lo + (hi - lo) / 2;
-		}
+		if (cum >= rank)
+			return ch_bucket_mid(c);
 	}
 	return 0;
 }

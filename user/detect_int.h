@@ -95,6 +95,17 @@ static inline __u32 cpu_bucket(const struct cpu_sample *c, unsigned i)
 	return i >= first && i < first + (unsigned)c->hnoct * CH_OCT ? cpu_hist(c)[i - first] : 0;
 }
 
+/* The middle of coarse bucket c's range of wait times (ns): what a
+ * percentile that falls in it reads. */
+static inline double ch_bucket_mid(unsigned c)
+{
+	unsigned first = c << CH_SHIFT, last = first + (1u << CH_SHIFT) - 1;
+	double lo = (double)hist_bucket_lo(first);
+	double hi = (double)hist_bucket_lo(last) + (double)hist_bucket_width(last);
+
+	return lo + (hi - lo) / 2;
+}
+
 /* A ring of samples, oldest first; cap is the detector's.  The storage
  * grows (doubling) as samples arrive, so a process that lives a few seconds
  * holds a few samples, not a window's worth; start stays 0 until the ring

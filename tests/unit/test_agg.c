@@ -712,7 +712,9 @@ static void test_limits(void)
 	CHECK_EQ_U64(h->ncpus, 1);
 }
 
-static void test_interval_reset(void)
+/* A fresh model where "hog" (500) runs on CPU 0 from 1000 and thread 101 of
+ * "asr" (100), woken at 2000, waits behind it until it gets the CPU at 5000. */
+static void asr_waits_behind_hog(void)
 {
 	fresh(NULL);
 	proc(1, 100, "asr");
@@ -720,6 +722,11 @@ static void test_interval_reset(void)
 	SW_BLOCK(1000, 0, 0, 0, 500, 500);
 	ev_wake(2000, 100, 101, 0);
 	SW_PREEMPT(5000, 0, 500, 500, 100, 101);
+}
+
+static void test_interval_reset(void)
+{
+	asr_waits_behind_hog();
 	synth_faults(5500, 100, 3);
 	agg_interval_reset(A, 6000); /* 101 has run 1000 ns of the open span */
 	const struct agg_proc *p = find(100);
@@ -761,12 +768,7 @@ static void test_interval_reset(void)
  * bases all the same. */
 static void test_wb_publish_unchanged(void)
 {
-	fresh(NULL);
-	proc(1, 100, "asr");
-	synth_comm_rec(1, 500, 500, "hog");
-	SW_BLOCK(1000, 0, 0, 0, 500, 500);
-	ev_wake(2000, 100, 101, 0);
-	SW_PREEMPT(5000, 0, 500, 500, 100, 101);
+	asr_waits_behind_hog();
 	SW_BLOCK(5500, 0, 100, 101, 0, 0);
 	agg_settle(A, 6000);
 	const struct agg_proc *p = find(100);

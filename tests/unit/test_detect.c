@@ -1041,13 +1041,8 @@ static double full_p99(const struct full_sample *cur, const struct full_sample *
 		return 0;
 	for (unsigned c = 0; c < CH_N; c++) {
 		cum += (__u32)(cur->h[c] - base->h[c]);
-		if (cum >= rank) {
-			unsigned first = c << CH_SHIFT, last = first + (1u << CH_SHIFT) - 1;
-			double lo = (double)hist_bucket_lo(first);
-			double hi = (double)hist_bucket_lo(last) + (double)hist_bucket_width(last);
-
-			return lo + (hi - lo) / 2;
-		}
+		if (cum >= rank)
+			return ch_bucket_mid(c);
 	}
 	return 0;
 }
