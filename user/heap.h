@@ -20,8 +20,9 @@
 /* Grows glibc's heap by `reserve` bytes now (address space; pages are only
  * faulted when used) and asks for huge pages on it; stops free() from
  * trimming it.  Blocks are then carved from the reserve whatever their
- * size (calloc() clears them: on huge pages, cheaper than the faults of
- * a mapping of their own).  Returns 0 when the
+ * size, and calloc() must clear them, where a mapping of their own would
+ * be zero already and faulted only where touched: allocate big sparse
+ * tables before.  Returns 0 when the
  * advice was given; -1 when it could not be (no THP in this kernel, a malloc that
  * is not glibc's brk heap, such as a sanitizer's): nothing is wrong then,
  * only slower. */
