@@ -10,7 +10,7 @@
 # 2. Offline throughput: events/s of `vigil report FILE` (decode + aggregate;
 #    `vigil dump FILE > /dev/null` when this vigil has no report command) on a
 #    dump of a mixed load (sched messaging + page faults + memory syscalls),
-#    best and median of REPEAT runs, against `cat FILE > /dev/null` time.
+#    best and median of 15 runs (7 quick), against `cat FILE > /dev/null` time.
 #
 #   bash bench/dumpsize.sh      env: QUICK=1, RUNS=N
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -95,7 +95,8 @@ else
 	what="vigil dump (no report command yet)"
 	CMD=("$VIGIL" dump "$DUMP")
 fi
-REPEAT=$([ "$QUICK" = 1 ] && echo 3 || echo 5)
+# a run is ~50 ms, so one stall of the host moves a median of 5: take more
+REPEAT=$([ "$QUICK" = 1 ] && echo 7 || echo 15)
 times=""
 for i in $(seq 1 "$REPEAT"); do
 	times+="$(TIME_OUT=/dev/null time_cmd "${CMD[@]}" | cut -d' ' -f1)"$'\n'
