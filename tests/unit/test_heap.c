@@ -45,6 +45,11 @@ static const char *advice_untestable(void)
 #endif
 	if (access("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", R_OK))
 		return "this kernel has no transparent huge pages";
+	/* the break must be able to move past the reserve (qemu-user keeps
+	 * a mapping right behind it, and glibc then grows into an mmap) */
+	if (sbrk(40 << 20) == (void *)-1)
+		return "the heap cannot grow by 40 MB with brk here (qemu-user's brk?)";
+	sbrk(-(40 << 20));
 	char *p = malloc(64);
 	int seen = advised_huge(p);
 
