@@ -49,18 +49,28 @@ print("   vigil: %d waits p50=%.1fus p99=%.1fus | runqlat: %d waits p50 in %s p9
 ok = total > 100
 # A percentile sitting on a log2 boundary can land either side of it in two
 # tracers that observe the same waits a few hundred ns apart (each one's
-# programs run before the other's timestamps).  So the check is on the
-# distribution: runqlat's share of waits up to vigil's bucket must reach p,
-# within a tolerance (10 points at p50, 2 at p99: about 70 and 14 waits here).
+# programs run before the other's timestamps, at both ends of a wait: ~0.3
+# us a program on the slower CI host, where waits bunch up just above 16 us
+# and vigil's p50 read 15.99).  So the check is on the distribution:
+# runqlat's share of waits up to vigil's bucket must reach p, within a
+# tolerance (10 points at p50, 2 at p99: about 70 and 14 waits here), and
+# a value within SLOP_US of a boundary may take the bucket on either side.
+SLOP_US = 1.0
 def cdf_around(us):
     lo, hi = bucket(us)
     below = sum(c for l, h, c in hist if h < lo) / total
     upto = sum(c for l, h, c in hist if l <= hi) / total
     return below, upto
+def agrees(v, p, tol):
+    for x in (v, v - SLOP_US, v + SLOP_US):
+        below, upto = cdf_around(max(x, 0))
+        if below - tol <= p / 100.0 <= upto + tol:
+            return True
+    return False
 for p, tol in ((50, 0.10), (99, 0.02)):
     v = lat["p%d" % p]
     below, upto = cdf_around(v) if ok else (0, 0)
-    agree = ok and below - tol <= p / 100.0 <= upto + tol
+    agree = ok and agrees(v, p, tol)
     print(("PASS" if agree else "FAIL") + " runqlat.p%d_agrees" % p +
           ("" if agree else ": vigil p%d %.1fus in %s, runqlat has %.0f-%.0f %% of waits up to there (p%d in %s)"
            % (p, v, bucket(v), below * 100, upto * 100, p, rq_pct(p) if ok else None)))
