@@ -829,7 +829,13 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 
 	if (track_exec && tgid != self_tgid && !bpf_map_lookup_elem(&targets, &tgid)) {
 		__u8 v = TRACK_PROVISIONAL;
-		bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST);
+
+		/* The tid is the one it had before the exec, when it was not
+		 * tracked: another CPU may still cache that, and would miss its
+		 * syscalls there until a switch it sees.  A new generation
+		 * invalidates every CPU's cache. */
+		if (!bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST))
+			__sync_fetch_and_add(&targets_gen, 1);
 	}
 	if (!is_tracked(tgid))
 		return 0;
