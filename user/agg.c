@@ -705,8 +705,6 @@ static void wb_newcomer(struct agg *a, struct proc *p, __u32 pid, __u64 d)
 	a->host.drops.wb_evicted += shed.n;
 }
 
-/* pub.wb = the AGG_WB_TOP largest holders, named; the rest and what was
- * shed make runq_other_ns (tot and base, so interval deltas add up). */
 /* A published holder's name as the model knows it now */
 static void wb_name(const struct agg *a, struct agg_wb *w)
 {
@@ -718,6 +716,8 @@ static void wb_name(const struct agg *a, struct agg_wb *w)
 		memcpy(w->comm, name, strnlen(name, VIGIL_COMM_LEN - 1));
 }
 
+/* pub.wb = the AGG_WB_TOP largest holders, named; the rest and what was
+ * shed make runq_other_ns (tot and base, so interval deltas add up). */
 static void wb_publish(struct agg *a, struct proc *p)
 {
 	struct wbh_ent top[AGG_WB_TOP];
@@ -726,22 +726,19 @@ static void wb_publish(struct agg *a, struct proc *p)
 	__u64 held = q->tot.runq_wait_ns - q->tot.runq_idle_ns;
 	__u32 k;
 
-	if (p->compact) { /* pub.wb is final, the rest is in shed_ns */
-		q->tot.runq_other_ns = p->shed_ns;
-		q->base.runq_other_ns = p->shed_base;
-		return;
-	}
 	/* Nothing charged to a holder since the last publish: the table is as
 	 * it was (a settle each second visited every holder of every process
 	 * that once waited, ~5 % of a report); only names may have changed. */
-	if (held == p->wb_pub_held) {
+	if (!p->compact && held == p->wb_pub_held) {
 		for (__u32 i = 0; i < q->nwb; i++)
 			wb_name(a, &q->wb[i]);
 		return;
 	}
-	p->wb_pub_held = held;
 	q->tot.runq_other_ns = p->shed_ns;
 	q->base.runq_other_ns = p->shed_base;
+	if (p->compact)
+		return; /* pub.wb is final, the rest is in shed_ns */
+	p->wb_pub_held = held;
 	k = wbh_top(&p->wbh, top, AGG_WB_TOP, &rest);
 	q->tot.runq_other_ns += rest.ns;
 	q->base.runq_other_ns += rest.base;

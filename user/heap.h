@@ -22,10 +22,9 @@
  * trimming it.  Blocks are then carved from the reserve whatever their
  * size, and calloc() must clear them, where a mapping of their own would
  * be zero already and faulted only where touched: allocate big sparse
- * tables before.  Returns 0 when the
- * advice was given; -1 when it could not be (no THP in this kernel, a malloc that
- * is not glibc's brk heap, such as a sanitizer's): nothing is wrong then,
- * only slower. */
+ * tables before.  Returns 0 when the advice was given; -1 when it could
+ * not be (no THP in this kernel, a malloc that is not glibc's brk heap,
+ * such as a sanitizer's): nothing is wrong then, only slower. */
 int heap_prefer_huge_pages(size_t reserve);
 
 #endif

@@ -143,14 +143,14 @@ static int resize(struct wbh *t, __u32 cap)
 	return 0;
 }
 
-int wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
+void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 {
 	__u32 e;
 
 	if (t->n >= t->cap && (t->cap >= WBH_MAX || resize(t, t->cap ? 2 * t->cap : WBH_FIRST))) {
 		if (!t->cap) { /* nothing to shed into: d goes straight back */
 			*shed = (struct wbh_shed){.ns = d, .n = 1};
-			return -1;
+			return;
 		}
 		wbh_shed(t, shed);
 	}
@@ -159,7 +159,6 @@ int wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 	t->ns[e] = d;
 	t->base[e] = 0;
 	slot_put(t, e);
-	return 0;
 }
 
 static inline int ent_before(const struct wbh_ent *x, const struct wbh_ent *y)

@@ -75,9 +75,9 @@ static inline int wbh_hit(struct wbh *t, __u32 key, __u64 d)
 }
 /* A newcomer (not in t) with d ns: the table grows, or, at WBH_MAX (or out
  * of memory), sheds first; *shed gets what went (it is left alone
- * otherwise).  Returns -1 only when no storage could be had at all: then d
- * is in shed (ns, and n = 1). */
-int wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
+ * otherwise).  When no storage could be had at all, d itself is what went
+ * (shed: ns = d, n = 1). */
+void wbh_add(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed);
 /* wbh_hit, else wbh_add */
 static inline void wbh_charge(struct wbh *t, __u32 key, __u64 d, struct wbh_shed *shed)
 {
