@@ -30,6 +30,10 @@ const volatile __u32 self_tgid = 0;        /* vigil itself stays out of the stre
 const volatile __u64 wake_bytes = 1 << 20; /* wake the consumer past this much pending data */
 const volatile __s64 page_size = 4096;
 const volatile bool fault_counters = false; /* faults from task counters, no per-fault program */
+/* The coalescing window in jiffies: VIGIL_COALESCE_NS or one tick, the
+ * longer (a tick is 4 ms at the usual HZ=250, 10 ms at HZ=100).  From user
+ * space, which knows CONFIG_HZ where no kernel config can be read. */
+const volatile __u64 coalesce_j = 1;
 
 /* Bumped by user space whenever it changes `targets`, so per-CPU caches of
  * "is the current task tracked" know to look again. */
@@ -411,13 +415,15 @@ struct mm_struct___new {
 } __attribute__((preserve_access_index));
 
 /* constant index: the relocation then uses the kernel's element size, not
- * the header's sizeof(struct percpu_counter) */
-/* mm is a trusted BTF pointer (tp_btf argument): plain loads, no probe-read
- * helper call, on the hottest path after the fault itself */
+ * the header's sizeof(struct percpu_counter).  mm is a trusted BTF pointer
+ * (tp_btf argument): since 6.2 plain loads, no probe-read helper call, on the
+ * hottest path after the fault itself.  Before 6.2 the verifier cannot walk
+ * into an array of typedef'd atomics ("Type 'atomic_long_t' is not a
+ * struct"), so the old layout is read with a CO-RE probe read. */
 #define RSS_READ(mm, i)								\
 	(bpf_core_field_exists(struct mm_struct___new, rss_stat) ?		\
 	 ((struct mm_struct___new *)(mm))->rss_stat[i].count :			\
-	 ((struct mm_struct___old *)(mm))->rss_stat.count[i].counter)
+	 BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i].counter))
 
 static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 {
@@ -431,18 +437,6 @@ static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 	default: return 0;
 	}
 	return v < 0 ? 0 : v;
-}
-
-/* The coalescing window in jiffies: VIGIL_COALESCE_NS or one tick, the
- * longer (a tick is 4 ms at the usual HZ=250, 10 ms at HZ=100).  Without
- * the kernel config (CONFIG_HZ unknown) one tick. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
-
-static __always_inline __u64 coalesce_jiffies(void)
-{
-	__u64 n = (__u64)CONFIG_HZ * VIGIL_COALESCE_NS / 1000000000ULL;
-
-	return n ? n : 1;
 }
 
 /* the clock once, when first needed: *ts is 0 until then */
@@ -489,7 +483,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 		tgid = *owner;
 	}
 	now_j = bpf_jiffies64();
-	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_jiffies()))
+	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_j))
 		flush_rss(cs, lazy_now(&ts));
 	/* most faults change RSS: the tick that keeps counted faults current
 	 * while a thread runs without switching */
@@ -497,7 +491,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 		if (cs->flt_tick_tid != tid) {
 			cs->flt_tick_tid = tid;
 			cs->flt_tick_j = now_j;
-		} else if (now_j - cs->flt_tick_j >= coalesce_jiffies()) {
+		} else if (now_j - cs->flt_tick_j >= coalesce_j) {
 			faults_report(cs, task, tid, tgid, lazy_now(&ts));
 			cs->flt_tick_j = now_j;
 		}

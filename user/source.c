@@ -15,6 +15,7 @@
 
 #include "decode.h"
 #include "feature.h"
+#include "kconfig.h"
 #include "vigil.skel.h"
 #include "bpfcost.h"
 
@@ -345,6 +346,19 @@ static unsigned round_pow2_kb(unsigned kb)
 	return v;
 }
 
+/* The coalescing window in jiffies, from the kernel's tick rate: the
+ * longer of VIGIL_COALESCE_NS and one tick. */
+static void set_coalescing_window(struct source *s)
+{
+	unsigned hz;
+	char note[256];
+
+	if (kconfig_hz(&hz, note, sizeof(note)))
+		warn(s, "%s", note);
+	unsigned long long j = (unsigned long long)hz * VIGIL_COALESCE_NS / 1000000000ULL;
+	s->skel->rodata->coalesce_j = j ? j : 1;
+}
+
 /* libbpf prints the verifier log at warning level when a program is
  * rejected, which is always shown: it is the only way to understand why. */
 static int load_programs(struct source *s, char *msg, size_t msglen)
@@ -399,6 +413,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	s->skel->rodata->track_exec = o->track_exec;
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	set_coalescing_window(s);
 	unsigned rb_kb = round_pow2_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
 	/* wake the consumer early enough that a burst cannot fill the buffer
 	 * before the drain timer fires */

@@ -2,7 +2,7 @@
 # "PASS name", "FAIL name: why" or "SKIP name: why" lines (tests/run.sh counts them).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VIGIL=$ROOT/vigil
+VIGIL=${VIGIL:-$ROOT/vigil} # the kernel matrix may wrap it (tests/vm/guest.sh)
 WL=$ROOT/.output/workloads
 TMP=$(mktemp -d /tmp/vigil-test.XXXXXX)
 VIGIL_PID=
@@ -22,7 +22,7 @@ require_bpf() { # $1 = test file label
 	local why=
 	if [ "$(id -u)" != 0 ]; then
 		why="not root: BPF tests need CAP_BPF and CAP_PERFMON"
-	elif [ ! -r /sys/kernel/btf/vmlinux ]; then
+	elif [ ! -r /sys/kernel/btf/vmlinux ] && [ "${VIGIL_VM_MODE:-}" != nobtf ]; then
 		why="kernel has no BTF (/sys/kernel/btf/vmlinux)"
 	elif [ ! -x "$VIGIL" ]; then
 		why="vigil is not built"
@@ -42,7 +42,7 @@ require_bpf() { # $1 = test file label
 start_vigil() {
 	"$VIGIL" "$@" 2>"$TMP/vigil.err" >"$TMP/vigil.out" &
 	VIGIL_PID=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 "${VIGIL_START_TRIES:-200}"); do # 50 ms each
 		grep -q "vigil: tracing" "$TMP/vigil.err" 2>/dev/null && return 0
 		kill -0 "$VIGIL_PID" 2>/dev/null || break
 		sleep 0.05
@@ -94,4 +94,16 @@ dump_major() {
 # |a - b| <= pct% of b
 within() { # $1 = a, $2 = b, $3 = pct
 	awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100.0) }'
+}
+
+# the type of the filesystem that holds path $1 (from /proc/mounts)
+fs_type() {
+	awk -v p="$(cd "$1" && pwd -P)/" '{ m = $2 == "/" ? "/" : $2 "/"; if (index(p, m) == 1 && length(m) > best) { best = length(m); t = $3 } }
+	END { print t }' /proc/mounts
+}
+
+# does this kernel have tracepoint $1 (category/name)?  Only once vigil has
+# run: it mounts tracefs where nothing did
+has_tracepoint() {
+	[ -e "/sys/kernel/tracing/events/$1" ] || [ -e "/sys/kernel/debug/tracing/events/$1" ]
 }

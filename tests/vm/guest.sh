@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The checks every row of the kernel matrix runs (scripts/vmtest.sh): inside
+# a VM booted on one of Debian's kernels, or on the running kernel (the
+# "host" row).  Needs only bash, busybox, strace and bpftool.
+#   - vigil loads with every page-fault source the kernel has, and refuses
+#     the others with exit 3 and a reason (tests/bpf/test_correctness.sh)
+#   - faults, context switches and memory syscalls vs the workload's own
+#     getrusage() and strace -c (the same script)
+#   - a leak finding and a contention finding from real workloads
+#   - clean detach: no BPF program of vigil's left once it exits
+#   - what degrades is said once, on stderr: the kernel config
+#     (VIGIL_VM_MODE=noconfig) and kernel BTF (nobtf: vigil gets --btf)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+mode=${VIGIL_VM_MODE:-host}
+export VIGIL_TEST_VM=1 VIGIL_START_TRIES=1200 # slower under emulation
+if [ "$mode" = nobtf ]; then
+	# every command that loads BPF gets the BTF file, as a board user would pass it
+	cat >/tmp/vigil-btf <<-EOF
+	#!/bin/bash
+	case "\${1:-}" in live|record) exec $here/../../vigil "\$1" --btf $here/../../vmlinux.btf "\${@:2}" ;; esac
+	exec $here/../../vigil "\$@"
+	EOF
+	chmod +x /tmp/vigil-btf
+	export VIGIL=/tmp/vigil-btf
+fi
+. "$here/../bpf/lib.sh"
+require_bpf guest
+
+bpf_progs() { bpftool prog show 2>/dev/null | grep -c '^[0-9]*:'; }
+progs_before=$(bpf_progs)
+
+# ---- counts vs ground truth, every page-fault source ---------------------------
+bash "$here/../bpf/test_correctness.sh"
+
+# ---- what degrades is said, once ----------------------------------------------------
+if start_vigil record --comm '^wl_' -o "$TMP/warn.vgl" --duration 30 2>/dev/null; then
+	stop_vigil || fail guest.stop "vigil record exited $?: $(tail -n3 "$TMP/vigil.err")"
+else
+	fail guest.start "$(grep -v '^libbpf' "$TMP/vigil.err" | tail -n2)"
+fi
+echo "   vigil's warnings on this kernel:"; grep -i 'warn' "$TMP/vigil.err" | sed 's/^/     /'
+n_cfg=$(grep -ci 'kernel config' "$TMP/vigil.err")
+if [ "$mode" = noconfig ]; then
+	if [ "$n_cfg" = 1 ]; then pass guest.noconfig_one_warning; else fail guest.noconfig_one_warning "$n_cfg lines name the kernel config: $(cat "$TMP/vigil.err")"; fi
+elif [ "$mode" != host ]; then
+	if [ "$n_cfg" = 0 ]; then pass guest.config_read; else fail guest.config_read "config present, yet: $(grep -i 'kernel config' "$TMP/vigil.err")"; fi
+fi
+if [ "$mode" = nobtf ]; then
+	if grep -qi 'BTF' "$TMP/vigil.err"; then pass guest.nobtf_says_what_degrades; else fail guest.nobtf_says_what_degrades "no word of BTF on stderr: $(cat "$TMP/vigil.err")"; fi
+fi
+
+# ---- findings from real workloads ----------------------------------------------------
+# a leak (the linear rule wants 20 s of growth), and a camera (33 ms frame
+# budget) sharing CPU 0 with two busy loops
+SECS=${VIGIL_GUEST_SECS:-14}
+LEAK_SECS=${VIGIL_GUEST_LEAK_SECS:-25}
+ln -sf "$WL/wl_periodic" "$TMP/dual_camera_websocket_server"
+if start_vigil record --comm '^wl_(mempattern|hog)$' --role camera -o "$TMP/f.vgl" --duration 300 2>/dev/null; then
+	"$WL/wl_mempattern" leak "$LEAK_SECS" >"$TMP/leak.out" &
+	w1=$!
+	"$WL/wl_hog" 0 "$SECS" >"$TMP/hog1.out" &
+	w2=$!
+	"$WL/wl_hog" 0 "$SECS" >"$TMP/hog2.out" &
+	w3=$!
+	"$TMP/dual_camera_websocket_server" 0 10 2 "$SECS" >"$TMP/camera.out" &
+	w4=$!
+	wait $w1 $w2 $w3 $w4
+	sleep 0.3
+	stop_vigil || fail guest.findings "vigil record exited $?: $(tail -n3 "$TMP/vigil.err")"
+	"$VIGIL" report "$TMP/f.vgl" --format json >"$TMP/f.json" 2>"$TMP/report.err" ||
+		fail guest.findings.report "vigil report failed: $(cat "$TMP/report.err")"
+	# "kind pid" of every finding
+	awk '/"kind": "(leak|retention|contention)"/ { k = $2; gsub(/[",]/, "", k); next }
+	     k != "" && /"pid":/ { p = $2; gsub(/,/, "", p); print k, p; k = "" }' "$TMP/f.json" >"$TMP/findings"
+	"$VIGIL" report "$TMP/f.vgl" 2>/dev/null | sed -n '/^FINDINGS/,/^$/p' | sed 's/^/     /'
+	leak_pid=$(kv "$(cat "$TMP/leak.out")" pid)
+	cam_pid=$(kv "$(cat "$TMP/camera.out")" pid)
+	if grep -qx "leak $leak_pid" "$TMP/findings"; then pass guest.leak_finding; else fail guest.leak_finding "no leak finding for wl_mempattern leak (pid $leak_pid): $(tr '\n' ';' <"$TMP/findings")"; fi
+	if grep -qx "contention $cam_pid" "$TMP/findings"; then pass guest.contention_finding; else fail guest.contention_finding "no contention finding for the camera (pid $cam_pid): $(tr '\n' ';' <"$TMP/findings")"; fi
+else
+	fail guest.findings "vigil did not start: $(cat "$TMP/vigil.err")"
+fi
+
+# ---- clean detach -----------------------------------------------------------------------
+progs_after=$(bpf_progs)
+if [ "$progs_after" = "$progs_before" ]; then
+	pass guest.clean_detach
+else
+	fail guest.clean_detach "$progs_before BPF programs before vigil ran, $progs_after after it exited"
+fi
