@@ -15,7 +15,7 @@ short_sum() { sha256sum "$1" | cut -c1-16; }
 # of its own (not a tarball unpacked inside some other repository)
 describe=
 if [ -e "$here/.git" ]; then
-	describe=$(git -C "$here" describe --always --dirty --tags 2>/dev/null || true)
+	describe=$(git -C "$here" -c safe.directory="$here" describe --always --dirty --tags 2>/dev/null || true)
 fi
 [ -n "$describe" ] || describe="$fallback (not built from git)"
 
