@@ -317,7 +317,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		cli_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc forgets a previous scan only then (tests parse many) */
 	opterr = 0;
 	while ((id = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		const struct cli_option *o = NULL;
