@@ -15,15 +15,16 @@
  * continuation lines indented to indent. */
 static void wrap(FILE *f, const char *text, int col, int indent)
 {
-	const char *p = text;
+	const char *p = text + strspn(text, " ");
+	bool first = true;
 
 	while (*p) {
 		size_t word = strcspn(p, " ");
 
-		if (col > indent && col + 1 + (int)word > WIDTH) {
+		if (!first && col + 1 + (int)word > WIDTH) {
 			fprintf(f, "\n%*s", indent, "");
 			col = indent;
-		} else if (col > indent) {
+		} else if (!first) {
 			fputc(' ', f);
 			col++;
 		}
@@ -32,6 +33,7 @@ static void wrap(FILE *f, const char *text, int col, int indent)
 		col += (int)word;
 		p += word;
 		p += strspn(p, " ");
+		first = false;
 	}
 	fputc('\n', f);
 }
@@ -151,7 +153,7 @@ static void option_list(FILE *f, unsigned cmd, unsigned flags, bool with, const 
 
 static const char targets_title[] = "a union; default: the asr, avatar and camera roles";
 static const char exit_codes[] =
-	"exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature\n";
+	"exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature";
 
 void cli_help_command(FILE *f, const struct cli_command *cmd)
 {
@@ -171,7 +173,7 @@ void cli_help_command(FILE *f, const struct cli_command *cmd)
 	fputs("\noptions:\n", f);
 	option_list(f, cmd->bit, CLI_TARGET, false, NULL);
 	fputc('\n', f);
-	fputs(exit_codes, f);
+	wrap(f, exit_codes, 0, 12);
 }
 
 void cli_usage(FILE *f)
@@ -205,7 +207,7 @@ void cli_usage(FILE *f)
 		if (!(o->flags & (CLI_TARGET | CLI_SYNOPSIS)))
 			option_line(f, o, all);
 	fputc('\n', f);
-	fputs(exit_codes, f);
+	wrap(f, exit_codes, 0, 12);
 }
 
 /* --- completion ------------------------------------------------------------ */
