@@ -231,8 +231,8 @@ static int parse_choice(const struct cli_option *o, const char *s, unsigned cmd,
 			*out = ch->value;
 			return 0;
 		}
-		len += snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
-				len ? ", " : "", ch->name);
+		if (len < sizeof(names))
+			len += snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", ch->name);
 	}
 	cli_err("--%s: '%s' is not one of %s", o->name, s, names);
 	return EXIT_USAGE;
