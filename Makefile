@@ -19,6 +19,10 @@ ifeq ($(origin CC),default)
 CC      := $(CROSS_COMPILE)gcc
 endif
 endif
+# `vigil --version` says `git describe` of the build, or this version when the
+# tree is not a git checkout (a release tarball)
+VERSION := 0.1
+PREFIX  ?= /usr/local
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
@@ -50,7 +54,7 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
-.PHONY: all clean deps run test unit-tests test-bins workloads bench
+.PHONY: all clean deps run test unit-tests test-bins workloads bench install uninstall FORCE
 # keep the objects that pattern-rule chains would delete as intermediates (and
 # then rebuild, with the skeleton and everything that embeds it, next time)
 .SECONDARY: $(BPF_OBJS) $(SAN_OBJS)
@@ -83,6 +87,16 @@ $(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
 
 # source.c and main.c embed the skeleton
 $(OUTPUT)/source.o $(OUTPUT)/san/source.o: $(SKELS)
+
+# What `vigil --version` tells about the build (git describe, vmlinux.h, the
+# BPF object's hash).  A header rather than -D flags: it is regenerated on
+# every make but rewritten only when it changes, so a new commit or BPF
+# object rebuilds version.o and nothing else, and never leaves it stale.
+$(OUTPUT)/build_info.h: scripts/gen-build-info.sh vmlinux/$(ARCH)/vmlinux.h $(BPF_OBJS) FORCE | $(OUTPUT)
+	$(Q)bash scripts/gen-build-info.sh $(ARCH) $(VERSION) vmlinux/$(ARCH)/vmlinux.h $(BPF_OBJS) > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; printf '  %-8s %s\n' GEN $@; fi
+$(OUTPUT)/version.o $(OUTPUT)/san/version.o: $(OUTPUT)/build_info.h
+FORCE:
 
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -129,6 +143,20 @@ $(OUTPUT)/bench/dumpbench: bench/dumpbench.c $(DUMPBENCH_OBJS)
 	$(call msg,CC-BENCH,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) $< $(DUMPBENCH_OBJS) -lz -o $@
+
+# The binary and the bash completion; DESTDIR for staging (packages).
+# bash-completion looks in $(PREFIX)/share/bash-completion/completions for
+# /usr and /usr/local (XDG_DATA_DIRS), Debian's own packages use /usr.
+BINDIR  := $(DESTDIR)$(PREFIX)/sbin
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+install: $(BIN)
+	$(call msg,INSTALL,$(BINDIR)/vigil)
+	$(Q)install -D -m 0755 $(BIN) $(BINDIR)/vigil
+	$(call msg,INSTALL,$(COMPDIR)/vigil)
+	$(Q)install -D -m 0644 scripts/vigil.bash-completion $(COMPDIR)/vigil
+
+uninstall:
+	$(Q)rm -f $(BINDIR)/vigil $(COMPDIR)/vigil
 
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The command and option tables, and the parser they drive.  Help and
+ * completion (cli_help.c) read the same tables. */
 #include "cli.h"
 
 #include <errno.h>
@@ -7,9 +9,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "commands.h"
+#include "events.h"
 #include "targets.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 volatile sig_atomic_t cli_stop;
 
@@ -22,29 +29,6 @@ void cli_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-void cli_usage(FILE *f)
-{
-	fputs("usage:\n"
-	      "  vigil live   [TARGETS] [--interval S] [--duration S] [--record FILE] [--batch] [--format text|json]\n"
-	      "  vigil record [TARGETS] -o FILE [--duration S] [--max-size MB] [--force]\n"
-	      "  vigil report FILE [--format text|json|md]\n"
-	      "  vigil dump   FILE [--format text|csv]\n"
-	      "TARGETS (a union; default: the asr, avatar and camera roles):\n"
-	      "  -p, --pid PID        a process (repeatable)\n"
-	      "      --comm REGEX     processes whose name matches\n"
-	      "      --cmdline REGEX  processes whose command line matches\n"
-	      "      --role ROLE      asr, avatar or camera (repeatable)\n"
-	      "      --all            every process\n"
-	      "options:\n"
-	      "      --config FILE    roles, patterns, thresholds (default /etc/vigil.conf when present)\n"
-	      "      --pf-source counters|tracepoint|perf   page-fault source (default: counters\n"
-	      "                       with the BTF scheduler tracepoints, else tracepoint where it exists)\n"
-	      "      --ringbuf-kb N   BPF ring buffer size (default from config: 4096)\n"
-	      "  -v, --verbose        libbpf's messages\n"
-	      "exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature\n",
-	      f);
 }
 
 static void on_signal(int sig)
@@ -64,174 +48,224 @@ void cli_handle_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-enum {
-	OPT_COMM = 256, OPT_CMDLINE, OPT_ROLE, OPT_ALL, OPT_INTERVAL, OPT_DURATION, OPT_RECORD, OPT_BATCH,
-	OPT_FORMAT, OPT_MAXSIZE, OPT_FORCE, OPT_CONFIG, OPT_PF, OPT_RINGBUF, OPT_SPEED,
+/* --- commands ------------------------------------------------------------ */
+
+static const struct cli_command commands[] = {
+	{"live", CMD_LIVE, cmd_live, NULL, "watch the targets (ncurses view, or --batch snapshots)",
+	 "Traces the targets and shows them: the ncurses view on a terminal, else (or with --batch) "
+	 "a text snapshot per interval; --format json prints one JSON object per line per interval. "
+	 "With no target running it shows every process."},
+	{"record", CMD_RECORD, cmd_record, NULL, "write the targets' events to a dump file",
+	 "Writes the targets' events to a dump until interrupted, --duration ends, --max-size is "
+	 "reached or every -p target has exited. What was flushed (at least once a second) stays "
+	 "readable after a crash."},
+	{"replay", CMD_REPLAY, cmd_replay, "FILE", "the live view, driven by a dump (--speed X)",
+	 "The live view driven by a dump: pause, step, jump +-10 s, change the speed."},
+	{"dump", CMD_DUMP, cmd_dump, "FILE", "print a dump's raw events, one per line",
+	 "Prints every event of a dump, one per line (--format csv: with a header line). A damaged or "
+	 "cut dump is printed up to where it breaks, which is said on stderr (exit 1)."},
+	{"report", CMD_REPORT, cmd_report, "FILE", "findings and per-role numbers of a dump (text, JSON or Markdown)",
+	 "Replays a dump through the model and the detectors of live and prints the findings, "
+	 "then per-role tables."},
 };
 
-/* which commands take an option */
-#define C_LIVE 0x1
-#define C_RECORD 0x2
-#define C_DUMP 0x4
-#define C_REPORT 0x8
-#define C_REPLAY 0x10
-#define C_TRACE (C_LIVE | C_RECORD)
-
-static const struct {
-	int id;
-	unsigned cmds;
-} allowed[] = {
-	{'p', C_TRACE}, {OPT_COMM, C_TRACE}, {OPT_CMDLINE, C_TRACE}, {OPT_ROLE, C_TRACE}, {OPT_ALL, C_TRACE},
-	{OPT_INTERVAL, C_LIVE}, {OPT_DURATION, C_TRACE}, {OPT_RECORD, C_LIVE}, {OPT_BATCH, C_LIVE},
-	{OPT_FORMAT, C_LIVE | C_DUMP | C_REPORT}, {'o', C_RECORD}, {OPT_MAXSIZE, C_RECORD},
-	{OPT_FORCE, C_TRACE}, {OPT_CONFIG, C_TRACE | C_REPORT | C_REPLAY}, {OPT_PF, C_TRACE},
-	{OPT_RINGBUF, C_TRACE}, {OPT_SPEED, C_REPLAY}, {'v', ~0u},
-};
-
-static unsigned command_bit(const char *cmd)
+const struct cli_command *cli_command_at(size_t i)
 {
-	if (!strcmp(cmd, "live")) return C_LIVE;
-	if (!strcmp(cmd, "record")) return C_RECORD;
-	if (!strcmp(cmd, "dump")) return C_DUMP;
-	if (!strcmp(cmd, "report")) return C_REPORT;
-	if (!strcmp(cmd, "replay")) return C_REPLAY;
+	return i < ARRAY_SIZE(commands) ? &commands[i] : NULL;
+}
+
+const struct cli_command *cli_command_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* --- options --------------------------------------------------------------- */
+
+static int set_pid(struct cli *c, const struct cli_option *o, const struct cli_value *v)
+{
+	(void)o;
+	return targets_add_pid(c->targets, (unsigned)v->num) ? EXIT_USAGE : 0;
+}
+
+static int set_regex(struct cli *c, const struct cli_option *o, const struct cli_value *v)
+{
+	char err[256];
+	int rc = !strcmp(o->name, "comm") ? targets_add_comm(c->targets, v->str, err, sizeof(err))
+					   : targets_add_cmdline(c->targets, v->str, err, sizeof(err));
+
+	if (rc) {
+		cli_err("%s", err);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
-static int parse_num(const char *opt, const char *s, double min, double max, double *out)
+static int set_role(struct cli *c, const struct cli_option *o, const struct cli_value *v)
+{
+	(void)o;
+	return targets_add_role(c->targets, (enum vigil_role)v->choice) ? EXIT_USAGE : 0;
+}
+
+static int set_all(struct cli *c, const struct cli_option *o, const struct cli_value *v)
+{
+	(void)o, (void)v;
+	targets_set_all(c->targets);
+	return 0;
+}
+
+static int set_max_size(struct cli *c, const struct cli_option *o, const struct cli_value *v)
+{
+	(void)o;
+	c->max_size_bytes = (unsigned long long)(v->num * 1024 * 1024);
+	return 0;
+}
+
+/* role_name() spells them; test_cli checks that these agree */
+static const struct cli_choice roles[] = {
+	{"asr", ROLE_ASR, 0}, {"avatar", ROLE_AVATAR, 0}, {"camera", ROLE_CAMERA, 0}, {NULL, 0, 0},
+};
+static const struct cli_choice formats[] = {
+	{"text", FMT_TEXT, CMD_LIVE | CMD_DUMP | CMD_REPORT},
+	{"json", FMT_JSON, CMD_LIVE | CMD_REPORT},
+	{"csv", FMT_CSV, CMD_DUMP},
+	{"md", FMT_MD, CMD_REPORT},
+	{NULL, 0, 0},
+};
+static const struct cli_choice pf_sources[] = {
+	{"counters", PF_SRC_COUNTERS, 0}, {"tracepoint", PF_SRC_TRACEPOINT, 0}, {"perf", PF_SRC_PERF, 0},
+	{NULL, 0, 0},
+};
+
+#define AT(field) offsetof(struct cli, field)
+
+/* Order matters: it is the order of the synopsis and of the help. */
+static const struct cli_option options[] = {
+	{"pid", 'p', ARG_PID, "PID", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 1, 4194304, NULL, ST_NONE, 0,
+	 set_pid, "a process and its threads (repeatable)"},
+	{"comm", 0, ARG_TEXT, "REGEX", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, NULL, ST_NONE, 0,
+	 set_regex, "processes whose name matches (repeatable)"},
+	{"cmdline", 0, ARG_TEXT, "REGEX", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, NULL, ST_NONE, 0,
+	 set_regex, "processes whose command line matches (repeatable)"},
+	{"role", 0, ARG_CHOICE, "ROLE", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, roles, ST_NONE, 0,
+	 set_role, "the processes the config assigns to a role (repeatable)"},
+	{"all", 0, ARG_NONE, NULL, CMD_TRACE, CLI_TARGET, 0, 0, NULL, ST_NONE, 0,
+	 set_all, "every process"},
+	{"output", 'o', ARG_FILE, "FILE", CMD_RECORD, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(output),
+	 NULL, "the dump to write: created 0600, never through a symlink"},
+	{"interval", 0, ARG_NUM, "S", CMD_LIVE, CLI_SYNOPSIS, 0.05, 3600, NULL, ST_DOUBLE, AT(interval_s),
+	 NULL, "seconds between refreshes or snapshots (default 1)"},
+	{"duration", 0, ARG_NUM, "S", CMD_TRACE, CLI_SYNOPSIS, 0.01, 1e7, NULL, ST_DOUBLE, AT(duration_s),
+	 NULL, "stop after S seconds (default: when interrupted)"},
+	{"record", 0, ARG_FILE, "FILE", CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record),
+	 NULL, "also write a dump, as vigil record -o FILE does"},
+	{"force", 0, ARG_NONE, NULL, CMD_TRACE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(force),
+	 NULL, "overwrite an existing dump file"},
+	{"batch", 0, ARG_NONE, NULL, CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(batch),
+	 NULL, "a text snapshot per interval instead of the view (so when stdout is no terminal)"},
+	{"format", 0, ARG_CHOICE, "FORMAT", CMD_LIVE | CMD_DUMP | CMD_REPORT, CLI_SYNOPSIS, 0, 0, formats,
+	 ST_INT, AT(format), NULL, "output format (default text)"},
+	{"max-size", 0, ARG_NUM, "MB", CMD_RECORD, CLI_SYNOPSIS, 1, 1e7, NULL, ST_NONE, 0,
+	 set_max_size, "stop when the dump reaches MB MiB"},
+	{"speed", 0, ARG_NUM, "X", CMD_REPLAY, CLI_SYNOPSIS, 0.01, 1e6, NULL, ST_DOUBLE, AT(speed),
+	 NULL, "replay X times as fast as recorded (default 1)"},
+	{"config", 0, ARG_FILE, "FILE", CMD_TRACE | CMD_REPORT | CMD_REPLAY, 0, 0, 0, NULL, ST_STR,
+	 AT(config_path), NULL, "roles, patterns, thresholds (default /etc/vigil.conf when present)"},
+	{"pf-source", 0, ARG_CHOICE, "SOURCE", CMD_TRACE, 0, 0, 0, pf_sources, ST_INT, AT(pf_source),
+	 NULL, "page-fault source (default: counters with the BTF scheduler tracepoints, else tracepoint, else perf)"},
+	{"ringbuf-kb", 0, ARG_NUM, "N", CMD_TRACE, CLI_INT, 4, 1 << 22, NULL, ST_UINT, AT(ringbuf_kb),
+	 NULL, "BPF ring buffer size in KiB (default from the config: 4096)"},
+	{"verbose", 'v', ARG_NONE, NULL, CMD_ALL, 0, 0, 0, NULL, ST_BOOL, AT(verbose),
+	 NULL, "libbpf's own messages"},
+	{"help", 'h', ARG_NONE, NULL, CMD_ALL, 0, 0, 0, NULL, ST_BOOL, AT(help),
+	 NULL, "this help"},
+};
+#define NOPTS ARRAY_SIZE(options)
+
+const struct cli_option *cli_option_at(size_t i)
+{
+	return i < NOPTS ? &options[i] : NULL;
+}
+
+bool cli_choice_applies(const struct cli_option *o, const struct cli_choice *ch, unsigned cmd)
+{
+	return (ch->cmds ? ch->cmds : o->cmds) & cmd;
+}
+
+/* --- parsing --------------------------------------------------------------- */
+
+static int parse_num(const struct cli_option *o, const char *s, double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
-		cli_err("%s: '%s' is not a number in [%g, %g]", opt, s, min, max);
+	if (o->arg == ARG_PID && (errno || end == s || *end || !(v >= o->min && v <= o->max) || v != floor(v))) {
+		cli_err("--%s: '%s' is not a process id", o->name, s);
+		return EXIT_USAGE;
+	}
+	if (errno || end == s || *end || !isfinite(v) || v < o->min || v > o->max) {
+		cli_err("--%s: '%s' is not a number in [%g, %g]", o->name, s, o->min, o->max);
+		return EXIT_USAGE;
+	}
+	if ((o->flags & CLI_INT) && v != floor(v)) {
+		cli_err("--%s: '%s' is not a whole number", o->name, s);
 		return EXIT_USAGE;
 	}
 	*out = v;
 	return 0;
 }
 
-static int parse_format(struct cli *c, const char *s, unsigned cmd)
+static int parse_choice(const struct cli_option *o, const char *s, unsigned cmd, int *out)
 {
-	static const struct {
-		const char *name;
-		enum out_format f;
-		unsigned cmds;
-	} formats[] = {
-		{"text", FMT_TEXT, C_LIVE | C_DUMP | C_REPORT}, {"json", FMT_JSON, C_LIVE | C_REPORT},
-		{"csv", FMT_CSV, C_DUMP}, {"md", FMT_MD, C_REPORT},
-	};
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (!strcmp(s, formats[i].name) && (formats[i].cmds & cmd)) {
-			c->format = formats[i].f;
+	char names[256] = "";
+	size_t len = 0;
+
+	for (const struct cli_choice *ch = o->choices; ch->name; ch++) {
+		if (!cli_choice_applies(o, ch, cmd))
+			continue;
+		if (!strcasecmp(s, ch->name)) {
+			*out = ch->value;
 			return 0;
 		}
+		if (len < sizeof(names))
+			len += snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", ch->name);
 	}
-	cli_err("--format %s: not a format of '%s'", s, c->command);
+	cli_err("--%s: '%s' is not one of %s", o->name, s, names);
 	return EXIT_USAGE;
 }
 
-static int parse_target(struct cli *c, int id, const char *arg)
+static int apply(struct cli *c, const struct cli_option *o, const char *arg, unsigned cmd)
 {
-	char err[256];
-	double v;
-	enum vigil_role r;
+	struct cli_value v = {.str = arg};
+	char *at = (char *)c + o->offset;
+	int err = 0;
 
-	switch (id) {
-	case 'p':
-		if (parse_num("--pid", arg, 1, 4194304, &v) || v != (unsigned)v) {
-			cli_err("--pid: '%s' is not a process id", arg);
-			return EXIT_USAGE;
-		}
-		return targets_add_pid(c->targets, (unsigned)v) ? EXIT_USAGE : 0;
-	case OPT_COMM:
-		if (targets_add_comm(c->targets, arg, err, sizeof(err))) {
-			cli_err("%s", err);
-			return EXIT_USAGE;
-		}
-		return 0;
-	case OPT_CMDLINE:
-		if (targets_add_cmdline(c->targets, arg, err, sizeof(err))) {
-			cli_err("%s", err);
-			return EXIT_USAGE;
-		}
-		return 0;
-	case OPT_ROLE:
-		if (role_parse(arg, &r) || r == ROLE_OTHER || targets_add_role(c->targets, r)) {
-			cli_err("--role: '%s' is not one of asr, avatar, camera", arg);
-			return EXIT_USAGE;
-		}
-		return 0;
-	case OPT_ALL:
-		targets_set_all(c->targets);
-		return 0;
+	if (o->arg == ARG_NUM || o->arg == ARG_PID)
+		err = parse_num(o, arg, &v.num);
+	else if (o->arg == ARG_CHOICE)
+		err = parse_choice(o, arg, cmd, &v.choice);
+	if (err)
+		return err;
+	if (o->set)
+		return o->set(c, o, &v);
+	switch (o->store) {
+	case ST_BOOL: *(bool *)at = true; break;
+	case ST_STR: *(const char **)at = arg; break;
+	case ST_DOUBLE: *(double *)at = v.num; break;
+	case ST_UINT: *(unsigned *)at = (unsigned)v.num; break;
+	case ST_INT: *(int *)at = o->arg == ARG_CHOICE ? v.choice : (int)v.num; break;
+	case ST_NONE: break;
 	}
-	return EXIT_USAGE;
+	return 0;
 }
 
-static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, const char **config_path)
+static int load_config(struct cli *c)
 {
-	double v;
-
-	switch (id) {
-	case 'p': case OPT_COMM: case OPT_CMDLINE: case OPT_ROLE: case OPT_ALL:
-		return parse_target(c, id, arg);
-	case OPT_INTERVAL:
-		return parse_num("--interval", arg, 0.05, 3600, &c->interval_s);
-	case OPT_DURATION:
-		return parse_num("--duration", arg, 0.01, 1e7, &c->duration_s);
-	case OPT_SPEED:
-		return parse_num("--speed", arg, 0.01, 1e6, &c->speed);
-	case OPT_RECORD:
-		c->record = arg;
-		return 0;
-	case OPT_BATCH:
-		c->batch = true;
-		return 0;
-	case OPT_FORMAT:
-		return parse_format(c, arg, cmd);
-	case 'o':
-		c->output = arg;
-		return 0;
-	case OPT_MAXSIZE:
-		if (parse_num("--max-size", arg, 1, 1e7, &v))
-			return EXIT_USAGE;
-		c->max_size_bytes = (unsigned long long)(v * 1024 * 1024);
-		return 0;
-	case OPT_FORCE:
-		c->force = true;
-		return 0;
-	case OPT_CONFIG:
-		*config_path = arg;
-		return 0;
-	case OPT_PF:
-		if (!strcmp(arg, "tracepoint"))
-			c->pf_source = PF_SRC_TRACEPOINT;
-		else if (!strcmp(arg, "perf"))
-			c->pf_source = PF_SRC_PERF;
-		else if (!strcmp(arg, "counters"))
-			c->pf_source = PF_SRC_COUNTERS;
-		else {
-			cli_err("--pf-source: '%s' is not counters, tracepoint or perf", arg);
-			return EXIT_USAGE;
-		}
-		return 0;
-	case OPT_RINGBUF:
-		if (parse_num("--ringbuf-kb", arg, 4, 1 << 22, &v))
-			return EXIT_USAGE;
-		c->ringbuf_kb = (unsigned)v;
-		return 0;
-	case 'v':
-		c->verbose = true;
-		return 0;
-	}
-	return EXIT_USAGE;
-}
-
-static int load_config(struct cli *c, const char *path)
-{
+	const char *path = c->config_path;
 	char err[512];
 
 	config_defaults(&c->config);
@@ -248,23 +282,33 @@ static int load_config(struct cli *c, const char *path)
 	return 0;
 }
 
+/* getopt's value for option i: its letter, or 256 + i */
+static int opt_val(size_t i)
+{
+	return options[i].short_name ? options[i].short_name : 256 + (int)i;
+}
+
 int cli_parse(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'}, {"comm", required_argument, NULL, OPT_COMM},
-		{"cmdline", required_argument, NULL, OPT_CMDLINE}, {"role", required_argument, NULL, OPT_ROLE},
-		{"all", no_argument, NULL, OPT_ALL}, {"interval", required_argument, NULL, OPT_INTERVAL},
-		{"duration", required_argument, NULL, OPT_DURATION}, {"record", required_argument, NULL, OPT_RECORD},
-		{"batch", no_argument, NULL, OPT_BATCH}, {"format", required_argument, NULL, OPT_FORMAT},
-		{"output", required_argument, NULL, 'o'}, {"max-size", required_argument, NULL, OPT_MAXSIZE},
-		{"force", no_argument, NULL, OPT_FORCE}, {"config", required_argument, NULL, OPT_CONFIG},
-		{"pf-source", required_argument, NULL, OPT_PF}, {"ringbuf-kb", required_argument, NULL, OPT_RINGBUF},
-		{"speed", required_argument, NULL, OPT_SPEED}, {"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *config_path = NULL;
-	unsigned cmd = command_bit(c->command);
+	struct option lopts[NOPTS + 1];
+	char shorts[2 * NOPTS + 2], *sp = shorts;
+	bool seen[NOPTS] = {false};
+	const struct cli_command *cmd = cli_command_find(c->command);
+	unsigned bit = cmd ? cmd->bit : 0;
 	int id, err;
+
+	*sp++ = ':';
+	for (size_t i = 0; i < NOPTS; i++) {
+		lopts[i] = (struct option){options[i].name, options[i].arg ? required_argument : no_argument, NULL,
+					   opt_val(i)};
+		if (options[i].short_name) {
+			*sp++ = options[i].short_name;
+			if (options[i].arg)
+				*sp++ = ':';
+		}
+	}
+	lopts[NOPTS] = (struct option){NULL, 0, NULL, 0};
+	*sp = '\0';
 
 	c->interval_s = 1.0;
 	c->speed = 1.0;
@@ -273,40 +317,61 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		cli_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc forgets a previous scan only then (tests parse many) */
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":p:o:v", opts, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const struct cli_option *o = NULL;
+
 		if (id == '?') {
-			cli_err("unknown option '%s' for '%s' (see vigil --help)", argv[optind - 1], c->command);
+			cli_err("unknown option '%s' for '%s' (see vigil %s --help)", argv[optind - 1], c->command,
+				c->command);
 			return EXIT_USAGE;
 		}
 		if (id == ':') {
 			cli_err("option '%s' needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		bool ok = false;
-		for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-			if (allowed[i].id == id)
-				ok = allowed[i].cmds & cmd;
-		if (!ok) {
-			cli_err("option '%s' does not apply to '%s'", argv[optind - 1], c->command);
+		for (size_t i = 0; i < NOPTS; i++) {
+			if (opt_val(i) == id) {
+				o = &options[i];
+				seen[i] = true;
+			}
+		}
+		if (!o || !(o->cmds & bit)) {
+			cli_err("option '%s' does not apply to '%s' (see vigil %s --help)", argv[optind - 1],
+				c->command, c->command);
 			return EXIT_USAGE;
 		}
-		err = parse_option(c, id, optarg, cmd, &config_path);
+		err = apply(c, o, optarg, bit);
 		if (err)
 			return err;
+		if (c->help)
+			return 0;
 	}
-	if (cmd & (C_DUMP | C_REPORT | C_REPLAY)) {
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct cli_option *o = &options[i];
+
+		if ((o->flags & CLI_REQUIRED) && (o->cmds & bit) && !seen[i]) {
+			if (o->short_name)
+				cli_err("%s needs -%c %s (see vigil %s --help)", c->command, o->short_name, o->metavar,
+					c->command);
+			else
+				cli_err("%s needs --%s %s (see vigil %s --help)", c->command, o->name, o->metavar,
+					c->command);
+			return EXIT_USAGE;
+		}
+	}
+	if (cmd && cmd->operand) {
 		if (optind != argc - 1) {
-			cli_err("'%s' takes exactly one FILE", c->command);
+			cli_err("'%s' takes exactly one %s (see vigil %s --help)", c->command, cmd->operand, c->command);
 			return EXIT_USAGE;
 		}
 		c->file = argv[optind];
 	} else if (optind < argc) {
-		cli_err("unexpected argument '%s'", argv[optind]);
+		cli_err("unexpected argument '%s' (see vigil %s --help)", argv[optind], c->command);
 		return EXIT_USAGE;
 	}
-	return load_config(c, config_path);
+	return load_config(c);
 }
 
 void cli_free(struct cli *c)

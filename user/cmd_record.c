@@ -35,10 +35,7 @@ int cmd_record(struct cli *c)
 	struct trace_loop loop;
 	int err, rc = EXIT_OK;
 
-	if (!c->output) {
-		cli_err("record needs -o FILE");
-		return EXIT_USAGE;
-	}
+	/* -o is CLI_REQUIRED in the option table: cli_parse saw to it */
 	rc = trace_preflight(c);
 	if (rc)
 		return rc;
