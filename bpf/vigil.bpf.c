@@ -34,6 +34,13 @@ const volatile bool fault_counters = false; /* faults from task counters, no per
  * longer (a tick is 4 ms at the usual HZ=250, 10 ms at HZ=100).  From user
  * space, which knows CONFIG_HZ where no kernel config can be read. */
 const volatile __u64 coalesce_j = 1;
+/* The kernel has BTF of its own (typed task pointers); without it, current
+ * is read through bpf_get_current_task() and CO-RE probe reads against the
+ * BTF file user space gave libbpf (--btf). */
+const volatile bool kernel_btf = true;
+/* Syscall arguments from the registers the entry saved (bpf_task_pt_regs,
+ * 5.15+, needs kernel BTF); else sys_enter programs keep them per thread. */
+const volatile bool sc_regs = true;
 
 /* Bumped by user space whenever it changes `targets`, so per-CPU caches of
  * "is the current task tracked" know to look again. */
@@ -96,6 +103,15 @@ struct {
 	__type(key, __u32); /* tid */
 	__type(value, __u64);
 } brk_before SEC(".maps");
+
+/* Without bpf_task_pt_regs (before 5.15, or no kernel BTF): the arguments
+ * of a memory syscall, from its entry to its exit, per tracked thread */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct sc_args);
+} sc_saved SEC(".maps");
 
 /* mm_struct -> tgid: rss_stat can fire for an mm that is not current's
  * (reclaim, exit), and must still be charged to its process. */
@@ -251,6 +267,17 @@ static __always_inline void flush_rss(struct vigil_cpu_state *cs, __u64 ts)
  * kernel switches a task in without the tracepoint's programs seeing it).
  * Before a thread's first report, its counters at its last switch-in seen
  * on this CPU are the base (a thread tracked while it waited for a CPU). */
+/* current, for CO-RE probe reads (BPF_CORE_READ): BTF-typed where the
+ * kernel has BTF.  The branch not taken is dead code to the verifier
+ * (kernel_btf is read-only), so a kernel without BTF never sees the
+ * BTF-only helper. */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (kernel_btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
 struct flt_seen {
 	__u64 min, maj; /* the counters when last reported */
 	__u64 ts;       /* and when */
@@ -359,15 +386,16 @@ static __always_inline void on_fault(void)
 SEC("raw_tp")
 int flush_running(void *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
 	struct vigil_cpu_state *cs = cpu_slot();
-	__u32 tid = task->pid, tgid = task->tgid;
+	__u32 tid = (__u32)id, tgid = id >> 32;
 	__u64 ts = bpf_ktime_get_ns();
 
 	if (!cs)
 		return 0;
+	/* the counters source needs kernel BTF: dead code without it */
 	if (fault_counters && tid && is_tracked(tgid))
-		faults_report(cs, task, tid, tgid, ts);
+		faults_report(cs, bpf_get_current_task_btf(), tid, tgid, ts);
 	flush_faults(cs);
 	flush_rss(cs, ts);
 	return 0;
@@ -447,6 +475,47 @@ static __always_inline __u64 lazy_now(__u64 *ts)
 	return *ts;
 }
 
+/* One change of tgid's RSS counter `member`, now `bytes`: coalesced per CPU.
+ * own: the mm is current's (tid, and task when the kernel types it, are
+ * current); remember: note mm `key` -> tgid for changes made from elsewhere. */
+static __always_inline void on_rss(struct vigil_cpu_state *cs, struct task_struct *task, __u32 tid, __u32 tgid,
+				   bool own, bool remember, __u64 key, int member, __s64 bytes)
+{
+	__u64 now_j = bpf_jiffies64(), ts = 0;
+
+	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_j))
+		flush_rss(cs, lazy_now(&ts));
+	/* most faults change RSS: the tick that keeps counted faults current
+	 * while a thread runs without switching */
+	if (fault_counters && own && task) {
+		if (cs->flt_tick_tid != tid) {
+			cs->flt_tick_tid = tid;
+			cs->flt_tick_j = now_j;
+		} else if (now_j - cs->flt_tick_j >= coalesce_j) {
+			faults_report(cs, task, tid, tgid, lazy_now(&ts));
+			cs->flt_tick_j = now_j;
+		}
+	}
+	if (!cs->rss_dirty) {
+		if (remember)
+			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
+		cs->rss_tgid = tgid;
+		cs->rss_first = lazy_now(&ts);
+		cs->rss_first_j = now_j;
+		cs->rss[0] = cs->rss[1] = cs->rss[2] = cs->rss[3] = -1;
+		cs->rss_dirty = 1;
+	}
+	if (bytes < 0)
+		bytes = 0;
+	/* a switch, not an index: the verifier must see the bound */
+	switch (member) {
+	case 0: cs->rss[0] = bytes; break;
+	case 1: cs->rss[1] = bytes; break;
+	case 2: cs->rss[2] = bytes; break;
+	default: cs->rss[3] = bytes; break;
+	}
+}
+
 /* Fires on every change of a process's RSS counters: about once per
  * anonymous fault.  So it reads no precise clock (25 ns a call in a VM):
  * jiffies close the coalescing window, ktime is read once per window. */
@@ -455,7 +524,7 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vigil_cpu_state *cs = cpu_slot();
-	__u64 key = (__u64)mm, now_j, ts = 0;
+	__u64 key = (__u64)mm;
 	bool own = task->mm == mm;
 	__u32 tid = 0, tgid;
 
@@ -482,37 +551,35 @@ int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
 			return 0;
 		tgid = *owner;
 	}
-	now_j = bpf_jiffies64();
-	if (cs->rss_dirty && (cs->rss_tgid != tgid || now_j - cs->rss_first_j >= coalesce_j))
-		flush_rss(cs, lazy_now(&ts));
-	/* most faults change RSS: the tick that keeps counted faults current
-	 * while a thread runs without switching */
-	if (fault_counters && own) {
-		if (cs->flt_tick_tid != tid) {
-			cs->flt_tick_tid = tid;
-			cs->flt_tick_j = now_j;
-		} else if (now_j - cs->flt_tick_j >= coalesce_j) {
-			faults_report(cs, task, tid, tgid, lazy_now(&ts));
-			cs->flt_tick_j = now_j;
-		}
+	on_rss(cs, task, tid, tgid, own, own && !bpf_core_field_exists(mm->owner), key, member,
+	       rss_pages(mm, member) * page_size);
+	return 0;
+}
+
+/* The plain tracepoint (no kernel BTF): the new size in bytes, whether the
+ * mm is current's, and a hashed id of the mm that the owner map keys on. */
+SEC("tp/kmem/rss_stat")
+int rss_stat_tp(struct trace_event_raw_rss_stat *ctx)
+{
+	struct vigil_cpu_state *cs = cpu_slot();
+	__u64 id = bpf_get_current_pid_tgid(), key = ctx->mm_id;
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	int member = ctx->member;
+	bool own = ctx->curr;
+
+	if (!cs || member < 0 || member > 3)
+		return 0;
+	if (own) {
+		if (!current_tracked(cs, tid, tgid))
+			return 0;
+	} else {
+		__u32 *owner = bpf_map_lookup_elem(&mm_owner, &key);
+		if (!owner)
+			return 0;
+		tid = 0;
+		tgid = *owner;
 	}
-	if (!cs->rss_dirty) {
-		if (own && !bpf_core_field_exists(mm->owner))
-			bpf_map_update_elem(&mm_owner, &key, &tgid, BPF_ANY);
-		cs->rss_tgid = tgid;
-		cs->rss_first = lazy_now(&ts);
-		cs->rss_first_j = now_j;
-		cs->rss[0] = cs->rss[1] = cs->rss[2] = cs->rss[3] = -1;
-		cs->rss_dirty = 1;
-	}
-	/* a switch, not an index: the verifier must see the bound */
-	__s64 bytes = rss_pages(mm, member) * page_size;
-	switch (member) {
-	case 0: cs->rss[0] = bytes; break;
-	case 1: cs->rss[1] = bytes; break;
-	case 2: cs->rss[2] = bytes; break;
-	default: cs->rss[3] = bytes; break;
-	}
+	on_rss(cs, NULL, tid, tgid, own, own, key, member, ctx->size);
 	return 0;
 }
 
@@ -774,15 +841,15 @@ int sched_migrate(struct trace_event_raw_sched_migrate_task *ctx)
 
 /* ---- process lifecycle ------------------------------------------------------ */
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+/* comm: the child's name in kernel memory, or NULL for current's (at fork
+ * the child's name is its parent's) */
+static __always_inline void on_fork(__u32 ptgid, __u32 ptid, __u32 ctgid, __u32 ctid, const char *comm)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	__u8 *flag;
 	struct ev_fork *e;
 
 	if (!is_tracked(ptgid))
-		return 0;
+		return;
 	/* a new process inherits its parent's tracking; threads share it already */
 	if (!track_all && ctgid != ptgid) {
 		flag = bpf_map_lookup_elem(&targets, &ptgid);
@@ -791,27 +858,48 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 			bpf_map_update_elem(&targets, &ctgid, &v, BPF_ANY);
 		}
 	}
-	if (sched_fallback) {
-		__u32 ctid = child->pid;
+	if (sched_fallback)
 		bpf_map_update_elem(&tid_tgid, &ctid, &ctgid, BPF_ANY);
-	}
 	e = reserve(sizeof(*e));
 	if (!e)
-		return 0;
-	fill_hdr(&e->h, EV_FORK, sizeof(*e), bpf_ktime_get_ns(), ptgid, parent->pid);
+		return;
+	fill_hdr(&e->h, EV_FORK, sizeof(*e), bpf_ktime_get_ns(), ptgid, ptid);
 	e->child_pid = ctgid;
-	e->child_tid = child->pid;
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), child->comm);
+	e->child_tid = ctid;
+	if (comm)
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(e);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	on_fork(parent->tgid, parent->pid, child->tgid, child->pid, child->comm);
+	return 0;
+}
+
+#define VIGIL_CLONE_THREAD 0x00010000
+
+/* Without kernel BTF: task:task_newtask fires in the parent as the child is
+ * made, and its clone flags tell a thread (the parent's tgid) from a process
+ * (tgid = its pid), which sched:sched_process_fork does not. */
+SEC("tp/task/task_newtask")
+int task_newtask(struct trace_event_raw_task_newtask *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 ptgid = id >> 32, ctid = ctx->pid;
+
+	on_fork(ptgid, (__u32)id, ctx->clone_flags & VIGIL_CLONE_THREAD ? ptgid : ctid, ctid, NULL);
 	return 0;
 }
 
 #define EXEC_REC_MAX (sizeof(struct ev_exec) + VIGIL_CMDLINE_MAX)
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
+/* p: the task after its exec (current), typed when the kernel has BTF */
+static __always_inline void on_exec(struct task_struct *p, __u32 tgid, __u32 tid, __u32 old_pid, bool typed)
 {
-	__u32 tgid = p->tgid;
 	struct ev_exec *e;
 	unsigned long start, end;
 	__u64 len; /* 64-bit so the verifier tracks the bound on the register used */
@@ -832,23 +920,23 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 			__sync_fetch_and_add(&targets_gen, 1);
 	}
 	if (!is_tracked(tgid))
-		return 0;
+		return;
 	if (cs) {
 		/* tracked from now on: count its faults from here, not those
 		 * of the program it replaced */
-		if (fault_counters && !was_tracked)
+		if (typed && fault_counters && !was_tracked)
 			faults_base(p, bpf_ktime_get_ns());
 		/* this CPU's cache still says "untracked" from before the exec:
 		 * without this, the new program's first faults and syscalls
 		 * would be missed */
-		cs->cur_tid = p->pid;
+		cs->cur_tid = tid;
 		cs->cur_tgid = tgid;
 		cs->cur_gen = targets_gen;
 		cs->cur_tracked = 1;
 	}
 	e = reserve(EXEC_REC_MAX);
 	if (!e)
-		return 0;
+		return;
 	start = BPF_CORE_READ(p, mm, arg_start);
 	end = BPF_CORE_READ(p, mm, arg_end);
 	len = end > start ? end - start : 0;
@@ -858,12 +946,27 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
 	barrier_var(len);
 	if (len > 0 && len <= VIGIL_CMDLINE_MAX && bpf_probe_read_user(e->cmdline, len, (void *)start))
 		len = 0;
-	fill_hdr(&e->h, EV_EXEC, sizeof(*e) + len, bpf_ktime_get_ns(), tgid, p->pid);
+	fill_hdr(&e->h, EV_EXEC, sizeof(*e) + len, bpf_ktime_get_ns(), tgid, tid);
 	e->old_tid = old_pid;
 	e->cmdline_len = len;
 	e->pad = 0;
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(e);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid)
+{
+	on_exec(p, p->tgid, p->pid, old_pid, true);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exec")
+int sched_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	on_exec(current_task(), id >> 32, (__u32)id, ctx->old_pid, false);
 	return 0;
 }
 
@@ -876,7 +979,7 @@ struct trace_event_raw_sched_process_exit___new {
 SEC("tp/sched/sched_process_exit")
 int sched_exit(void *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct vigil_cpu_state *cs = cpu_slot();
@@ -898,6 +1001,8 @@ int sched_exit(void *ctx)
 		flush_rss(cs, ts);
 	}
 	bpf_map_delete_elem(&brk_before, &tid);
+	if (!sc_regs)
+		bpf_map_delete_elem(&sc_saved, &tid);
 	clear_waiting(tid);
 	e = reserve(sizeof(*e));
 	if (e) {
@@ -936,21 +1041,71 @@ static __always_inline void *begin_exit(struct sc_args *a, int nargs, __u16 type
 
 	if (!current_is_tracked(&tid, &tgid))
 		return NULL;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (sc_regs) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	a->a[0] = PT_REGS_PARM1_SYSCALL(regs);
-	if (nargs > 1)
-		a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
-	if (nargs > 2)
-		a->a[2] = PT_REGS_PARM3_SYSCALL(regs);
-	if (nargs > 3)
-		a->a[3] = PT_REGS_PARM4_SYSCALL(regs);
-	if (nargs > 4)
-		a->a[4] = PT_REGS_PARM5_SYSCALL(regs);
+		a->a[0] = PT_REGS_PARM1_SYSCALL(regs);
+		if (nargs > 1)
+			a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+		if (nargs > 2)
+			a->a[2] = PT_REGS_PARM3_SYSCALL(regs);
+		if (nargs > 3)
+			a->a[3] = PT_REGS_PARM4_SYSCALL(regs);
+		if (nargs > 4)
+			a->a[4] = PT_REGS_PARM5_SYSCALL(regs);
+	} else {
+		struct sc_args *saved = bpf_map_lookup_elem(&sc_saved, &tid);
+
+		if (!saved)
+			return NULL; /* its entry was not seen */
+		*a = *saved;
+		bpf_map_delete_elem(&sc_saved, &tid);
+	}
 	h = reserve(size);
 	if (h)
 		fill_hdr(h, type, size, bpf_ktime_get_ns(), tgid, tid);
 	return h;
+}
+
+/* The entries, loaded only where the exits cannot read the saved registers */
+static __always_inline void save_args(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sc_args a;
+	__u32 tid, tgid;
+
+	if (!current_is_tracked(&tid, &tgid))
+		return;
+	for (int i = 0; i < 5; i++)
+		a.a[i] = ctx->args[i];
+	bpf_map_update_elem(&sc_saved, &tid, &a, BPF_ANY);
+}
+
+SEC("tp/syscalls/sys_enter_mmap")
+int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	save_args(ctx);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_munmap")
+int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	save_args(ctx);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_mremap")
+int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	save_args(ctx);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_madvise")
+int sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
+{
+	save_args(ctx);
+	return 0;
 }
 
 SEC("tp/syscalls/sys_exit_mmap")
@@ -1024,7 +1179,7 @@ int sys_exit_madvise(struct trace_event_raw_sys_exit *ctx)
 SEC("tp/syscalls/sys_enter_brk")
 int sys_enter_brk(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u32 tid, tgid;
 	__u64 old;
 
@@ -1032,6 +1187,8 @@ int sys_enter_brk(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	old = BPF_CORE_READ(task, mm, brk);
 	bpf_map_update_elem(&brk_before, &tid, &old, BPF_ANY);
+	if (!sc_regs)
+		save_args(ctx);
 	return 0;
 }
 

@@ -175,6 +175,8 @@ static const struct cli_option options[] = {
 	 AT(config_path), NULL, "roles, patterns, thresholds (default /etc/vigil.conf when present)"},
 	{"pf-source", 0, ARG_CHOICE, "SOURCE", CMD_TRACE, 0, 0, 0, pf_sources, ST_INT, AT(pf_source),
 	 NULL, "page-fault source (default: counters with the BTF scheduler tracepoints, else tracepoint, else perf)"},
+	{"btf", 0, ARG_FILE, "FILE", CMD_TRACE, 0, 0, 0, NULL, ST_STR, AT(btf_path),
+	 NULL, "the kernel's BTF, for a kernel built without it (docs/kernels.md)"},
 	{"ringbuf-kb", 0, ARG_NUM, "N", CMD_TRACE, CLI_INT, 4, 1 << 22, NULL, ST_UINT, AT(ringbuf_kb),
 	 NULL, "BPF ring buffer size in KiB (default from the config: 4096)"},
 	{"verbose", 'v', ARG_NONE, NULL, CMD_ALL, 0, 0, 0, NULL, ST_BOOL, AT(verbose),

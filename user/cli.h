@@ -24,6 +24,7 @@ struct cli {
 	const char *file;   /* positional FILE (report, replay, dump) */
 	const char *output; /* -o */
 	const char *config_path; /* --config */
+	const char *btf_path;    /* --btf */
 	double interval_s;
 	double duration_s; /* 0 = until interrupted */
 	double speed;

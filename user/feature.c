@@ -102,19 +102,29 @@ bool feature_tracepoint(const char *category, const char *name)
 	return access(path, R_OK) == 0;
 }
 
-bool feature_tp_btf(const char *name)
+bool feature_kernel_btf(void)
 {
-	char type[128];
-
-	if (faked_missing("btf", name))
-		return false;
 	if (!vmlinux_btf_tried) {
 		vmlinux_btf_tried = true;
 		vmlinux_btf = btf__load_vmlinux_btf();
 		if (libbpf_get_error(vmlinux_btf))
 			vmlinux_btf = NULL;
 	}
-	if (!vmlinux_btf)
+	return vmlinux_btf != NULL;
+}
+
+bool feature_task_pt_regs(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) == 1;
+}
+
+bool feature_tp_btf(const char *name)
+{
+	char type[128];
+
+	if (faked_missing("btf", name))
+		return false;
+	if (!feature_kernel_btf())
 		return false;
 	snprintf(type, sizeof(type), "btf_trace_%s", name);
 	return btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_TYPEDEF) > 0;
@@ -135,9 +145,10 @@ bool feature_sched_btf(void)
 
 int feature_default_pf_source(void)
 {
-	/* counters need the task pointers of the BTF sched_switch; without
-	 * them a program per fault, where the kernel has one */
-	if (feature_sched_btf())
+	/* counters need the task pointers of the BTF sched_switch and exec
+	 * (the fault base of a new program); without them a program per
+	 * fault, where the kernel has one */
+	if (feature_sched_btf() && feature_tp_btf("sched_process_exec"))
 		return PF_SRC_COUNTERS;
 	return feature_tracepoint("exceptions", "page_fault_user") ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
 }

@@ -23,6 +23,14 @@ bool feature_tracepoint(const char *category, const char *name);
 /* Does the kernel's BTF describe the raw tracepoint (tp_btf) "name"? */
 bool feature_tp_btf(const char *name);
 
+/* Does libbpf find the kernel's own BTF (/sys/kernel/btf/vmlinux or the
+ * other places it looks)?  Without it, no tp_btf program and no typed task
+ * pointer: vigil needs --btf for CO-RE and uses plain tracepoints. */
+bool feature_kernel_btf(void);
+
+/* Can tracepoint programs call bpf_task_pt_regs() (5.15+)? */
+bool feature_task_pt_regs(void);
+
 /* The scheduler's BTF tracepoints (switch, wakeup, wakeup_new): typed task
  * pointers, which the plain tracepoints lack. */
 bool feature_sched_btf(void);

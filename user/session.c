@@ -328,6 +328,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	so.track_exec = !s->all && targets_has_patterns(o->targets);
 	so.pf_source = o->pf_source;
 	so.ringbuf_kb = o->ringbuf_kb;
+	so.btf_path = o->btf_path;
 	so.verbose = o->verbose;
 	so.cb = on_record;
 	so.cb_ctx = s;

@@ -21,6 +21,7 @@ struct session_opts {
 	int pf_source;
 	unsigned ringbuf_kb;
 	bool verbose;
+	const char *btf_path;
 	session_sink sink;
 	void *sink_ctx;
 };

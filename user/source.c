@@ -213,53 +213,99 @@ static void choose_sched(struct source *s)
 		disable(k->progs.sched_migrate);
 		warn(s, "tracepoint sched:sched_migrate_task missing: waits of migrated tasks charged to their first CPU");
 	}
-	if (!feature_tp_btf("sched_process_fork")) {
+	/* fork, exec, RSS: the BTF tracepoint, else its plain twin */
+	if (feature_tp_btf("sched_process_fork")) {
+		disable(k->progs.task_newtask);
+	} else {
 		disable(k->progs.sched_fork);
-		warn(s, "BTF tracepoint sched_process_fork missing: children of targets are not followed");
+		if (!feature_tracepoint("task", "task_newtask")) {
+			disable(k->progs.task_newtask);
+			warn(s, "tracepoints sched_process_fork (BTF) and task:task_newtask missing: "
+				"children of targets are not followed");
+		}
 	}
-	if (!feature_tp_btf("sched_process_exec")) {
+	if (feature_tp_btf("sched_process_exec")) {
+		disable(k->progs.sched_exec_tp);
+	} else {
 		disable(k->progs.sched_exec);
-		warn(s, "BTF tracepoint sched_process_exec missing: new processes are not matched");
+		if (!feature_tracepoint("sched", "sched_process_exec")) {
+			disable(k->progs.sched_exec_tp);
+			warn(s, "tracepoint sched:sched_process_exec missing: new processes are not matched");
+		}
 	}
 	if (!feature_tracepoint("sched", "sched_process_exit")) {
 		disable(k->progs.sched_exit);
 		warn(s, "tracepoint sched:sched_process_exit missing: process exits not seen");
 	}
-	if (!feature_tp_btf("rss_stat")) {
+	if (feature_tp_btf("rss_stat")) {
+		disable(k->progs.rss_stat_tp);
+	} else {
 		disable(k->progs.rss_stat);
-		warn(s, "BTF tracepoint rss_stat missing: no RSS time series");
+		if (!feature_tracepoint("kmem", "rss_stat")) {
+			disable(k->progs.rss_stat_tp);
+			warn(s, "tracepoint kmem:rss_stat missing: no RSS time series");
+		}
 	}
 }
 
+/* The memory syscalls: their exits, and their entries where the exits
+ * cannot read the arguments from the saved registers (brk: always, for the
+ * break before the call). */
 static void choose_syscalls(struct source *s)
 {
 #define PROG(n) offsetof(struct vigil_bpf, progs.n)
 	static const struct {
 		const char *name;
-		size_t exit_off;
-		long enter_off; /* -1: the exit program reads the arguments from the saved registers */
+		size_t exit_off, enter_off;
+		bool enter_always;
 	} calls[] = {
-		{"mmap", PROG(sys_exit_mmap), -1},     {"munmap", PROG(sys_exit_munmap), -1},
-		{"mremap", PROG(sys_exit_mremap), -1}, {"madvise", PROG(sys_exit_madvise), -1},
-		/* the break before the call is gone at its exit */
-		{"brk", PROG(sys_exit_brk), (long)PROG(sys_enter_brk)},
+		{"mmap", PROG(sys_exit_mmap), PROG(sys_enter_mmap), false},
+		{"munmap", PROG(sys_exit_munmap), PROG(sys_enter_munmap), false},
+		{"mremap", PROG(sys_exit_mremap), PROG(sys_enter_mremap), false},
+		{"madvise", PROG(sys_exit_madvise), PROG(sys_enter_madvise), false},
+		{"brk", PROG(sys_exit_brk), PROG(sys_enter_brk), true},
 	};
 #undef PROG
+	bool regs = s->skel->rodata->sc_regs;
 	char enter[64], exit_[64];
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		bool with_enter = calls[i].enter_off >= 0;
+		bool with_enter = calls[i].enter_always || !regs;
+		struct bpf_program *exit_prog = *(struct bpf_program **)((char *)s->skel + calls[i].exit_off);
+		struct bpf_program *enter_prog = *(struct bpf_program **)((char *)s->skel + calls[i].enter_off);
 
 		snprintf(enter, sizeof(enter), "sys_enter_%s", calls[i].name);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", calls[i].name);
+		if (!with_enter)
+			disable(enter_prog);
 		if (feature_tracepoint("syscalls", exit_) && (!with_enter || feature_tracepoint("syscalls", enter)))
 			continue;
-		disable(*(struct bpf_program **)((char *)s->skel + calls[i].exit_off));
-		if (with_enter)
-			disable(*(struct bpf_program **)((char *)s->skel + calls[i].enter_off));
+		disable(exit_prog);
+		disable(enter_prog);
 		warn(s, "tracepoint syscalls:%s missing: no %s events",
 		     feature_tracepoint("syscalls", exit_) ? enter : exit_, calls[i].name);
 	}
+}
+
+/* What the kernel's BTF decides: typed task pointers, and where syscall
+ * arguments come from.  Without kernel BTF, CO-RE needs the --btf file. */
+static int choose_btf(struct source *s, char *msg, size_t msglen)
+{
+	struct vigil_bpf *k = s->skel;
+	bool kbtf = feature_kernel_btf();
+
+	if (!kbtf && !s->o.btf_path) {
+		snprintf(msg, msglen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): give vigil the kernel's "
+			 "types with --btf FILE (docs/kernels.md says how to make one)");
+		return -ENOTSUP;
+	}
+	k->rodata->kernel_btf = kbtf;
+	k->rodata->sc_regs = kbtf && feature_task_pt_regs();
+	if (!kbtf)
+		warn(s, "no kernel BTF: types from %s; plain tracepoints only (no typed task pointers)", s->o.btf_path);
+	else if (!k->rodata->sc_regs)
+		warn(s, "bpf_task_pt_regs() not available: syscall arguments kept from their entries (one more program per call)");
+	return 0;
 }
 
 static int choose_pf(struct source *s, char *msg, size_t msglen)
@@ -401,7 +447,8 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	}
 	s->lost_seen = calloc(s->ncpus, sizeof(*s->lost_seen));
 	s->stats_buf = calloc(s->ncpus, sizeof(*s->stats_buf));
-	s->skel = vigil_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+	s->skel = vigil_bpf__open_opts(&open_opts);
 	if (!s->skel || !s->lost_seen || !s->stats_buf) {
 		err = -errno ? -errno : -ENOMEM;
 		snprintf(msg, msglen, "opening the BPF object failed: %s", strerror(-err));
@@ -421,9 +468,12 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	bpf_map__set_max_entries(s->skel->maps.rb, rb_kb * 1024);
 	bpf_map__set_max_entries(s->skel->maps.waiters, s->ncpus);
 
-	choose_sched(s);
-	choose_syscalls(s);
-	err = choose_pf(s, msg, msglen);
+	err = choose_btf(s, msg, msglen);
+	if (!err) {
+		choose_sched(s);
+		choose_syscalls(s);
+		err = choose_pf(s, msg, msglen);
+	}
 	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */
 	if (err)
 		goto fail;

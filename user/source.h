@@ -19,6 +19,7 @@ struct source_opts {
 	int pf_source;       /* PF_SRC_*; PF_SRC_NONE = pick the best available */
 	unsigned ringbuf_kb; /* ring buffer size; rounded up to a power of two pages */
 	bool verbose;        /* show libbpf's own messages */
+	const char *btf_path; /* the kernel's BTF, for kernels without their own (NULL: the kernel's) */
 	source_cb cb;
 	void *cb_ctx;
 };

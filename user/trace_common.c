@@ -51,6 +51,7 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 		.pf_source = c->pf_source,
 		.ringbuf_kb = c->ringbuf_kb,
 		.verbose = c->verbose,
+		.btf_path = c->btf_path,
 		.sink = sink,
 		.sink_ctx = ctx,
 	};
