@@ -8,7 +8,9 @@ INPUT may be
   - an ELF vmlinux (its .BTF section is taken),
   - a kernel image as installed in /boot: a raw arm64 Image / EFI PE (what
     Debian's signed linux-image-*-arm64 ships), a gzip/xz/bzip2/lzma-compressed
-    Image (vmlinuz, Image.gz), or an EFI zboot image.
+    Image (vmlinuz, Image.gz), an EFI zboot image, or an x86 bzImage (its
+    payload gzip/xz/bzip2/lzma, or lz4/zstd through Debian's lz4/zstd tools:
+    Debian's amd64 kernels are lz4).
 Kernel images carry no section table, but the .BTF section is copied into
 them verbatim, so the blob is found by its header (magic 0xeB9F, version 1,
 hdr_len 24) and its length comes from the header's type/string offsets.
@@ -150,8 +152,32 @@ def elf_btf(buf):
     raise Invalid("ELF file without a .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)")
 
 
+def external(tool, payload, name):
+    """payload decompressed by a Debian tool (lz4, zstd): the standard library has neither"""
+    import shutil
+    import subprocess
+    if not shutil.which(tool):
+        raise Invalid("%s-compressed image: install Debian's %s package, or decompress it first" % (name, tool))
+    # the stream may be followed by padding the tool complains about; what it
+    # wrote is still the whole kernel, and the BTF walk validates it
+    return subprocess.run([tool, "-dc"], input=payload, capture_output=True).stdout
+
+
 def decompress(buf):
     """The kernel Image inside buf, and how it was packed."""
+    if len(buf) > 0x250 and buf[0x202:0x206] == b"HdrS":  # x86 bzImage: the payload follows the setup
+        setup_sects = buf[0x1F1] or 4
+        poff, plen = struct.unpack_from("<II", buf, 0x248)
+        start = (setup_sects + 1) * 512 + poff
+        payload = buf[start: start + plen]
+        if payload[:4] == b"\x02\x21\x4c\x18":  # lz4 legacy frame (Debian's amd64 kernels)
+            return external("lz4", payload, "lz4"), "bzImage-lz4"
+        if payload[:4] == b"\x28\xb5\x2f\xfd":
+            return external("zstd", payload, "zstd"), "bzImage-zstd"
+        inner, how = decompress(payload)
+        if how != "raw":
+            return inner, "bzImage-" + how
+        raise Invalid("x86 bzImage with a payload this script cannot unpack")
     if buf[:2] == b"\x1f\x8b":
         return gzip.decompress(buf), "gzip"
     if buf[:6] == b"\xfd7zXZ\x00":

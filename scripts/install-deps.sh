@@ -16,7 +16,7 @@ foreign=
 for arg in "$@"; do
 	case $arg in
 	--vmtest)
-		pkgs+=(qemu-system-x86 qemu-system-arm cpio debian-archive-keyring   # the VMs and their initramfs
+		pkgs+=(qemu-system-x86 qemu-system-arm cpio debian-archive-keyring lz4   # the VMs, their initramfs, BTF from bzImage
 		       gcc-aarch64-linux-gnu libc6-dev-arm64-cross                 # vigil for arm64 guests
 		       libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libncurses-dev:arm64)
 		foreign=arm64 ;;

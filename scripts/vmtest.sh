@@ -207,7 +207,9 @@ run_vm() { # $1 = arch, $2 = kernel spec, $3 = mode, $4 = row label; appends to 
 	log=$WORK/$row.console
 	local qemu
 	if [ "$arch" = x86 ]; then
-		qemu=(qemu-system-x86_64 -M q35 -cpu max -append "console=ttyS0 quiet loglevel=3 panic=-1")
+		# -cx16: QEMU 7.2's TCG corrupts EFLAGS in cmpxchg16b, which 6.12's SLUB uses
+		# (a double fault in kmem_cache_alloc); without it SLUB takes its other path
+		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=3 panic=-1")
 	else
 		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=3 panic=-1")
 	fi
