@@ -54,7 +54,7 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
-.PHONY: all clean deps run test unit-tests test-bins workloads bench install uninstall FORCE
+.PHONY: all clean deps deps-vmtest run test unit-tests test-bins workloads bench vmtest install uninstall FORCE
 # keep the objects that pattern-rule chains would delete as intermediates (and
 # then rebuild, with the skeleton and everything that embeds it, next time)
 .SECONDARY: $(BPF_OBJS) $(SAN_OBJS)
@@ -128,9 +128,18 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory vigil
 	./vigil live
 
-test: deps
+# every test: the host's, then the kernel matrix's CI rows in qemu
+test: deps-vmtest
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)bash tests/run.sh
+
+deps-vmtest:
+	$(Q)bash scripts/install-deps.sh --vmtest
+
+# The whole kernel matrix (docs/testing.md): every row, or ROWS="x86-6.1 ...";
+# or one VM: make vmtest ARCH=arm64 KERNEL=6.12 [MODE=noconfig|nobtf]
+vmtest: deps-vmtest
+	$(Q)bash scripts/vmtest.sh $(if $(KERNEL),--arch $(ARCH) --kernel $(KERNEL) $(if $(MODE),--mode $(MODE)),$(ROWS))
 
 # Overhead benchmarks (docs/performance.md): never part of `make test`,
 # timings do not gate tests.  QUICK=1 for a < 2 minute check of a change.

@@ -1068,43 +1068,53 @@ static __always_inline void *begin_exit(struct sc_args *a, int nargs, __u16 type
 }
 
 /* The entries, loaded only where the exits cannot read the saved registers */
-static __always_inline void save_args(struct trace_event_raw_sys_enter *ctx)
+/* nargs: a constant, at most what the call has: the kernel refuses to attach
+ * a program that reads past the tracepoint's record */
+static __always_inline void save_args(struct trace_event_raw_sys_enter *ctx, int nargs)
 {
-	struct sc_args a;
+	struct sc_args a = {};
 	__u32 tid, tgid;
 
 	if (!current_is_tracked(&tid, &tgid))
 		return;
-	for (int i = 0; i < 5; i++)
-		a.a[i] = ctx->args[i];
+	/* constant indexes: the verifier refuses a moving ctx pointer */
+	a.a[0] = ctx->args[0];
+	if (nargs > 1)
+		a.a[1] = ctx->args[1];
+	if (nargs > 2)
+		a.a[2] = ctx->args[2];
+	if (nargs > 3)
+		a.a[3] = ctx->args[3];
+	if (nargs > 4)
+		a.a[4] = ctx->args[4];
 	bpf_map_update_elem(&sc_saved, &tid, &a, BPF_ANY);
 }
 
 SEC("tp/syscalls/sys_enter_mmap")
 int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
-	save_args(ctx);
+	save_args(ctx, 5);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_munmap")
 int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	save_args(ctx);
+	save_args(ctx, 2);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_mremap")
 int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 {
-	save_args(ctx);
+	save_args(ctx, 4);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_madvise")
 int sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
 {
-	save_args(ctx);
+	save_args(ctx, 3);
 	return 0;
 }
 
@@ -1188,7 +1198,7 @@ int sys_enter_brk(struct trace_event_raw_sys_enter *ctx)
 	old = BPF_CORE_READ(task, mm, brk);
 	bpf_map_update_elem(&brk_before, &tid, &old, BPF_ANY);
 	if (!sc_regs)
-		save_args(ctx);
+		save_args(ctx, 1);
 	return 0;
 }
 

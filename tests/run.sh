@@ -4,7 +4,9 @@
 # this script counts them and ends with the line CI reads:
 #   N passed, N failed, N skipped
 # Environment: VIGIL_REQUIRE_BPF=1 turns BPF skips into failures.
-#              VIGIL_TESTS="pattern" runs only matching test files.
+#              VIGIL_TESTS="pattern" runs only matching test files ("vmtest":
+#              the kernel matrix's CI rows, scripts/vmtest.sh).
+#              VIGIL_VMTEST_ROWS="none" leaves the VMs out, or names other rows.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -55,6 +57,16 @@ for t in tests/bpf/test_*.sh; do
 	want "$t" || continue
 	run_one "$t" bash "$t"
 done
+
+# the kernel matrix's CI rows: Debian's own kernels in qemu (scripts/vmtest.sh);
+# VIGIL_VMTEST_ROWS="row ..." picks others, "none" skips them
+if want vmtest && [ "${VIGIL_VMTEST_ROWS:-ci}" != none ]; then
+	if [ "${VIGIL_VMTEST_ROWS:-ci}" = ci ]; then
+		run_one vmtest bash scripts/vmtest.sh --ci
+	else
+		run_one vmtest bash scripts/vmtest.sh $VIGIL_VMTEST_ROWS
+	fi
+fi
 
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed:"; printf '  %s\n' "${failed_names[@]}"
