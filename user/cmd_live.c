@@ -106,6 +106,7 @@ static void json_lines_init(struct json_lines *jl, struct session *s, unsigned l
 	jl->meta.real_ns = jl->host.real_ns + (start_ns - jl->host.mono_ns);
 	jl->meta.origin_ns = start_ns;
 	jl->meta.pf_source = source_pf_name(source_pf_source(session_source(s)));
+	jl->meta.sources = source_ksources(session_source(s));
 	jl->meta.interval = true;
 	jl->meta.self = &jl->self;
 }
@@ -265,6 +266,8 @@ int cmd_live(struct cli *c)
 		}
 		goto out;
 	}
+	if (l.w && (rc = trace_note_sources(l.w, s)))
+		goto out;
 	si.pf_source = source_pf_name(source_pf_source(session_source(s)));
 	if (!c->batch && !json) {
 		char why[160];

@@ -48,6 +48,13 @@ int cmd_record(struct cli *c)
 		unlink(c->output); /* nothing was recorded: leave no file behind */
 		return err;
 	}
+	rc = trace_note_sources(r.w, s);
+	if (rc) {
+		session_close(s);
+		dump_writer_close(r.w);
+		unlink(c->output);
+		return rc;
+	}
 	trace_loop_init(&loop, c);
 	while (!trace_loop_done(&loop, s)) {
 		session_poll(s, loop.poll_ms);

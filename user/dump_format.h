@@ -71,6 +71,10 @@ struct dump_host {
 			     * wall = ts - mono_ns + real_ns */
 	__u32 pf_source;    /* enum vigil_pf_source */
 	__u32 ringbuf_size; /* bytes */
+	__u32 sources;      /* KSRC_* (ksources.h): what the kernel offered and vigil
+			     * attached; 0 in dumps written before this field (these
+			     * bytes were reserved, zero) */
+	__u32 pad;          /* zero */
 };
 
 struct dump_file_header {
@@ -79,7 +83,7 @@ struct dump_file_header {
 	__u16 header_size;          /* bytes of the whole header, CRC included */
 	__u32 flags;                /* DUMP_FLAGS_* */
 	struct dump_host host;
-	__u8 reserved[60];          /* zero */
+	__u8 reserved[52];          /* zero */
 	__u32 crc;                  /* CRC-32 of the header_size - 4 bytes before it */
 };
 
@@ -115,7 +119,8 @@ struct dump_trailer {
 	__u32 crc;          /* CRC-32 of the 60 bytes before this field */
 };
 
-_Static_assert(sizeof(struct dump_host) == 176, "dump_host layout");
+_Static_assert(sizeof(struct dump_host) == 184, "dump_host layout");
+_Static_assert(offsetof(struct dump_host, sources) == 176, "dump_host layout");
 _Static_assert(offsetof(struct dump_host, ncpus) == 144, "dump_host layout");
 _Static_assert(offsetof(struct dump_host, mono_ns) == 152, "dump_host layout");
 _Static_assert(offsetof(struct dump_host, pf_source) == 168, "dump_host layout");

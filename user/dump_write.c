@@ -41,6 +41,7 @@
 struct dump_writer {
 	int fd;
 	char *path;
+	struct dump_host host; /* as in the header */
 	z_stream zs;
 	int zs_ready;
 
@@ -459,6 +460,14 @@ static void encode_header(struct dump_file_header *fh, const struct dump_host *h
 	fh->crc = (__u32)crc32(0, (const Bytef *)fh, offsetof(struct dump_file_header, crc));
 }
 
+int dump_writer_set_sources(struct dump_writer *w, unsigned sources)
+{
+	struct dump_host h = w->host;
+
+	h.sources = sources;
+	return dump_writer_set_host(w, &h);
+}
+
 int dump_writer_set_host(struct dump_writer *w, const struct dump_host *host)
 {
 	struct dump_file_header fh;
@@ -471,6 +480,7 @@ int dump_writer_set_host(struct dump_writer *w, const struct dump_host *host)
 		return set_msg(w, -EBUSY, "host description of %s can no longer change: chunks "
 			       "were written", w->path);
 	encode_header(&fh, host);
+	w->host = *host;
 	while (done < sizeof(fh)) {
 		ssize_t n = pwrite(w->fd, p + done, sizeof(fh) - done, (off_t)done);
 
@@ -517,6 +527,7 @@ static int init_writer(struct dump_writer *w, const char *path, const struct dum
 	if (err)
 		return err;
 	encode_header(&fh, host);
+	w->host = *host;
 	return append(w, &fh, sizeof(fh), "file header");
 }
 

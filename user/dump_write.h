@@ -28,6 +28,10 @@ int dump_writer_open(struct dump_writer **out, const char *path, const struct du
  * is written (-EBUSY after): later the file is strictly append-only. */
 int dump_writer_set_host(struct dump_writer *w, const struct dump_host *host);
 
+/* The same, for the sources field alone (KSRC_* bits), which only the
+ * BPF side knows once it is loaded. */
+int dump_writer_set_sources(struct dump_writer *w, unsigned sources);
+
 /* Raw bytes per chunk, VIGIL_REC_MAX .. DUMP_CHUNK_RAW_MAX (default
  * DUMP_CHUNK_DEFAULT).  Smaller chunks lose less on a crash and compress
  * worse.  Writes the pending chunk first.  Returns 0 or -errno. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Text, JSON and Markdown reports over the model (report.h). */
 #include "report.h"
+#include "ksources.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -678,6 +679,13 @@ static void j_finding(struct json *j, const struct ctx *c, const struct finding 
 	json_end(j);
 }
 
+/* only the active sources: what was missing is what the list lacks */
+static void j_source(const char *name, int active, void *j)
+{
+	if (active)
+		json_str(j, name);
+}
+
 static void j_host(struct json *j, const struct ctx *c)
 {
 	json_kv_obj(j, "host");
@@ -688,6 +696,11 @@ static void j_host(struct json *j, const struct ctx *c)
 	json_kv_u64(j, "page_size", c->m->page_size);
 	if (c->m->pf_source)
 		json_kv_str(j, "page_fault_source", c->m->pf_source);
+	if (c->m->sources) {
+		json_kv_arr(j, "sources");
+		ksources_each(c->m->sources, j_source, j);
+		json_end(j);
+	}
 	json_kv_num(j, "runnable_avg", rnd(agg_runnable_avg(c->r->agg, c->m->interval), 3));
 	json_end(j);
 }
@@ -1088,6 +1101,8 @@ static void t_header(FILE *f, const struct ctx *c)
 	if (m->pf_source)
 		fprintf(f, "; page faults from %s", m->pf_source);
 	fputc('\n', f);
+	if (m->sources)
+		fprintf(f, "  sources: %s\n", ksources_str(m->sources, buf, sizeof(buf)));
 	fprintf(f, "  traced:  %.2f s", c->span_s);
 	if (m->interval)
 		fprintf(f, " (interval, %.1f s since start)", m->elapsed_s);
@@ -1430,6 +1445,7 @@ void report_meta_from_host(struct report_meta *m, const struct dump_host *h)
 	m->page_size = h->page_size;
 	m->origin_ns = h->mono_ns;
 	m->real_ns = h->real_ns;
+	m->sources = h->sources;
 	m->pf_source = h->pf_source == PF_SRC_TRACEPOINT ? "tracepoint"
 		       : h->pf_source == PF_SRC_PERF     ? "perf"
 		       : h->pf_source == PF_SRC_COUNTERS ? "counters"

@@ -58,6 +58,7 @@ struct report_meta {
 	const char *kernel, *arch, *hostname; /* NULL: "" */
 	unsigned ncpus, page_size;
 	const char *pf_source; /* "tracepoint", "perf"; NULL: unknown */
+	unsigned sources;      /* KSRC_* of the recording (ksources.h); 0: not recorded */
 	__u64 origin_ns;  /* CLOCK_MONOTONIC where the trace started; 0: the first record */
 	__u64 real_ns;    /* CLOCK_REALTIME at origin_ns; 0: unknown (no wall time shown) */
 	double duration_s; /* > 0: the span the numbers cover; 0: from the records */

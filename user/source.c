@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "feature.h"
 #include "kconfig.h"
+#include "ksources.h"
 #include "vigil.skel.h"
 #include "bpfcost.h"
 
@@ -34,6 +35,7 @@ struct source {
 	struct bpfcost *cost;
 	bool stopped;
 	char warnings[2048];
+	unsigned ksources; /* KSRC_*: what was attached */
 };
 
 /* libbpf's own chatter only with -v; its warnings (which carry the
@@ -401,9 +403,43 @@ static void set_coalescing_window(struct source *s)
 
 	if (kconfig_hz(&hz, note, sizeof(note)))
 		warn(s, "%s", note);
+	else
+		s->ksources |= KSRC_HZ_CONFIG;
 	unsigned long long j = (unsigned long long)hz * VIGIL_COALESCE_NS / 1000000000ULL;
 	s->skel->rodata->coalesce_j = j ? j : 1;
 }
+
+/* What the chosen programs give, for the dump header and the report. */
+static unsigned chosen_sources(const struct source *s)
+{
+	const struct vigil_bpf *k = s->skel;
+	const struct {
+		const struct bpf_program *prog;
+		unsigned bit;
+	} progs[] = {
+		{k->progs.sched_switch_btf, KSRC_SCHED_BTF}, {k->progs.sched_switch_tp, KSRC_SCHED_PLAIN},
+		{k->progs.sched_wakeup_btf, KSRC_WAKEUP},    {k->progs.sched_wakeup_tp, KSRC_WAKEUP},
+		{k->progs.sched_migrate, KSRC_MIGRATE},      {k->progs.rss_stat, KSRC_RSS_BTF},
+		{k->progs.rss_stat_tp, KSRC_RSS_PLAIN},      {k->progs.sched_fork, KSRC_FORK_BTF},
+		{k->progs.task_newtask, KSRC_FORK_NEWTASK},  {k->progs.sched_exec, KSRC_EXEC_BTF},
+		{k->progs.sched_exec_tp, KSRC_EXEC_PLAIN},   {k->progs.sched_exit, KSRC_EXIT},
+	};
+	const struct bpf_program *syscalls[] = {k->progs.sys_exit_mmap, k->progs.sys_exit_munmap,
+						k->progs.sys_exit_mremap, k->progs.sys_exit_madvise,
+						k->progs.sys_exit_brk};
+	unsigned bits = KSRC_RECORDED | (k->rodata->kernel_btf ? KSRC_KERNEL_BTF : 0) |
+			(k->rodata->sc_regs ? 0 : KSRC_SC_ENTRIES) | KSRC_SYSCALLS;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (bpf_program__autoload(progs[i].prog))
+			bits |= progs[i].bit;
+	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if (!bpf_program__autoload(syscalls[i]))
+			bits &= ~KSRC_SYSCALLS;
+	return bits;
+}
+
+unsigned source_ksources(const struct source *s) { return s->ksources; }
 
 /* libbpf prints the verifier log at warning level when a program is
  * rejected, which is always shown: it is the only way to understand why. */
@@ -478,6 +514,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	if (err)
 		goto fail;
 
+	s->ksources |= chosen_sources(s);
 	err = load_programs(s, msg, msglen);
 	if (err)
 		goto fail;

@@ -47,6 +47,8 @@ void source_stop(struct source *s);
 void source_close(struct source *s);
 
 int source_pf_source(const struct source *s);
+/* KSRC_* bits (ksources.h): what this kernel offered and vigil attached. */
+unsigned source_ksources(const struct source *s);
 struct bpfcost_result;
 /* The in-kernel cost of vigil's programs in the last sampled window (see
  * bpfcost.h); false when none yet, with *err set when they cannot be

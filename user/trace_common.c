@@ -78,6 +78,15 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 	return EXIT_OK;
 }
 
+int trace_note_sources(struct dump_writer *w, struct session *s)
+{
+	int err = dump_writer_set_sources(w, source_ksources(session_source(s)));
+
+	if (err)
+		cli_err("%s", dump_writer_error(w));
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
+
 int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **w)
 {
 	struct dump_host host;

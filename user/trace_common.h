@@ -25,6 +25,8 @@ struct dump_writer;
  * exit code: usage when the path itself is unusable (exists, a link, a
  * directory), runtime otherwise; the reason is on stderr. */
 int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **w);
+/* Once the session is open: the dump header says which kernel sources it has. */
+int trace_note_sources(struct dump_writer *w, struct session *s);
 
 struct trace_loop {
 	unsigned long long start_ns, end_ns, stop_ns, next_tick_ns, tick_ns;

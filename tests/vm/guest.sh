@@ -46,6 +46,18 @@ if [ "$mode" = noconfig ]; then
 elif [ "$mode" != host ]; then
 	if [ "$n_cfg" = 0 ]; then pass guest.config_read; else fail guest.config_read "config present, yet: $(grep -i 'kernel config' "$TMP/vigil.err")"; fi
 fi
+# the report's header names the sources the recording had
+src=$("$VIGIL" report "$TMP/warn.vgl" 2>/dev/null | sed -n 's/^  sources: //p')
+echo "   sources: $src"
+case $mode in
+nobtf) want="btf:file sched:plain rss:plain fork:task_newtask exec:plain" ;;
+noconfig) want="btf:kernel hz:measured sched:btf rss:btf" ;;
+*) want="btf:kernel sched:btf rss:btf fork:btf exec:btf" ;;
+esac
+ok=1
+for w in $want syscalls exit wakeup; do case " ${src%%;*} " in *" $w "*) ;; *) ok=0 ;; esac; done
+case $src in *missing*) ok=0 ;; esac
+if [ $ok = 1 ]; then pass guest.report_names_sources; else fail guest.report_names_sources "wanted $want (and nothing missing), report says: $src"; fi
 if [ "$mode" = nobtf ]; then
 	if grep -qi 'BTF' "$TMP/vigil.err"; then pass guest.nobtf_says_what_degrades; else fail guest.nobtf_says_what_degrades "no word of BTF on stderr: $(cat "$TMP/vigil.err")"; fi
 fi
