@@ -1090,33 +1090,19 @@ static __always_inline void save_args(struct trace_event_raw_sys_enter *ctx, int
 	bpf_map_update_elem(&sc_saved, &tid, &a, BPF_ANY);
 }
 
-SEC("tp/syscalls/sys_enter_mmap")
-int sys_enter_mmap(struct trace_event_raw_sys_enter *ctx)
-{
-	save_args(ctx, 5);
-	return 0;
-}
+/* sys_enter_NAME: keeps the first NARGS arguments of a tracked thread's call */
+#define SYS_ENTER(name, nargs)							\
+	SEC("tp/syscalls/sys_enter_" #name)					\
+	int sys_enter_##name(struct trace_event_raw_sys_enter *ctx)		\
+	{									\
+		save_args(ctx, nargs);						\
+		return 0;							\
+	}
 
-SEC("tp/syscalls/sys_enter_munmap")
-int sys_enter_munmap(struct trace_event_raw_sys_enter *ctx)
-{
-	save_args(ctx, 2);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_mremap")
-int sys_enter_mremap(struct trace_event_raw_sys_enter *ctx)
-{
-	save_args(ctx, 4);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_madvise")
-int sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
-{
-	save_args(ctx, 3);
-	return 0;
-}
+SYS_ENTER(mmap, 5)
+SYS_ENTER(munmap, 2)
+SYS_ENTER(mremap, 4)
+SYS_ENTER(madvise, 3)
 
 SEC("tp/syscalls/sys_exit_mmap")
 int sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
