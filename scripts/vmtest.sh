@@ -28,6 +28,8 @@
 # reused between runs; nothing of the host's apt configuration is changed.
 # VIGIL_VMTEST_TIMEOUT per VM in seconds (default 900).
 # VIGIL_VMTEST_KEEP=1 keeps the work directory (logs, initramfs).
+# VIGIL_VMTEST_LOGLEVEL: the guest kernel's console loglevel (default 3;
+# 7 shows RCU stalls and lockups while they happen).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -228,9 +230,9 @@ run_vm() { # $1 = arch, $2 = kernel spec, $3 = mode, $4 = row label; appends to 
 	if [ "$arch" = x86 ]; then
 		# -cx16: QEMU 7.2's TCG corrupts EFLAGS in cmpxchg16b, which 6.12's SLUB uses
 		# (a double fault in kmem_cache_alloc); without it SLUB takes its other path
-		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=3 panic=-1")
+		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-3} panic=-1")
 	else
-		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=3 panic=-1")
+		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-3} panic=-1")
 	fi
 	command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is not installed (scripts/install-deps.sh --vmtest)"
 	t0=$(date +%s.%N)
