@@ -26,15 +26,15 @@
 # packages, the per-arch sysroots and the private apt state (Debian's
 # archive, bookworm + backports + security, amd64 + arm64) live there and are
 # reused between runs; nothing of the host's apt configuration is changed.
-# VIGIL_VMTEST_TIMEOUT per VM in seconds (default 900).
+# VIGIL_VMTEST_TIMEOUT per VM in seconds (default 300; a row takes 60-90).
 # VIGIL_VMTEST_KEEP=1 keeps the work directory (logs, initramfs).
-# VIGIL_VMTEST_LOGLEVEL: the guest kernel's console loglevel (default 3;
-# 7 shows RCU stalls and lockups while they happen).
+# VIGIL_VMTEST_LOGLEVEL: the guest kernel's console loglevel (default 4:
+# errors, RCU stalls and lockups show in a failed row's console tail).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${VIGIL_VMTEST_CACHE:-/var/cache/vigil-vmtest}
-TIMEOUT=${VIGIL_VMTEST_TIMEOUT:-900}
+TIMEOUT=${VIGIL_VMTEST_TIMEOUT:-300}
 ALL_ROWS=(x86-6.1 arm64-6.1 x86-6.12 arm64-6.12 x86-6.1-noconfig x86-6.1-nobtf arm64-6.1-nobtf host)
 # what make test (and so CI) runs: Debian 12's stock kernel on both
 # architectures, a board-like kernel without its config, and one without BTF
@@ -230,9 +230,9 @@ run_vm() { # $1 = arch, $2 = kernel spec, $3 = mode, $4 = row label; appends to 
 	if [ "$arch" = x86 ]; then
 		# -cx16: QEMU 7.2's TCG corrupts EFLAGS in cmpxchg16b, which 6.12's SLUB uses
 		# (a double fault in kmem_cache_alloc); without it SLUB takes its other path
-		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-3} panic=-1")
+		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-4} panic=-1")
 	else
-		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-3} panic=-1")
+		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-4} panic=-1")
 	fi
 	command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is not installed (scripts/install-deps.sh --vmtest)"
 	t0=$(date +%s.%N)
