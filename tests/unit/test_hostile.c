@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Hostile and odd input, as an attacker or a new user would give it
+ * (issue 11): timestamps near 2^64, names with quotes and commas in CSV,
+ * records stamped before the recording's start.
+ *
+ *   test_hostile                       the tests
+ *   test_hostile --make-dump KIND PATH writes a dump for tests/cli and the
+ *                                      fuzz corpus: "wrap" (a switch at
+ *                                      2^64-1), "big" (slow to report) */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dump_read.h"
+#include "dump_write.h"
+#include "model.h"
+#include "print.h"
+#include "synth.h"
+
+static char tmpdir[64];
+
+static struct dump_host host_at(__u64 mono_ns)
+{
+	struct dump_host h;
+
+	memset(&h, 0, sizeof(h));
+	strcpy(h.kernel, "6.1.0-test-amd64");
+	strcpy(h.arch, "x86");
+	strcpy(h.hostname, "testbox");
+	h.ncpus = 2;
+	h.page_size = 4096;
+	h.mono_ns = mono_ns;
+	h.ringbuf_size = 1u << 20;
+	return h;
+}
+
+static struct model *M;
+static struct dump_writer *W;
+
+static void to_model(const struct ev_hdr *h) { model_event(M, h); }
+static void to_writer(const struct ev_hdr *h)
+{
+	if (dump_writer_add(W, h))
+		abort();
+}
+
+/* the issue's three records: a process, a switch, a switch at `last` */
+static void wrap_stream(__u64 last)
+{
+	synth_proc(1000000000ull, 100, 1, ROLE_CAMERA, "camera_srv", "camera_srv\0", 11, 0);
+	SW_BLOCK(1500000000ull, 0, 100, 100, 0, 0);
+	SW_BLOCK(last, 0, 100, 100, 0, 0);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "FAIL hang: a test did not finish within 20 s\n";
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* ---- 1: time near 2^64 ------------------------------------------------------ */
+
+/* The model's tick grid must end instead of wrapping: every one of these
+ * used to loop forever in run_ticks(). */
+static void test_model_tick_wrap(void)
+{
+	static const __u64 lasts[] = {UINT64_MAX, UINT64_MAX - 1, 18446744073000000000ull,
+				      18446744073709000000ull, UINT64_MAX - MODEL_TICK_NS,
+				      (1ull << 63) + 12345};
+
+	for (size_t i = 0; i < sizeof(lasts) / sizeof(lasts[0]); i++) {
+		M = model_new(NULL, NULL);
+		CHECK(M != NULL);
+		if (!M)
+			return;
+		synth_sink = to_model;
+		wrap_stream(lasts[i]);
+		/* and the stream goes on after it */
+		SW_BLOCK(lasts[i], 1, 100, 100, 0, 0);
+		model_advance(M, UINT64_MAX);
+		model_finish(M);
+		CHECK_EQ_U64(agg_host(model_agg(M))->tot.events, 4);
+		model_free(M);
+	}
+	/* the first record itself at the end of time */
+	M = model_new(NULL, NULL);
+	synth_sink = to_model;
+	SW_BLOCK(UINT64_MAX - 5, 0, 100, 100, 0, 0);
+	SW_BLOCK(UINT64_MAX, 0, 100, 100, 0, 0);
+	model_advance(M, UINT64_MAX);
+	model_finish(M);
+	model_free(M);
+}
+
+static int make_dump(const char *path, void (*fill)(void), __u64 mono)
+{
+	struct dump_host h = host_at(mono);
+	char err[512];
+
+	unlink(path);
+	if (dump_writer_open(&W, path, &h, 0, err, sizeof(err))) {
+		printf("# %s\n", err);
+		return -1;
+	}
+	synth_sink = to_writer;
+	fill();
+	return dump_writer_close(W);
+}
+
+static void fill_wrap(void) { wrap_stream(UINT64_MAX); }
+
+/* The reader refuses a timestamp no monotonic clock can reach, naming the
+ * chunk and its offset; the records before that chunk still come out. */
+static void test_reader_refuses_end_of_time(void)
+{
+	char path[128], err[512];
+	struct dump_reader *r;
+	const struct ev_hdr *h;
+	int rc, n = 0;
+
+	snprintf(path, sizeof(path), "%s/wrap.vgl", tmpdir);
+	CHECK(make_dump(path, fill_wrap, 1000000000ull) == 0);
+	CHECK(dump_reader_open(&r, path, err, sizeof(err)) == 0);
+	while ((rc = dump_reader_next(r, &h)) == 1)
+		n++;
+	CHECK(rc == -1);
+	CHECK(n == 0);
+	CHECK(strstr(dump_reader_error(r), "chunk 0 at offset 256") != NULL);
+	CHECK(strstr(dump_reader_error(r), "beyond any monotonic clock") != NULL);
+	CHECK_EQ_U64(dump_reader_error_offset(r), 256);
+	dump_reader_close(r);
+
+	/* a header whose start time is the end of time */
+	snprintf(path, sizeof(path), "%s/wrap-header.vgl", tmpdir);
+	CHECK(make_dump(path, fill_wrap, UINT64_MAX - 7) == 0);
+	CHECK(dump_reader_open(&r, path, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "start time") != NULL);
+	CHECK(strstr(err, "offset 168") != NULL);
+}
+
+/* ---- dumps for the shell tests and the fuzz corpus -------------------------- */
+
+/* slow to report, not big: ten processes, a minute of event time between
+ * records, so each record has the model evaluate ~60 ticks */
+static void fill_big(void)
+{
+	for (__u32 p = 0; p < 10; p++)
+		synth_proc(1000000000ull, 100 + p, 1, ROLE_ASR, "asr_worker", "asr_worker\0", 11, 0);
+	for (__u32 i = 0; i < 3000000; i++)
+		SW_BLOCK(2000000000ull + (__u64)i * 60 * MODEL_TICK_NS, i % 2, 100 + i % 10, 100 + i % 10, 0, 0);
+}
+
+static int make_named(const char *kind, const char *path)
+{
+	if (!strcmp(kind, "wrap"))
+		return make_dump(path, fill_wrap, 1000000000ull);
+	if (!strcmp(kind, "big"))
+		return make_dump(path, fill_big, 1000000000ull);
+	fprintf(stderr, "unknown dump kind %s\n", kind);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--make-dump"))
+		return make_named(argv[2], argv[3]) ? 1 : 0;
+	signal(SIGALRM, on_alarm);
+	alarm(20);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vigil-hostile.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	RUN(test_model_tick_wrap);
+	RUN(test_reader_refuses_end_of_time);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd))
+		return 1;
+	CHECK_DONE();
+}
