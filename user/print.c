@@ -190,9 +190,40 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 	}
 }
 
+/* RFC 4180: CRLF after every record; comm and details always quoted (a
+ * field may be), a quote inside doubled. */
 void print_csv_header(FILE *f)
 {
-	fputs("ts_ns,cpu,type,pid,tid,comm,details\n", f);
+	fputs("ts_ns,cpu,type,pid,tid,comm,details\r\n", f);
+}
+
+static void csv_field(FILE *f, const char *s, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+/* the details as one text, then as one CSV field */
+static void csv_details(FILE *f, const struct ev_hdr *h, const struct names *n)
+{
+	char buf[2 * VIGIL_CMDLINE_MAX + 512];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+	size_t len = 0;
+
+	if (m) {
+		print_details(m, h, n);
+		len = (size_t)ftell(m);
+		fclose(m);
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+	}
+	/* details start with the space between key=value pairs */
+	csv_field(f, buf + (len > 0), len - (len > 0));
 }
 
 void print_event(FILE *f, const struct ev_hdr *h, const struct names *n, unsigned long long t0, int csv)
@@ -200,15 +231,23 @@ void print_event(FILE *f, const struct ev_hdr *h, const struct names *n, unsigne
 	const char *comm = h->pid ? names_get(n, h->pid) : "-";
 
 	if (csv) {
-		fprintf(f, "%llu,%u,%s,%u,%u,\"%s\",\"", (unsigned long long)h->ts, h->cpu, ev_type_name(h->type),
-			h->pid, h->tid, comm);
-		print_details(f, h, n);
-		fputs("\"\n", f);
+		fprintf(f, "%llu,%u,%s,%u,%u,", (unsigned long long)h->ts, h->cpu, ev_type_name(h->type), h->pid,
+			h->tid);
+		csv_field(f, comm, strlen(comm));
+		fputc(',', f);
+		csv_details(f, h, n);
+		fputs("\r\n", f);
 		return;
 	}
-	long long rel = (long long)(h->ts - t0);
-	fprintf(f, "%6lld.%06lld cpu=%-3u %-8s pid=%u(%s) tid=%u", rel / 1000000000, (rel % 1000000000) / 1000,
-		h->cpu, ev_type_name(h->type), h->pid, comm, h->tid);
+	/* seconds since the header's start; records of processes described at
+	 * start come slightly before it: a minus sign, not a wrapped number */
+	unsigned long long rel = h->ts >= t0 ? h->ts - t0 : t0 - h->ts;
+	char when[40];
+
+	snprintf(when, sizeof(when), "%s%llu.%06llu", h->ts >= t0 ? "" : "-", rel / 1000000000,
+		 rel % 1000000000 / 1000);
+	fprintf(f, "%13s cpu=%-3u %-8s pid=%u(%s) tid=%u", when, h->cpu, ev_type_name(h->type), h->pid, comm,
+		h->tid);
 	print_details(f, h, n);
 	fputc('\n', f);
 }

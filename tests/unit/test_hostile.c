@@ -143,6 +143,143 @@ static void test_reader_refuses_end_of_time(void)
 	CHECK(strstr(err, "offset 168") != NULL);
 }
 
+/* ---- 2: CSV, RFC 4180 ---------------------------------------------------------- */
+
+/* Names a process can give itself (comm: 15 bytes; cmdline: anything but
+ * NUL, which separates the arguments). */
+static const char *const hostile_comm[] = {
+	"a\"b,c\"d", "\"", ",,,", "x\"\"y", "new\nline", "cr\r", "'", "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"",
+	"camera_srv", "\\\"", "\xff\xfe\"", ",\"", "tab\tx",
+};
+static const char hostile_cmd[] = "gunicorn: worker [app,\"x\"]\0--name=\"a,b\"\0'q'\0\"\0,\0line\nbreak\0\r\n";
+
+static void fill_hostile(void)
+{
+	__u64 ts = 1000000000ull;
+	__u32 n = sizeof(hostile_comm) / sizeof(hostile_comm[0]);
+
+	for (__u32 i = 0; i < n; i++, ts += 1000) {
+		__u32 pid = 200 + i;
+
+		synth_proc(ts, pid, 1, ROLE_OTHER, hostile_comm[i], hostile_cmd, sizeof(hostile_cmd) - 1, 0);
+		synth_exec(ts + 1, pid, pid, hostile_comm[i], hostile_cmd, sizeof(hostile_cmd) - 1);
+		synth_comm_rec(ts + 2, pid, pid, hostile_comm[i]);
+		SW_BLOCK(ts + 3, 0, pid, pid, 200 + (i + 1) % n, 200 + (i + 1) % n);
+	}
+}
+
+/* A strict RFC 4180 reader: records end with CRLF; a field is either
+ * unquoted (no '"', CR or LF in it) or quoted with every '"' inside
+ * doubled and a ',' or CRLF right after its closing quote.  Returns the
+ * number of records, all of `want` fields, or -1 at the first violation
+ * (its offset in *bad). */
+static long csv_strict(const char *s, size_t len, int want, size_t *bad)
+{
+	size_t i = 0;
+	long recs = 0;
+	int fields = 0;
+
+	while (i < len) {
+		if (s[i] == '"') {
+			for (i++;; i++) {
+				if (i >= len)
+					goto fail;
+				if (s[i] == '"') {
+					if (i + 1 < len && s[i + 1] == '"')
+						i++;
+					else
+						break;
+				}
+			}
+			i++;
+		} else {
+			while (i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n') {
+				if (s[i] == '"')
+					goto fail;
+				i++;
+			}
+		}
+		fields++;
+		if (i < len && s[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || s[i] != '\r' || s[i + 1] != '\n' || fields != want)
+			goto fail;
+		i += 2;
+		recs++;
+		fields = 0;
+	}
+	return recs;
+fail:
+	*bad = i;
+	return -1;
+}
+
+static const struct ev_hdr *recs[256];
+static unsigned char recbuf[256][VIGIL_REC_MAX];
+static size_t nrecs;
+
+static void to_array(const struct ev_hdr *h)
+{
+	if (nrecs < 256) {
+		memcpy(recbuf[nrecs], h, h->size);
+		recs[nrecs] = (const void *)recbuf[nrecs];
+		nrecs++;
+	}
+}
+
+static void test_csv_rfc4180(void)
+{
+	struct names *names = names_new();
+	char *out = NULL;
+	size_t len = 0, bad = 0;
+	FILE *f = open_memstream(&out, &len);
+	long n;
+
+	nrecs = 0;
+	synth_sink = to_array;
+	fill_hostile();
+	print_csv_header(f);
+	for (size_t i = 0; i < nrecs; i++) {
+		names_learn(names, recs[i]);
+		print_event(f, recs[i], names, 0, 1);
+	}
+	fclose(f);
+	n = csv_strict(out, len, 7, &bad);
+	if (n < 0)
+		printf("# not RFC 4180 at byte %zu: ...%.60s\n", bad, out + (bad > 40 ? bad - 40 : 0));
+	CHECK_EQ_U64(n, nrecs + 1);
+	/* a quote in a name is kept, doubled */
+	CHECK(strstr(out, ",\"a\"\"b,c\"\"d\",") != NULL);
+	names_free(names);
+	free(out);
+}
+
+/* ---- 6: a record before the header's start -------------------------------------- */
+
+static void test_dump_time_before_start(void)
+{
+	struct names *names = names_new();
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	nrecs = 0;
+	synth_sink = to_array;
+	SW_BLOCK(5000000000ull - 1000, 0, 100, 100, 0, 0);   /* 1 us before */
+	SW_BLOCK(5000000000ull - 2500000000ull, 0, 100, 100, 0, 0); /* 2.5 s before */
+	SW_BLOCK(5000000000ull + 1500000000ull, 0, 100, 100, 0, 0);
+	for (size_t i = 0; i < nrecs; i++)
+		print_event(f, recs[i], names, 5000000000ull, 0);
+	fclose(f);
+	CHECK(strstr(out, "    -0.000001 cpu=0") == out);
+	CHECK(strstr(out, "\n    -2.500000 cpu=0") != NULL);
+	CHECK(strstr(out, "\n     1.500000 cpu=0") != NULL);
+	names_free(names);
+	free(out);
+}
+
 /* ---- dumps for the shell tests and the fuzz corpus -------------------------- */
 
 /* slow to report, not big: ten processes, a minute of event time between
@@ -159,6 +296,8 @@ static int make_named(const char *kind, const char *path)
 {
 	if (!strcmp(kind, "wrap"))
 		return make_dump(path, fill_wrap, 1000000000ull);
+	if (!strcmp(kind, "hostile"))
+		return make_dump(path, fill_hostile, 1000000000ull);
 	if (!strcmp(kind, "big"))
 		return make_dump(path, fill_big, 1000000000ull);
 	fprintf(stderr, "unknown dump kind %s\n", kind);
@@ -176,6 +315,8 @@ int main(int argc, char **argv)
 		return 1;
 	RUN(test_model_tick_wrap);
 	RUN(test_reader_refuses_end_of_time);
+	RUN(test_csv_rfc4180);
+	RUN(test_dump_time_before_start);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
