@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "source.h"
 #include "targets.h"
 
 volatile sig_atomic_t cli_stop;
@@ -41,7 +42,7 @@ void cli_usage(FILE *f)
 	      "      --config FILE    roles, patterns, thresholds (default /etc/vigil.conf when present)\n"
 	      "      --pf-source counters|tracepoint|perf   page-fault source (default: counters\n"
 	      "                       with the BTF scheduler tracepoints, else tracepoint where it exists)\n"
-	      "      --ringbuf-kb N   BPF ring buffer size (default from config: 4096)\n"
+	      "      --ringbuf-kb N   BPF ring buffer size (default from config: 4096; at most 2097152)\n"
 	      "  -v, --verbose        libbpf's messages\n"
 	      "exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature\n",
 	      f);
@@ -174,6 +175,7 @@ static int parse_target(struct cli *c, int id, const char *arg)
 static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, const char **config_path)
 {
 	double v;
+	char *end;
 
 	switch (id) {
 	case 'p': case OPT_COMM: case OPT_CMDLINE: case OPT_ROLE: case OPT_ALL:
@@ -219,8 +221,14 @@ static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, co
 		}
 		return 0;
 	case OPT_RINGBUF:
-		if (parse_num("--ringbuf-kb", arg, 4, 1 << 22, &v))
+		/* the kernel's limit, said here rather than as a failed load */
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || end == arg || *end || !(v >= 4 && v <= SOURCE_RINGBUF_MAX_KB) || v != (unsigned)v) {
+			cli_err("--ringbuf-kb: a whole number of KiB up to %u (2 GiB: the kernel holds a BPF "
+				"ring buffer's size, a power of two, in 32 bits)", SOURCE_RINGBUF_MAX_KB);
 			return EXIT_USAGE;
+		}
 		c->ringbuf_kb = (unsigned)v;
 		return 0;
 	case 'v':

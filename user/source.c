@@ -336,11 +336,11 @@ static void detach_pf_perf(struct source *s)
 	}
 }
 
-static unsigned round_pow2_kb(unsigned kb)
+unsigned source_ringbuf_kb(unsigned kb)
 {
 	unsigned page_kb = (unsigned)sysconf(_SC_PAGESIZE) / 1024, v = page_kb ? page_kb : 4;
 
-	while (v < kb && v < (1u << 22))
+	while (v < kb && v < SOURCE_RINGBUF_MAX_KB)
 		v <<= 1;
 	return v;
 }
@@ -351,7 +351,13 @@ static int load_programs(struct source *s, char *msg, size_t msglen)
 {
 	int err = vigil_bpf__load(s->skel);
 
-	if (err)
+	/* the ring buffer is the one large map: out of memory is its doing,
+	 * and there is no verifier log to point at */
+	if (err == -ENOMEM || err == -E2BIG)
+		snprintf(msg, msglen, "loading BPF programs failed: %s: the kernel could not allocate the "
+			 "%u KiB ring buffer (--ringbuf-kb, [record] ringbuf_mb)", strerror(-err),
+			 bpf_map__max_entries(s->skel->maps.rb) / 1024);
+	else if (err)
 		snprintf(msg, msglen, "loading BPF programs failed: %s (verifier log above)", strerror(-err));
 	return err;
 }
@@ -399,7 +405,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	s->skel->rodata->track_exec = o->track_exec;
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
-	unsigned rb_kb = round_pow2_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
+	unsigned rb_kb = source_ringbuf_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
 	/* wake the consumer early enough that a burst cannot fill the buffer
 	 * before the drain timer fires */
 	s->skel->rodata->wake_bytes = (unsigned long long)rb_kb * 1024 / 4;
