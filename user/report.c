@@ -786,6 +786,8 @@ static void j_report(struct json *j, const struct ctx *c)
 	json_obj(j);
 	json_kv_u64(j, "vigil_report", 1);
 	json_kv_str(j, "span", c->m->interval ? "interval" : "trace");
+	if (c->m->live_line)
+		json_kv_bool(j, "final", c->m->final);
 	json_kv_num(j, "duration_s", rnd(c->span_s, 6));
 	if (c->m->interval)
 		json_kv_num(j, "elapsed_s", rnd(c->m->elapsed_s, 3));
