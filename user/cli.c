@@ -39,7 +39,9 @@ void cli_usage(FILE *f)
 	      "      --role ROLE      asr, avatar or camera (repeatable)\n"
 	      "      --all            every process\n"
 	      "options:\n"
-	      "      --config FILE    roles, patterns, thresholds (default /etc/vigil.conf when present)\n"
+	      "      --config FILE    roles, patterns, thresholds (default /etc/vigil.conf when present);\n"
+	      "                       refused unless owned by root (or you) and not group/other-writable\n"
+	      "      --insecure-config  read a --config FILE that others could have written\n"
 	      "      --pf-source counters|tracepoint|perf   page-fault source (default: counters\n"
 	      "                       with the BTF scheduler tracepoints, else tracepoint where it exists)\n"
 	      "      --ringbuf-kb N   BPF ring buffer size (default from config: 4096; at most 2097152)\n"
@@ -67,7 +69,7 @@ void cli_handle_signals(void)
 
 enum {
 	OPT_COMM = 256, OPT_CMDLINE, OPT_ROLE, OPT_ALL, OPT_INTERVAL, OPT_DURATION, OPT_RECORD, OPT_BATCH,
-	OPT_FORMAT, OPT_MAXSIZE, OPT_FORCE, OPT_CONFIG, OPT_PF, OPT_RINGBUF, OPT_SPEED,
+	OPT_FORMAT, OPT_MAXSIZE, OPT_FORCE, OPT_CONFIG, OPT_PF, OPT_RINGBUF, OPT_SPEED, OPT_INSECURE_CONFIG,
 };
 
 /* which commands take an option */
@@ -85,7 +87,8 @@ static const struct {
 	{'p', C_TRACE}, {OPT_COMM, C_TRACE}, {OPT_CMDLINE, C_TRACE}, {OPT_ROLE, C_TRACE}, {OPT_ALL, C_TRACE},
 	{OPT_INTERVAL, C_LIVE}, {OPT_DURATION, C_TRACE}, {OPT_RECORD, C_LIVE}, {OPT_BATCH, C_LIVE},
 	{OPT_FORMAT, C_LIVE | C_DUMP | C_REPORT}, {'o', C_RECORD}, {OPT_MAXSIZE, C_RECORD},
-	{OPT_FORCE, C_TRACE}, {OPT_CONFIG, C_TRACE | C_REPORT | C_REPLAY}, {OPT_PF, C_TRACE},
+	{OPT_FORCE, C_TRACE}, {OPT_CONFIG, C_TRACE | C_REPORT | C_REPLAY},
+	{OPT_INSECURE_CONFIG, C_TRACE | C_REPORT | C_REPLAY}, {OPT_PF, C_TRACE},
 	{OPT_RINGBUF, C_TRACE}, {OPT_SPEED, C_REPLAY}, {'v', ~0u},
 };
 
@@ -205,6 +208,9 @@ static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, co
 	case OPT_FORCE:
 		c->force = true;
 		return 0;
+	case OPT_INSECURE_CONFIG:
+		c->insecure_config = true;
+		return 0;
 	case OPT_CONFIG:
 		*config_path = arg;
 		return 0;
@@ -238,17 +244,25 @@ static int parse_option(struct cli *c, int id, const char *arg, unsigned cmd, co
 	return EXIT_USAGE;
 }
 
-static int load_config(struct cli *c, const char *path)
+static int load_config(struct cli *c, const char *path, bool insecure_ok)
 {
-	char err[512];
+	char err[768], warn[768];
 
 	config_defaults(&c->config);
+	if (insecure_ok && !path) {
+		cli_err("--insecure-config applies to a --config FILE only (never to %s)", config_default_path());
+		return EXIT_USAGE;
+	}
 	if (!path && access(config_default_path(), F_OK) == 0)
 		path = config_default_path();
-	if (path && config_load(&c->config, path, err, sizeof(err))) {
+	/* vigil runs as root: a file others can write must not choose what
+	 * it traces or how much memory it locks (docs/config.md) */
+	if (path && config_load_trusted(&c->config, path, insecure_ok, err, sizeof(err), warn, sizeof(warn))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	if (warn[0] && path)
+		cli_err("warning: %s", warn);
 	if (targets_apply_config(c->targets, &c->config, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
@@ -268,6 +282,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		{"force", no_argument, NULL, OPT_FORCE}, {"config", required_argument, NULL, OPT_CONFIG},
 		{"pf-source", required_argument, NULL, OPT_PF}, {"ringbuf-kb", required_argument, NULL, OPT_RINGBUF},
 		{"speed", required_argument, NULL, OPT_SPEED}, {"verbose", no_argument, NULL, 'v'},
+		{"insecure-config", no_argument, NULL, OPT_INSECURE_CONFIG},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
@@ -314,7 +329,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		cli_err("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	return load_config(c, config_path);
+	return load_config(c, config_path, c->insecure_config);
 }
 
 void cli_free(struct cli *c)

@@ -26,6 +26,7 @@ struct cli {
 	bool batch;
 	bool force;
 	bool verbose;
+	bool insecure_config; /* --insecure-config */
 	int pf_source;
 	unsigned ringbuf_kb;
 	enum out_format format;
