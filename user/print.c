@@ -182,8 +182,8 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 	case EV_PROC: {
 		const struct ev_proc *e = (const void *)h;
 		static const char *roles[] = {"other", "asr", "avatar", "camera"};
-		fprintf(f, " ppid=%u role=%s start_ns=%llu", e->ppid, e->role < ROLE_COUNT ? roles[e->role] : "?",
-			(unsigned long long)e->start_ns);
+		fprintf(f, " ppid=%u role=%s start_ns=%llu%s", e->ppid, e->role < ROLE_COUNT ? roles[e->role] : "?",
+			(unsigned long long)e->start_ns, (h->cpu & EV_PROC_LATE) ? " late=1" : "");
 		print_cmdline(f, e->cmdline, e->cmdline_len);
 		break;
 	}

@@ -3,7 +3,9 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +174,40 @@ static int set_target(struct source *s, unsigned tgid, bool on)
 }
 
 int source_track(struct source *s, unsigned tgid) { return set_target(s, tgid, true); }
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* 6.9+: a pidfd for any thread, not only a leader */
+#endif
+
+/* Task storage is keyed by a pidfd from user space.  Before 6.9 only the
+ * leader has one: the other threads of a multi-threaded process then keep
+ * their base (at most their faults since the provisional spell). */
+void source_fault_base_reset(struct source *s, unsigned tgid)
+{
+	int map = bpf_map__fd(s->skel->maps.flt_seen);
+	char path[48];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int tid = atoi(de->d_name), fd;
+
+		if (tid <= 0)
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		if (fd < 0 && (unsigned)tid == tgid)
+			fd = (int)syscall(SYS_pidfd_open, tid, 0);
+		if (fd < 0)
+			continue;
+		bpf_map_delete_elem(map, &fd);
+		close(fd);
+	}
+	closedir(d);
+}
 int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid, false); }
 
 /* --- choosing programs ---------------------------------------------------- */
@@ -179,6 +215,20 @@ int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid,
 static void disable(struct bpf_program *p)
 {
 	bpf_program__set_autoload(p, false);
+}
+
+/* task:task_rename re-matches processes that name themselves after exec:
+ * wanted only with pattern targets; without it they are found by the
+ * periodic command-line rescan alone (session.c). */
+static void choose_rename(struct source *s, const struct source_opts *o)
+{
+	if (!o->track_exec) {
+		disable(s->skel->progs.task_rename);
+	} else if (!feature_tracepoint("task", "task_rename")) {
+		disable(s->skel->progs.task_rename);
+		warn(s, "tracepoint task:task_rename missing: processes that rename themselves are "
+			"matched by the periodic command-line rescan only (a few seconds late)");
+	}
 }
 
 /* Prefer BTF tracepoints (typed arguments, no copy of the event), fall back
@@ -413,6 +463,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	bpf_map__set_max_entries(s->skel->maps.waiters, s->ncpus);
 
 	choose_sched(s);
+	choose_rename(s, o);
 	choose_syscalls(s);
 	err = choose_pf(s, msg, msglen);
 	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */

@@ -31,6 +31,10 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 
 /* Start (or stop) tracking process tgid in the kernel. */
 int source_track(struct source *s, unsigned tgid);
+/* For a process tracked mid-life: forgets the fault counts its threads'
+ * task storage kept from an earlier spell (a provisional one at exec), so
+ * its faults count from its threads' next switch-in on. */
+void source_fault_base_reset(struct source *s, unsigned tgid);
 int source_untrack(struct source *s, unsigned tgid);
 
 /* Hands everything that is in the ring buffer to the callback, then any

@@ -17,6 +17,7 @@
 #include "dump_write.h"
 #include "model.h"
 #include "print.h"
+#include "report.h"
 #include "synth.h"
 
 static char tmpdir[64];
@@ -280,6 +281,41 @@ static void test_dump_time_before_start(void)
 	free(out);
 }
 
+/* ---- 4: a target from mid-life on --------------------------------------------- */
+
+/* EV_PROC_LATE (hdr.cpu of a proc record) reaches the report: JSON
+ * target_since_s, a note in text. */
+static void test_late_target_reported(void)
+{
+	struct report_meta meta = {.origin_ns = 1000000000ull};
+	struct report rep = {.meta = &meta};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	M = model_new(NULL, NULL);
+	nrecs = 0;
+	synth_sink = to_array;
+	synth_proc(3500000000ull, 300, 1, ROLE_CAMERA, "camera_srv", "launcher\0", 9, 900000000ull);
+	synth_proc(1000000000ull, 301, 1, ROLE_ASR, "asr_server", "asr_server\0", 11, 900000000ull);
+	((struct ev_hdr *)recbuf[0])->cpu = EV_PROC_LATE;
+	SW_BLOCK(3600000000ull, 0, 300, 300, 301, 301);
+	for (size_t i = 0; i < nrecs; i++)
+		model_event(M, recs[i]);
+	model_finish(M);
+	rep.agg = model_agg(M);
+	f = open_memstream(&out, &len);
+	report_write(f, REPORT_JSON, &rep);
+	report_write(f, REPORT_TEXT, &rep);
+	fclose(f);
+	CHECK(strstr(out, "\"target_since_s\": 2.5") != NULL);
+	CHECK(strstr(out, "note: pid 300 camera_srv (camera) became a target at +2.500 s") != NULL);
+	/* only the late one */
+	CHECK(strstr(strstr(out, "target_since_s") + 1, "target_since_s") == NULL);
+	free(out);
+	model_free(M);
+}
+
 /* ---- dumps for the shell tests and the fuzz corpus -------------------------- */
 
 /* slow to report, not big: ten processes, a minute of event time between
@@ -317,6 +353,7 @@ int main(int argc, char **argv)
 	RUN(test_reader_refuses_end_of_time);
 	RUN(test_csv_rfc4180);
 	RUN(test_dump_time_before_start);
+	RUN(test_late_target_reported);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
