@@ -2,41 +2,27 @@
 # A config file others can write is refused (issue 11, item 3): exit 2
 # with the owner and the mode named, unless --insecure-config is given for
 # an explicit --config.  No BPF needed: `vigil report` reads the config too.
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VIGIL=$ROOT/vigil
+. "$(dirname "$0")/lib.sh"
+need config_trust "$VIGIL"
 DUMP=$ROOT/tests/data/real-x86.vgl
-[ -x "$VIGIL" ] || { echo "SKIP config_trust: vigil not built"; exit 0; }
-TMP=$(mktemp -d /tmp/vigil-cli.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
 printf '[record]\nringbuf_mb = 1024\n' >"$TMP/vigil.conf"
-check() { # name, want exit, stderr regex, args...
-	local name=$1 want=$2 re=$3; shift 3
-	local err rc
-	err=$("$VIGIL" "$@" 2>&1 >/dev/null </dev/null); rc=$?
-	if [ $rc = "$want" ] && grep -Eq -e "$re" <<<"$err"; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name: exit $rc (want $want): $err"
-	fi
-}
 chmod 0644 "$TMP/vigil.conf"
-check config_trust.own_0644 0 "" report --config "$TMP/vigil.conf" "$DUMP"
+expect config_trust.own_0644 0 "" report --config "$TMP/vigil.conf" "$DUMP"
 chmod 0664 "$TMP/vigil.conf"
-check config_trust.group_writable 2 "writable by group \(owner uid [0-9]+.*mode 0664\).*refusing" \
+expect config_trust.group_writable 2 "writable by group \(owner uid [0-9]+.*mode 0664\).*refusing" \
 	report --config "$TMP/vigil.conf" "$DUMP"
 chmod 0666 "$TMP/vigil.conf"
-check config_trust.world_writable 2 "writable by group and others .*mode 0666" \
+expect config_trust.world_writable 2 "writable by group and others .*mode 0666" \
 	record --all --duration 0.5 --config "$TMP/vigil.conf" -o "$TMP/never.vgl"
-[ ! -e "$TMP/never.vgl" ] && echo "PASS config_trust.no_dump_left" || echo "FAIL config_trust.no_dump_left: a dump was created"
-check config_trust.insecure_flag 0 "warning: .*mode 0666.*--insecure-config" \
+[ ! -e "$TMP/never.vgl" ] && pass config_trust.no_dump_left || fail config_trust.no_dump_left "a dump was created"
+expect config_trust.insecure_flag 0 "warning: .*mode 0666.*--insecure-config" \
 	report --insecure-config --config "$TMP/vigil.conf" "$DUMP"
-check config_trust.flag_needs_config 2 "applies to a --config FILE only" report --insecure-config "$DUMP"
+expect config_trust.flag_needs_config 2 "applies to a --config FILE only" report --insecure-config "$DUMP"
 if [ "$(id -u)" = 0 ]; then
 	chmod 0644 "$TMP/vigil.conf"; chown 65534 "$TMP/vigil.conf"
-	check config_trust.other_owner 2 "owned by uid 65534.*mode 0644" report --config "$TMP/vigil.conf" "$DUMP"
+	expect config_trust.other_owner 2 "owned by uid 65534.*mode 0644" report --config "$TMP/vigil.conf" "$DUMP"
 	chown 0 "$TMP/vigil.conf"
 	mkdir -m 0777 "$TMP/open"; chmod 0777 "$TMP/open"; cp "$TMP/vigil.conf" "$TMP/open/"
-	check config_trust.open_directory 2 "its directory .*/open is writable by group and others" \
+	expect config_trust.open_directory 2 "its directory .*/open is writable by group and others" \
 		report --config "$TMP/open/vigil.conf" "$DUMP"
 fi

@@ -3,15 +3,9 @@
 # module in strict mode reads every row of a dump of processes with hostile
 # names (quotes, commas, CR/LF in comm and cmdline) as 7 fields, and gets
 # the names back.
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VIGIL=$ROOT/vigil
-MK=$ROOT/.output/tests/test_hostile
-TMP=$(mktemp -d /tmp/vigil-cli.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-if [ ! -x "$VIGIL" ] || [ ! -x "$MK" ] || ! command -v python3 >/dev/null; then
-	echo "SKIP csv_strict: vigil, test_hostile or python3 missing"; exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need csv_strict "$VIGIL" "$MK"
+command -v python3 >/dev/null || { echo "SKIP csv_strict: no python3"; exit 0; }
 "$MK" --make-dump hostile "$TMP/h.vgl" || { echo "FAIL csv_strict: cannot write the dump"; exit 0; }
 "$VIGIL" dump --format csv "$TMP/h.vgl" >"$TMP/h.csv" || { echo "FAIL csv_strict: vigil dump failed"; exit 0; }
 python3 - "$TMP/h.csv" <<'PY'

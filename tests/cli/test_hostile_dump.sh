@@ -2,17 +2,8 @@
 # vigil report / dump / replay over crafted dumps, no BPF needed (issue 11):
 # a timestamp near 2^64 is refused with where it is, not a hang, and every
 # long loop stops on SIGTERM.
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VIGIL=$ROOT/vigil
-MK=$ROOT/.output/tests/test_hostile
-TMP=$(mktemp -d /tmp/vigil-cli.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-if [ ! -x "$VIGIL" ] || [ ! -x "$MK" ]; then
-	echo "SKIP hostile_dump: vigil or test_hostile not built"; exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need hostile_dump "$VIGIL" "$MK"
 
 "$MK" --make-dump wrap "$TMP/wrap.vgl" || { fail wrap_dump "cannot write it"; exit 0; }
 for cmd in report dump; do

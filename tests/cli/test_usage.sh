@@ -1,20 +1,8 @@
 #!/usr/bin/env bash
 # Option checks that need no BPF (issue 11, item 6): a ring buffer the
 # kernel cannot make is refused up front, exit 2, naming the limit.
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VIGIL=$ROOT/vigil
-[ -x "$VIGIL" ] || { echo "SKIP usage: vigil not built"; exit 0; }
-expect() { # name, wanted exit, stderr regex, args...
-	local name=$1 want=$2 re=$3; shift 3
-	local err rc
-	err=$("$VIGIL" "$@" 2>&1 >/dev/null </dev/null); rc=$?
-	if [ $rc = "$want" ] && grep -Eq -e "$re" <<<"$err"; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name: exit $rc (want $want): $err"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
+need usage "$VIGIL"
 expect usage.ringbuf_4GiB 2 "up to 2097152 \(2 GiB" record --ringbuf-kb 4194304 -o /tmp/vigil-never.vgl
 expect usage.ringbuf_fraction 2 "whole number" live --ringbuf-kb 5.5
 expect usage.ringbuf_small 2 "ringbuf-kb" record --ringbuf-kb 2 -o /tmp/vigil-never.vgl

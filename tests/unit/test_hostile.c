@@ -19,21 +19,15 @@
 #include "print.h"
 #include "report.h"
 #include "synth.h"
+#include "testhost.h"
 
 static char tmpdir[64];
 
 static struct dump_host host_at(__u64 mono_ns)
 {
-	struct dump_host h;
+	struct dump_host h = test_host();
 
-	memset(&h, 0, sizeof(h));
-	strcpy(h.kernel, "6.1.0-test-amd64");
-	strcpy(h.arch, "x86");
-	strcpy(h.hostname, "testbox");
-	h.ncpus = 2;
-	h.page_size = 4096;
 	h.mono_ns = mono_ns;
-	h.ringbuf_size = 1u << 20;
 	return h;
 }
 
