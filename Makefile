@@ -125,7 +125,7 @@ test-bins: vigil unit-tests workloads fuzz-bin
 # inputs go to .output/fuzz/corpus, the seeds in tests/fuzz/corpus stay.
 fuzz: $(FUZZ_BIN)
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus $(OUTPUT)/fuzz/findings
-	$(FUZZ_BIN) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$(OUTPUT)/fuzz/findings/ \
+	$(FUZZ_BIN) -timeout=30 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$(OUTPUT)/fuzz/findings/ \
 		$(FUZZ_ARGS) $(OUTPUT)/fuzz/corpus tests/fuzz/corpus
 
 # Quick start: install the Debian packages, build, start the live view.

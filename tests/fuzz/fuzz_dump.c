@@ -2,7 +2,7 @@
 /* libFuzzer target: one input is one dump file, taken the whole way a user
  * would take it: open -> read every record -> model and detectors -> the
  * report in every format -> `vigil dump` printing, text and CSV.  Any
- * crash, sanitizer report, leak or hang (libFuzzer's -timeout) is a finding.
+ * crash, sanitizer report, leak or hang (libFuzzer's -timeout, 30 s) is a finding.
  *
  *   make fuzz                       long run on tests/fuzz/corpus (FUZZ_ARGS=...)
  *   bash tests/fuzz/run.sh 60       the bounded run tests/run.sh does */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The bounded fuzzing run of `make test` (CI): the libFuzzer target over
 # the seed corpus for SECONDS (default 60), one job, at low priority.  A
-# crash, sanitizer report, leak or an input that takes over 10 s (a hang)
+# crash, sanitizer report, leak or an input that takes over 30 s (a hang:
+# inputs take milliseconds; 30 s leaves room for a starved nice-19 job)
 # fails it; the input is kept in .output/fuzz/findings/ to reproduce with
 #   .output/fuzz/fuzz_dump FILE
 # Long runs: make fuzz.
@@ -17,7 +18,7 @@ work=$(mktemp -d /tmp/vigil-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p .output/fuzz/findings
 log=$work/log
-nice -n 19 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+nice -n 19 "$bin" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
 	-print_final_stats=1 -artifact_prefix=.output/fuzz/findings/ "$work" tests/fuzz/corpus >"$log" 2>&1
 rc=$?
 st() { grep -E "^stat::$1:" "$log" | awk '{print $2}'; }
