@@ -208,22 +208,28 @@ static void csv_field(FILE *f, const char *s, size_t len)
 	fputc('"', f);
 }
 
-/* the details as one text, then as one CSV field */
+/* the details as one text, then as one CSV field; the in-memory stream is
+ * opened once (a fmemopen per row made CSV half as fast as text) */
 static void csv_details(FILE *f, const struct ev_hdr *h, const struct names *n)
 {
-	char buf[2 * VIGIL_CMDLINE_MAX + 512];
-	FILE *m = fmemopen(buf, sizeof(buf), "w");
-	size_t len = 0;
+	static char buf[2 * VIGIL_CMDLINE_MAX + 512];
+	static FILE *m;
+	long len = 0;
 
+	if (!m)
+		m = fmemopen(buf, sizeof(buf), "w");
 	if (m) {
+		rewind(m);
 		print_details(m, h, n);
-		len = (size_t)ftell(m);
-		fclose(m);
-		if (len >= sizeof(buf))
+		fflush(m);
+		len = ftell(m);
+		if (len < 0)
+			len = 0;
+		if ((size_t)len >= sizeof(buf))
 			len = sizeof(buf) - 1;
 	}
 	/* details start with the space between key=value pairs */
-	csv_field(f, buf + (len > 0), len - (len > 0));
+	csv_field(f, buf + (len > 0), (size_t)len - (len > 0));
 }
 
 void print_event(FILE *f, const struct ev_hdr *h, const struct names *n, unsigned long long t0, int csv)
