@@ -52,19 +52,25 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
+# the libFuzzer target (tests/fuzz): clang, with its own instrumented objects
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/%.o,$(LIB_SRCS))
+FUZZ_BIN  := $(OUTPUT)/fuzz/fuzz_dump
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
-.PHONY: all clean deps deps-vmtest run test unit-tests test-bins workloads bench vmtest install uninstall FORCE
+.PHONY: all clean deps deps-vmtest run test unit-tests test-bins workloads bench vmtest install uninstall FORCE fuzz fuzz-bin
 # keep the objects that pattern-rule chains would delete as intermediates (and
 # then rebuild, with the skeleton and everything that embeds it, next time)
-.SECONDARY: $(BPF_OBJS) $(SAN_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SAN_OBJS) $(FUZZ_OBJS)
 all: $(BIN)
 ifneq ($(BIN),vigil)
 .PHONY: vigil
 vigil: $(BIN)
 endif
 
-$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/workloads $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 # BPF object: CO-RE against the committed vmlinux.h of the target architecture
@@ -85,8 +91,12 @@ $(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
 
+$(OUTPUT)/fuzz/%.o: user/%.c | $(OUTPUT)/fuzz
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
+
 # source.c and main.c embed the skeleton
-$(OUTPUT)/source.o $(OUTPUT)/san/source.o: $(SKELS)
+$(OUTPUT)/source.o $(OUTPUT)/san/source.o $(OUTPUT)/fuzz/source.o: $(SKELS)
 
 # What `vigil --version` tells about the build (git describe, vmlinux.h, the
 # BPF object's hash).  A header rather than -D flags: it is regenerated on
@@ -116,9 +126,21 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC-WL,$@)
 	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -pthread $< -o $@ -lm
 
+$(FUZZ_BIN): tests/fuzz/fuzz_dump.c $(FUZZ_OBJS) | $(OUTPUT)/fuzz
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) $(INCLUDES) $< $(FUZZ_OBJS) $(LIBS) -o $@
+
 unit-tests: $(UNIT_BINS)
 workloads: $(WORKLOAD_BINS)
-test-bins: vigil unit-tests workloads
+fuzz-bin: $(FUZZ_BIN)
+test-bins: vigil unit-tests workloads fuzz-bin
+
+# A long fuzzing run (until stopped, or FUZZ_ARGS=-max_total_time=S): new
+# inputs go to .output/fuzz/corpus, the seeds in tests/fuzz/corpus stay.
+fuzz: $(FUZZ_BIN)
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus $(OUTPUT)/fuzz/findings
+	$(FUZZ_BIN) -timeout=30 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$(OUTPUT)/fuzz/findings/ \
+		$(FUZZ_ARGS) $(OUTPUT)/fuzz/corpus tests/fuzz/corpus
 
 # Quick start: install the Debian packages, build, start the live view.
 deps:
@@ -170,4 +192,4 @@ uninstall:
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d $(OUTPUT)/fuzz/*.d)

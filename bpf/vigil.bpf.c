@@ -1016,6 +1016,39 @@ int sched_exit(void *ctx)
 	return 0;
 }
 
+/* ---- renamed processes ------------------------------------------------------ */
+
+/* A process that names itself after exec (prctl(PR_SET_NAME),
+ * pthread_setname_np on the main thread, setproctitle) is matched again:
+ * its main thread's new name goes to user space as an EV_COMM record.
+ * Only with pattern targets (track_exec).  The renamed task is the
+ * tracepoint's pid where the field exists (it was dropped upstream later:
+ * then it is current, as the kernel's own comment says); plain tracepoint
+ * and CO-RE reads only, so this loads on 6.1. */
+SEC("tp/task/task_rename")
+int task_rename(struct trace_event_raw_task_rename *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct ev_comm *e;
+
+	if (!track_exec || tgid == self_tgid)
+		return 0;
+	if (bpf_core_field_exists(ctx->pid))
+		tid = BPF_CORE_READ(ctx, pid);
+	if (tid != tgid) /* a thread's name, or another process's */
+		return 0;
+	/* a holder name sent before is stale now */
+	bpf_map_delete_elem(&comm_sent, &tgid);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, EV_COMM, sizeof(*e), bpf_ktime_get_ns(), tgid, tid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), __builtin_preserve_access_index(&ctx->newcomm));
+	submit(e);
+	return 0;
+}
+
 /* ---- memory syscalls ------------------------------------------------------ */
 
 static __always_inline bool current_is_tracked(__u32 *tid, __u32 *tgid)

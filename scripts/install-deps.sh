@@ -8,6 +8,7 @@
 set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config        # user space and BPF compilers
+	libclang-rt-14-dev                   # libFuzzer, for the fuzz target (tests/fuzz)
 	libbpf-dev libelf-dev zlib1g-dev libncurses-dev bpftool   # libraries, skeleton generator
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts

@@ -52,6 +52,18 @@ for t in .output/tests/test_*; do
 	run_one "$t" "$t"
 done
 
+# no root, no BPF: the commands over crafted files
+for t in tests/cli/test_*.sh; do
+	[ -f "$t" ] || continue
+	want "$t" || continue
+	run_one "$t" bash "$t"
+done
+
+# the bounded fuzzing run (tests/fuzz/run.sh; VIGIL_FUZZ_SECONDS, default 60)
+if want tests/fuzz/run.sh; then
+	run_one tests/fuzz/run.sh bash tests/fuzz/run.sh
+fi
+
 for t in tests/bpf/test_*.sh; do
 	[ -f "$t" ] || continue
 	want "$t" || continue

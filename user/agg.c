@@ -1003,6 +1003,10 @@ static void on_proc(struct agg *a, const struct ev_proc *e)
 	if (!p)
 		return;
 	p->pub.described = 1;
+	if ((e->h.cpu & EV_PROC_LATE) && !p->pub.late) {
+		p->pub.late = 1;
+		p->pub.target_since_ts = e->h.ts;
+	}
 	p->pub.ppid = e->ppid;
 	p->pub.role = e->role < ROLE_COUNT ? e->role : ROLE_OTHER;
 	if (e->start_ns)

@@ -166,6 +166,8 @@ struct agg_proc {
 	__u16 role;       /* enum vigil_role; a fork child inherits its parent's */
 	__u8 described;   /* an EV_PROC was seen */
 	__u8 exited;      /* EV_EXIT with group_dead */
+	__u8 late;        /* EV_PROC_LATE: a target from target_since_ts on, not from its start */
+	__u64 target_since_ts;
 	__s32 exit_code;  /* raw wait status */
 	__u32 nthreads;   /* threads alive as far as we know (seen and not exited) */
 	char comm[VIGIL_COMM_LEN];

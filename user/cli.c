@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "events.h"
+#include "source.h"
 #include "targets.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -144,45 +145,50 @@ static const struct cli_choice pf_sources[] = {
 /* Order matters: it is the order of the synopsis and of the help. */
 static const struct cli_option options[] = {
 	{"pid", 'p', ARG_PID, "PID", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 1, 4194304, NULL, ST_NONE, 0,
-	 set_pid, "a process and its threads (repeatable)"},
+	 set_pid, "a process and its threads (repeatable)", NULL},
 	{"comm", 0, ARG_TEXT, "REGEX", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, NULL, ST_NONE, 0,
-	 set_regex, "processes whose name matches (repeatable)"},
+	 set_regex, "processes whose name matches (repeatable)", NULL},
 	{"cmdline", 0, ARG_TEXT, "REGEX", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, NULL, ST_NONE, 0,
-	 set_regex, "processes whose command line matches (repeatable)"},
+	 set_regex, "processes whose command line matches (repeatable)", NULL},
 	{"role", 0, ARG_CHOICE, "ROLE", CMD_TRACE, CLI_TARGET | CLI_REPEAT, 0, 0, roles, ST_NONE, 0,
-	 set_role, "the processes the config assigns to a role (repeatable)"},
+	 set_role, "the processes the config assigns to a role (repeatable)", NULL},
 	{"all", 0, ARG_NONE, NULL, CMD_TRACE, CLI_TARGET, 0, 0, NULL, ST_NONE, 0,
-	 set_all, "every process"},
+	 set_all, "every process", NULL},
 	{"output", 'o', ARG_FILE, "FILE", CMD_RECORD, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(output),
-	 NULL, "the dump to write: created 0600, never through a symlink"},
+	 NULL, "the dump to write: created 0600, never through a symlink", NULL},
 	{"interval", 0, ARG_NUM, "S", CMD_LIVE, CLI_SYNOPSIS, 0.05, 3600, NULL, ST_DOUBLE, AT(interval_s),
-	 NULL, "seconds between refreshes or snapshots (default 1)"},
+	 NULL, "seconds between refreshes or snapshots (default 1)", NULL},
 	{"duration", 0, ARG_NUM, "S", CMD_TRACE, CLI_SYNOPSIS, 0.01, 1e7, NULL, ST_DOUBLE, AT(duration_s),
-	 NULL, "stop after S seconds (default: when interrupted)"},
+	 NULL, "stop after S seconds (default: when interrupted)", NULL},
 	{"record", 0, ARG_FILE, "FILE", CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record),
-	 NULL, "also write a dump, as vigil record -o FILE does"},
+	 NULL, "also write a dump, as vigil record -o FILE does", NULL},
 	{"force", 0, ARG_NONE, NULL, CMD_TRACE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(force),
-	 NULL, "overwrite an existing dump file"},
+	 NULL, "overwrite an existing dump file", NULL},
 	{"batch", 0, ARG_NONE, NULL, CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(batch),
-	 NULL, "a text snapshot per interval instead of the view (so when stdout is no terminal)"},
+	 NULL, "a text snapshot per interval instead of the view (so when stdout is no terminal)", NULL},
 	{"format", 0, ARG_CHOICE, "FORMAT", CMD_LIVE | CMD_DUMP | CMD_REPORT, CLI_SYNOPSIS, 0, 0, formats,
-	 ST_INT, AT(format), NULL, "output format (default text)"},
+	 ST_INT, AT(format), NULL, "output format (default text)", NULL},
 	{"max-size", 0, ARG_NUM, "MB", CMD_RECORD, CLI_SYNOPSIS, 1, 1e7, NULL, ST_NONE, 0,
-	 set_max_size, "stop when the dump reaches MB MiB"},
+	 set_max_size, "stop when the dump reaches MB MiB", NULL},
 	{"speed", 0, ARG_NUM, "X", CMD_REPLAY, CLI_SYNOPSIS, 0.01, 1e6, NULL, ST_DOUBLE, AT(speed),
-	 NULL, "replay X times as fast as recorded (default 1)"},
+	 NULL, "replay X times as fast as recorded (default 1)", NULL},
 	{"config", 0, ARG_FILE, "FILE", CMD_TRACE | CMD_REPORT | CMD_REPLAY, 0, 0, 0, NULL, ST_STR,
-	 AT(config_path), NULL, "roles, patterns, thresholds (default /etc/vigil.conf when present)"},
+	 AT(config_path), NULL, "roles, patterns, thresholds (default /etc/vigil.conf when present)", NULL},
+	{"insecure-config", 0, ARG_NONE, NULL, CMD_TRACE | CMD_REPORT | CMD_REPLAY, 0, 0, 0, NULL, ST_BOOL,
+	 AT(insecure_config), NULL, "read a --config FILE that others could have written (docs/config.md)",
+	 "config"},
 	{"pf-source", 0, ARG_CHOICE, "SOURCE", CMD_TRACE, 0, 0, 0, pf_sources, ST_INT, AT(pf_source),
-	 NULL, "page-fault source (default: counters with the BTF scheduler tracepoints, else tracepoint, else perf)"},
+	 NULL, "page-fault source (default: counters with the BTF scheduler tracepoints, else tracepoint, else perf)", NULL},
 	{"btf", 0, ARG_FILE, "FILE", CMD_TRACE, 0, 0, 0, NULL, ST_STR, AT(btf_path),
-	 NULL, "the kernel's BTF, for a kernel built without it (docs/kernels.md)"},
-	{"ringbuf-kb", 0, ARG_NUM, "N", CMD_TRACE, CLI_INT, 4, 1 << 22, NULL, ST_UINT, AT(ringbuf_kb),
-	 NULL, "BPF ring buffer size in KiB (default from the config: 4096)"},
+	 NULL, "the kernel's BTF, for a kernel built without it (docs/kernels.md)", NULL},
+	/* the kernel's limit up front, not as a failed load: it holds a ring
+	 * buffer's size, a power of two, in 32 bits (2 GiB) */
+	{"ringbuf-kb", 0, ARG_NUM, "N", CMD_TRACE, CLI_INT, 4, SOURCE_RINGBUF_MAX_KB, NULL, ST_UINT, AT(ringbuf_kb),
+	 NULL, "BPF ring buffer size in KiB (default from the config: 4096)", NULL},
 	{"verbose", 'v', ARG_NONE, NULL, CMD_ALL, 0, 0, 0, NULL, ST_BOOL, AT(verbose),
-	 NULL, "libbpf's own messages"},
+	 NULL, "libbpf's own messages", NULL},
 	{"help", 'h', ARG_NONE, NULL, CMD_ALL, 0, 0, 0, NULL, ST_BOOL, AT(help),
-	 NULL, "this help"},
+	 NULL, "this help", NULL},
 };
 #define NOPTS ARRAY_SIZE(options)
 
@@ -210,7 +216,7 @@ static int parse_num(const struct cli_option *o, const char *s, double *out)
 		return EXIT_USAGE;
 	}
 	if (errno || end == s || *end || !isfinite(v) || v < o->min || v > o->max) {
-		cli_err("--%s: '%s' is not a number in [%g, %g]", o->name, s, o->min, o->max);
+		cli_err("--%s: '%s' is not a number in [%.15g, %.15g]", o->name, s, o->min, o->max);
 		return EXIT_USAGE;
 	}
 	if ((o->flags & CLI_INT) && v != floor(v)) {
@@ -268,15 +274,19 @@ static int apply(struct cli *c, const struct cli_option *o, const char *arg, uns
 static int load_config(struct cli *c)
 {
 	const char *path = c->config_path;
-	char err[512];
+	char err[768], warn[768] = "";
 
 	config_defaults(&c->config);
 	if (!path && access(config_default_path(), F_OK) == 0)
 		path = config_default_path();
-	if (path && config_load(&c->config, path, err, sizeof(err))) {
+	/* vigil runs as root: a file others can write must not choose what
+	 * it traces or how much memory it locks (docs/config.md) */
+	if (path && config_load_trusted(&c->config, path, c->insecure_config, err, sizeof(err), warn, sizeof(warn))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
 	}
+	if (warn[0] && path)
+		cli_err("warning: %s", warn);
 	if (targets_apply_config(c->targets, &c->config, err, sizeof(err))) {
 		cli_err("%s", err);
 		return EXIT_USAGE;
@@ -353,6 +363,13 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct cli_option *o = &options[i];
 
+		for (size_t k = 0; seen[i] && o->needs && k < NOPTS; k++) {
+			if (strcmp(options[k].name, o->needs) || seen[k])
+				continue;
+			cli_err("--%s applies to a --%s %s only (see vigil %s --help)", o->name, options[k].name,
+				options[k].metavar ? options[k].metavar : "", c->command);
+			return EXIT_USAGE;
+		}
 		if ((o->flags & CLI_REQUIRED) && (o->cmds & bit) && !seen[i]) {
 			if (o->short_name)
 				cli_err("%s needs -%c %s (see vigil %s --help)", c->command, o->short_name, o->metavar,

@@ -33,6 +33,7 @@ struct cli {
 	bool force;
 	bool verbose;
 	bool help; /* -h/--help was given: nothing else was parsed */
+	bool insecure_config; /* --insecure-config */
 	int pf_source;
 	unsigned ringbuf_kb;
 	int format; /* enum out_format */
@@ -109,6 +110,7 @@ struct cli_option {
 	size_t offset;		/* ...in struct cli */
 	int (*set)(struct cli *c, const struct cli_option *o, const struct cli_value *v);
 	const char *help;	/* one line */
+	const char *needs;	/* the long name of an option it only applies with, or NULL */
 };
 
 /* NULL past the end */

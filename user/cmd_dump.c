@@ -14,7 +14,7 @@ int cmd_dump(struct cli *c)
 	struct names *names = names_new();
 	char err[512];
 	unsigned long long t0 = 0, n = 0;
-	int rc;
+	int rc = 0;
 
 	if (!names) {
 		cli_err("out of memory");
@@ -28,13 +28,16 @@ int cmd_dump(struct cli *c)
 	t0 = dump_reader_host(r)->mono_ns;
 	if (c->format == FMT_CSV)
 		print_csv_header(stdout);
-	while ((rc = dump_reader_next(r, &h)) == 1) {
+	while (!cli_stop && (rc = dump_reader_next(r, &h)) == 1) {
 		names_learn(names, h);
 		print_event(stdout, h, names, t0, c->format == FMT_CSV);
 		n++;
 	}
 	fflush(stdout);
-	if (rc < 0) {
+	if (cli_stop) {
+		cli_err("%s: interrupted; %llu events were printed", c->file, n);
+		rc = EXIT_RUNTIME;
+	} else if (rc < 0) {
 		/* the reader's message names the offset where the damage starts */
 		cli_err("%s: %s; %llu events before it were printed", c->file, dump_reader_error(r), n);
 		rc = EXIT_RUNTIME;

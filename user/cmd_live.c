@@ -108,6 +108,7 @@ static void json_lines_init(struct json_lines *jl, struct session *s, unsigned l
 	jl->meta.pf_source = source_pf_name(source_pf_source(session_source(s)));
 	jl->meta.sources = source_ksources(session_source(s));
 	jl->meta.interval = true;
+	jl->meta.live_line = true;
 	jl->meta.self = &jl->self;
 }
 
@@ -335,11 +336,18 @@ int cmd_live(struct cli *c)
 	t = NULL;
 	session_stop(s);
 	if (json && !json_gone) {
-		/* the tail since the last tick, with what was flushed at stop */
+		/* The last line is the run's summary, never a sliver of an
+		 * interval (the tail since the last tick was ~0.1 ms with --duration,
+		 * all zeros): span "trace", "final": true, the whole run's totals,
+		 * with the records flushed at stop and vigil's cost since it
+		 * started. */
 		unsigned long long end = loop.stop_ns ? loop.stop_ns : trace_now_ns();
 		agg_settle(model_agg(l.model), 0);
-		if (end > last_tick &&
-		    json_line(&jl, &l, s, (end - loop.start_ns) / 1e9, (end - last_tick) / 1e9))
+		jl.meta.interval = false;
+		jl.meta.final = true;
+		memset(&jl.prev, 0, sizeof(jl.prev));
+		jl.prev_cpu_s = 0;
+		if (json_line(&jl, &l, s, (end - loop.start_ns) / 1e9, (end - loop.start_ns) / 1e9))
 			rc = stdout_failed();
 	}
 	trace_report_end(&loop, s, stderr);

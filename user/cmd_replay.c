@@ -107,7 +107,7 @@ static int start(struct replay *p, char *err, size_t errlen)
 /* feeds every record before `until`; false once the dump has no more */
 static bool feed(struct replay *p, __u64 until)
 {
-	while (p->next && p->next->ts < until) {
+	while (p->next && p->next->ts < until && !cli_stop) {
 		model_event(p->m, p->next);
 		read_next(p);
 	}

@@ -29,14 +29,16 @@ static enum report_format report_format_of(enum out_format f)
 }
 
 /* Feeds every record; returns the reader's last result (0 clean end, -1
- * damage). */
+ * damage), or 1 when a signal stopped it (cli_stop: a dump can be long). */
 static int replay(struct dump_reader *r, struct model *m)
 {
 	const struct ev_hdr *h;
-	int rc;
+	int rc = 0;
 
-	while ((rc = dump_reader_next(r, &h)) == 1)
+	while (!cli_stop && (rc = dump_reader_next(r, &h)) == 1)
 		model_event(m, h);
+	if (cli_stop)
+		return 1;
 	model_finish(m);
 	return rc;
 }
@@ -95,6 +97,13 @@ int cmd_report(struct cli *c)
 	 * 12). */
 	heap_prefer_huge_pages(REPORT_HEAP_RESERVE);
 	rd = replay(r, m);
+	if (rd == 1) {
+		cli_err("%s: interrupted after %llu events; no report", c->file,
+			(unsigned long long)dump_reader_totals(r)->events);
+		model_free(m);
+		dump_reader_close(r);
+		return EXIT_RUNTIME;
+	}
 
 	t = dump_reader_totals(r);
 	ds.path = c->file;

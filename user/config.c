@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "targets.h"
 
@@ -579,12 +584,130 @@ out:
 	return rc;
 }
 
+/* ---- who may have written it ---- */
+
+static void owner_name(char *buf, size_t len, uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw && pw->pw_name)
+		snprintf(buf, len, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+}
+
+/* One object on the way to the file: owned by root or by us, and not
+ * writable by group or others (a directory may be, with the sticky bit
+ * that /tmp has: nobody else can then replace what we own in it). */
+static int untrusted(const struct stat *st, uid_t euid, bool dir, char *why, size_t len)
+{
+	char owner[64];
+
+	owner_name(owner, sizeof(owner), st->st_uid);
+	if (st->st_uid != 0 && st->st_uid != euid) {
+		snprintf(why, len, "is owned by %s, not by root or you (mode %04o)", owner,
+			 (unsigned)(st->st_mode & 07777));
+		return 1;
+	}
+	if ((st->st_mode & 022) && !(dir && (st->st_mode & S_ISVTX))) {
+		snprintf(why, len, "is writable by %s (owner %s, mode %04o)",
+			 (st->st_mode & 022) == 022 ? "group and others" : (st->st_mode & 020) ? "group" : "others",
+			 owner, (unsigned)(st->st_mode & 07777));
+		return 1;
+	}
+	return 0;
+}
+
+int config_check_trust(const char *path, int fd, unsigned euid, char *err, size_t errlen)
+{
+	char real[PATH_MAX], why[160];
+	struct stat st;
+
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (untrusted(&st, euid, false, why, sizeof(why))) {
+		snprintf(err, errlen, "%s %s", path, why);
+		return -1;
+	}
+	/* every directory above it: whoever can write one can swap the file */
+	if (!realpath(path, real)) {
+		snprintf(err, errlen, "%s: cannot resolve: %s", path, strerror(errno));
+		return -1;
+	}
+	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
+		*slash = '\0';
+		const char *dir = real[0] ? real : "/";
+		if (stat(dir, &st)) {
+			snprintf(err, errlen, "%s: cannot stat %s: %s", path, dir, strerror(errno));
+			return -1;
+		}
+		if (untrusted(&st, euid, true, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: its directory %s %s", path, dir, why);
+			return -1;
+		}
+		if (!real[0])
+			break;
+	}
+	return 0;
+}
+
+static int load_from(struct vigil_config *cfg, const char *path, FILE *f, char *err, size_t errlen);
+
+int config_load_trusted(struct vigil_config *cfg, const char *path, bool insecure_ok, char *err, size_t errlen,
+			char *warn, size_t warnlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), saved;
+	FILE *f;
+
+	warn[0] = '\0';
+	if (fd < 0) {
+		saved = errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	/* checked on what was opened, not on a name that may change meanwhile;
+	 * a FIFO or a device is never read, whatever the flag says */
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (config_check_trust(path, fd, (unsigned)geteuid(), err, errlen)) {
+		if (!insecure_ok) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, ": refusing it (it chooses what is traced and how much "
+				 "kernel memory is locked); make it and the directories above it owned by root "
+				 "(or you) and not writable by group or others%s", strcmp(path, config_default_path()) ? ", or pass --insecure-config" : "");
+			close(fd);
+			errno = EPERM;
+			return -1;
+		}
+		snprintf(warn, warnlen, "%s (--insecure-config: read anyway)", err);
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		saved = errno;
+		close(fd);
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	return load_from(cfg, path, f, err, errlen);
+}
+
 int config_load(struct vigil_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
-	size_t n;
-	char *buf;
-	int rc, saved;
+	int saved;
 
 	if (!f) {
 		saved = errno;
@@ -592,6 +715,16 @@ int config_load(struct vigil_config *cfg, const char *path, char *err, size_t er
 		errno = saved;
 		return -1;
 	}
+	return load_from(cfg, path, f, err, errlen);
+}
+
+/* reads f to its end (at most CONFIG_MAX_BYTES), parses, closes f */
+static int load_from(struct vigil_config *cfg, const char *path, FILE *f, char *err, size_t errlen)
+{
+	size_t n;
+	char *buf;
+	int rc, saved;
+
 	buf = malloc(CONFIG_MAX_BYTES + 1);
 	if (!buf) {
 		fclose(f);

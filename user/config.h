@@ -12,6 +12,7 @@
 #define VIGIL_CONFIG_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "events.h"
@@ -72,6 +73,17 @@ void config_defaults(struct vigil_config *cfg);
  * Unknown sections and keys, duplicate keys and out-of-range values are all
  * errors: a typo must never silently fall back to a default. */
 int config_load(struct vigil_config *cfg, const char *path, char *err, size_t errlen);
+
+/* config_load() for a tool that runs as root: the file (and every
+ * directory above it) must be owned by root or the effective user and not
+ * writable by group or others (directories: unless sticky), as sshd and
+ * sudo require; otherwise -1 (errno EPERM) and err names the owner and the
+ * mode.  insecure_ok (--insecure-config) reads it anyway and says why in
+ * warn ("" when there is nothing to say). */
+int config_load_trusted(struct vigil_config *cfg, const char *path, bool insecure_ok, char *err, size_t errlen,
+			char *warn, size_t warnlen);
+/* The check alone, on fd (path opened); 0 when trusted, else -1 and err. */
+int config_check_trust(const char *path, int fd, unsigned euid, char *err, size_t errlen);
 
 /* Same, from a buffer; `name` is used in messages in place of a path. */
 int config_parse(struct vigil_config *cfg, const char *text, size_t len, const char *name,

@@ -77,13 +77,18 @@ static inline const __u32 *cpu_hist(const struct cpu_sample *c)
 	return c->data;
 }
 
+/* an empty sample has no data: no pointer arithmetic on NULL (UB even + 0) */
 static inline const __u64 *cpu_wb_ns(const struct cpu_sample *c)
 {
+	if (!c->data)
+		return NULL;
 	return (const __u64 *)((const char *)c->data + (size_t)c->hnoct * CH_OCT * sizeof(__u32));
 }
 
 static inline const __u32 *cpu_wb_pid(const struct cpu_sample *c)
 {
+	if (!c->data)
+		return NULL;
 	return (const __u32 *)(cpu_wb_ns(c) + c->nwb);
 }
 

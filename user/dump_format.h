@@ -58,6 +58,10 @@
  * few bytes, far less than the 64 KiB of slack */
 #define DUMP_CHUNK_MAX (DUMP_CHUNK_RAW_MAX + (64u << 10))
 #define DUMP_CHUNK_DEFAULT (256u << 10) /* raw bytes per chunk the writer aims for */
+/* Timestamps are CLOCK_MONOTONIC ns: 2^62 ns is 146 years of uptime, a
+ * value no recording can hold.  Readers refuse a chunk (and a header start
+ * time) at or beyond it, so nothing downstream does arithmetic near 2^64. */
+#define DUMP_TS_LIMIT (1ull << 62)
 
 /* Host that recorded the dump.  Strings are NUL-terminated and NUL-padded. */
 struct dump_host {

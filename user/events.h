@@ -172,6 +172,11 @@ enum vigil_role { ROLE_OTHER = 0, ROLE_ASR = 1, ROLE_AVATAR = 2, ROLE_CAMERA = 3
 
 /* Written by user space for every process that events refer to, before its
  * first event in a dump: processes alive at start, and on exec/fork. */
+/* EV_PROC is written by user space, so its hdr.cpu carries flags instead
+ * of a CPU (0 in older dumps, which readers of any version ignore): */
+#define EV_PROC_LATE 0x1 /* became a target mid-life (renamed itself, or its
+			  * command line changed): its counts start at this record */
+
 struct ev_proc {
 	struct ev_hdr h;
 	__u32 ppid;

@@ -4,6 +4,7 @@
  * passes it is aggregated, so a live run and a report of its dump evaluate
  * the same state at the same instants.  Per record the only extra work is
  * one timestamp compare. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -16,6 +17,7 @@ struct model {
 	__u64 keep_ns;   /* agg_reap after each evaluation; 0 = never */
 	__u64 last_eval; /* the last evaluation's time */
 	bool evaluated;
+	bool grid_end;   /* the next boundary would not fit in 64 bits: no more ticks */
 };
 
 struct model *model_new(const struct vigil_config *cfg, const struct agg_limits *lim)
@@ -55,33 +57,43 @@ static void evaluate(struct model *m, __u64 t)
 }
 
 /* Evaluates every boundary up to now; a long silent gap only at its first
- * and last boundary (nothing arrived in between to change a finding). */
+ * and last boundary (nothing arrived in between to change a finding).
+ * Timestamps are not trusted: a boundary that would pass 2^64 ends the grid
+ * rather than wrap around (a wrapped boundary never passes now). */
 static void run_ticks(struct model *m, __u64 now)
 {
 	if (!m->next_tick) { /* the first record fixes nothing but the grid */
-		m->next_tick = (now / MODEL_TICK_NS + 1) * MODEL_TICK_NS;
+		__u64 first = now / MODEL_TICK_NS * MODEL_TICK_NS;
+
+		if (first > UINT64_MAX - MODEL_TICK_NS)
+			m->grid_end = true;
+		else
+			m->next_tick = first + MODEL_TICK_NS;
 		return;
 	}
 	while (m->next_tick <= now) {
 		__u64 left = (now - m->next_tick) / MODEL_TICK_NS;
+		__u64 step = left > MODEL_GAP_TICKS ? left * MODEL_TICK_NS : MODEL_TICK_NS;
 
 		evaluate(m, m->next_tick);
-		if (left > MODEL_GAP_TICKS)
-			m->next_tick += (left - 1) * MODEL_TICK_NS;
-		m->next_tick += MODEL_TICK_NS;
+		if (m->next_tick > UINT64_MAX - step) {
+			m->grid_end = true;
+			return;
+		}
+		m->next_tick += step;
 	}
 }
 
 void model_event(struct model *m, const struct ev_hdr *rec)
 {
-	if (rec->ts >= m->next_tick)
+	if (rec->ts >= m->next_tick && !m->grid_end)
 		run_ticks(m, rec->ts);
 	agg_event(m->agg, rec);
 }
 
 void model_advance(struct model *m, __u64 now)
 {
-	if (m->next_tick && now >= m->next_tick)
+	if (m->next_tick && now >= m->next_tick && !m->grid_end)
 		run_ticks(m, now);
 }
 

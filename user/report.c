@@ -588,6 +588,9 @@ static void j_proc(struct json *j, const struct ctx *c, const struct pview *v)
 	if (p->start_ns)
 		json_kv_num(j, "start_s", rnd(((double)p->start_ns - (double)c->origin) / 1e9, 6));
 	json_kv_num(j, "first_s", rnd(rel_s(c, p->first_ts), 6));
+	/* a process that became a target mid-life: counted from then on */
+	if (p->late)
+		json_kv_num(j, "target_since_s", rnd(rel_s(c, p->target_since_ts), 6));
 	json_kv_num(j, "last_s", rnd(rel_s(c, p->last_ts), 6));
 	json_kv_bool(j, "exited", p->exited);
 	if (p->exited) {
@@ -799,6 +802,8 @@ static void j_report(struct json *j, const struct ctx *c)
 	json_obj(j);
 	json_kv_u64(j, "vigil_report", 1);
 	json_kv_str(j, "span", c->m->interval ? "interval" : "trace");
+	if (c->m->live_line)
+		json_kv_bool(j, "final", c->m->final);
 	json_kv_num(j, "duration_s", rnd(c->span_s, 6));
 	if (c->m->interval)
 		json_kv_num(j, "elapsed_s", rnd(c->m->elapsed_s, 3));
@@ -1243,12 +1248,37 @@ static void t_events(FILE *f, const struct ctx *c)
 		fputc('\n', f);
 }
 
+/* Processes that became targets mid-life (text and Markdown say it the
+ * same way): their numbers are not their whole life's. */
+static void late_targets(FILE *f, const struct ctx *c, const char *lead, const char *after)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < c->npv; i++) {
+		const struct agg_proc *p = c->pv[i].p;
+		char comm[VIGIL_COMM_LEN * 4 + 1];
+
+		if (!p->late)
+			continue;
+		report_sanitize(comm, sizeof(comm), p->comm, strnlen(p->comm, sizeof(p->comm)));
+		if (!any)
+			fputc('\n', f);
+		any = true;
+		fprintf(f, "%spid %u %s (%s) became a target at +%.3f s, after renaming itself or changing "
+			"its command line: its numbers count from then on\n", lead, p->pid, comm,
+			role_name(p->role), rel_s(c, p->target_since_ts));
+	}
+	if (any)
+		fputs(after, f);
+}
+
 static void t_report(FILE *f, const struct ctx *c)
 {
 	t_header(f, c);
 	t_findings(f, c, "FINDINGS", true);
 	for (size_t r = 0; r < sizeof(role_order) / sizeof(role_order[0]); r++)
 		t_role(f, c, role_order[r]);
+	late_targets(f, c, "note: ", "");
 	t_events(f, c);
 }
 
@@ -1431,6 +1461,7 @@ static void md_report(FILE *f, const struct ctx *c)
 	md_header(f, c);
 	md_findings(f, c);
 	md_roles(f, c);
+	late_targets(f, c, "- Note: ", "\n");
 	md_events(f, c);
 }
 

@@ -63,6 +63,8 @@ struct report_meta {
 	__u64 real_ns;    /* CLOCK_REALTIME at origin_ns; 0: unknown (no wall time shown) */
 	double duration_s; /* > 0: the span the numbers cover; 0: from the records */
 	bool interval;     /* the current interval's counters instead of totals */
+	bool live_line;    /* a line of `vigil live --format json`: says "final" */
+	bool final;        /* live_line: the run's last line, whole-run totals */
 	double elapsed_s;  /* interval: seconds since the start */
 	const struct report_dump *dump; /* NULL: not read from a dump */
 	const struct report_self *self; /* NULL: unknown */

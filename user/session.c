@@ -23,6 +23,14 @@
 /* processes remembered at once (alive or recently exited) */
 #define SESSION_MAX_PROCS 65536
 
+/* Processes that rewrite their command line after exec (setproctitle, as
+ * gunicorn and celery workers do) leave no event: with pattern targets,
+ * untracked processes are read again from /proc, at most RESCAN_BUDGET of
+ * them every RESCAN_NS, round robin in pid order (a host of 600 processes
+ * is covered every ~10 s, at ~0.1 % of a CPU). */
+#define RESCAN_NS 1000000000ull
+#define RESCAN_BUDGET 64
+
 struct session {
 	struct source *src;
 	const struct targets *targets;
@@ -34,6 +42,9 @@ struct session {
 	size_t live_explicit;
 	size_t live;
 	unsigned long long dropped_procs; /* table full: processes not followed */
+	bool rematch;                     /* pattern targets: renames and rescans may add targets */
+	unsigned long long next_rescan;   /* CLOCK_MONOTONIC ns */
+	unsigned rescan_after;            /* the pid the last rescan stopped at */
 };
 
 static unsigned long long mono_ns(void)
@@ -45,7 +56,7 @@ static unsigned long long mono_ns(void)
 
 /* EV_PROC: the metadata every later event of the process relies on */
 static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
-		      unsigned long long ts)
+		      unsigned long long ts, unsigned flags)
 {
 	union {
 		struct ev_proc p;
@@ -59,6 +70,7 @@ static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_
 	u.p.h.ts = ts;
 	u.p.h.pid = pi->pid;
 	u.p.h.tid = pi->pid;
+	u.p.h.cpu = flags; /* EV_PROC_*: user space's record, no CPU */
 	u.p.ppid = pi->ppid;
 	u.p.role = role;
 	u.p.cmdline_len = len;
@@ -116,8 +128,8 @@ static void emit_initial_rss(struct session *s, unsigned pid, unsigned long long
 	s->sink(s->sink_ctx, &e.h);
 }
 
-static void select_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
-			unsigned extra, unsigned long long ts)
+static void select_proc_flags(struct session *s, const struct proc_info *pi, enum vigil_role role,
+			      unsigned extra, unsigned long long ts, unsigned flags)
 {
 	if (pi->pid == s->self)
 		return; /* vigil reports its own cost separately */
@@ -125,8 +137,14 @@ static void select_proc(struct session *s, const struct proc_info *pi, enum vigi
 		return;
 	if (!s->all)
 		source_track(s->src, pi->pid);
-	emit_proc(s, pi, role, ts);
+	emit_proc(s, pi, role, ts, flags);
 	emit_initial_rss(s, pi->pid, ts);
+}
+
+static void select_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
+			unsigned extra, unsigned long long ts)
+{
+	select_proc_flags(s, pi, role, extra, ts, 0);
 }
 
 static void reject(struct session *s, unsigned pid)
@@ -171,7 +189,7 @@ static void on_exec(struct session *s, const struct ev_exec *e)
 		if (role == ROLE_OTHER)
 			role = old;
 		*v = (*v & 0xff) | ((unsigned)role << 8);
-		emit_proc(s, &pi, role, e->h.ts);
+		emit_proc(s, &pi, role, e->h.ts, 0);
 		s->sink(s->sink_ctx, &e->h);
 		return;
 	}
@@ -227,6 +245,89 @@ static void on_exit_rec(struct session *s, const struct ev_exit *x)
 	}
 }
 
+/* ---- processes that rename themselves after exec ---- */
+
+/* An untracked process whose name or command line now matches becomes a
+ * target from ts on (EV_PROC_LATE: its earlier life was not traced).
+ * comm: its new name from a rename record, NULL to take /proc's. */
+static bool late_match(struct session *s, unsigned pid, const char *comm, unsigned long long ts)
+{
+	char line[VIGIL_CMDLINE_MAX + 1];
+	struct proc_info pi;
+
+	if (procfs_read(pid, &pi) != 0)
+		return false; /* gone, or not readable */
+	if (comm) { /* the record is newer than what /proc said a moment ago */
+		memcpy(pi.comm, comm, sizeof(pi.comm));
+		pi.comm[sizeof(pi.comm) - 1] = '\0';
+	}
+	procfs_printable(line, sizeof(line), pi.cmdline, pi.cmdline_len);
+	if (!targets_match(s->targets, pid, pi.comm, line))
+		return false;
+	/* counted from now on: not the faults of an earlier provisional spell */
+	source_fault_base_reset(s->src, pid);
+	select_proc_flags(s, &pi, targets_classify(s->targets, pi.comm, line), 0, ts, EV_PROC_LATE);
+	return true;
+}
+
+/* EV_COMM: the name of an untracked CPU holder, or (task_rename) a main
+ * thread's new name.  A target that renamed itself may now show its role,
+ * as at exec; an untracked one may now be a target. */
+static void on_comm(struct session *s, const struct ev_comm *e)
+{
+	uint32_t *v = pidmap_get(&s->procs, e->h.pid);
+
+	if (s->rematch && e->h.pid && e->h.pid == e->h.tid) {
+		if (v && (*v & ST_SELECTED) && !(*v & ST_EXITED)) {
+			char comm[VIGIL_COMM_LEN], line[VIGIL_CMDLINE_MAX + 1];
+			struct proc_info pi;
+			enum vigil_role role;
+
+			memcpy(comm, e->comm, sizeof(comm));
+			comm[sizeof(comm) - 1] = '\0';
+			if (procfs_read(e->h.pid, &pi) == 0) {
+				memcpy(pi.comm, comm, sizeof(pi.comm));
+				procfs_printable(line, sizeof(line), pi.cmdline, pi.cmdline_len);
+				/* described again: the report shows the new name */
+				role = targets_classify(s->targets, comm, line);
+				if (role == ROLE_OTHER)
+					role = ROLE_OF(*v);
+				*v = (*v & 0xff) | ((unsigned)role << 8);
+				emit_proc(s, &pi, role, e->h.ts, 0);
+			}
+		} else if (!v) {
+			late_match(s, e->h.pid, e->comm, e->h.ts);
+		}
+	}
+	s->sink(s->sink_ctx, &e->h);
+}
+
+/* A slice of the untracked processes, read again from /proc: command lines
+ * rewritten in place (setproctitle) send no event. */
+static void rescan(struct session *s, unsigned long long now)
+{
+	struct procfs_iter it;
+	unsigned pid, read = 0, last = 0;
+	bool wrapped = true;
+
+	if (procfs_iter_open(&it))
+		return;
+	while (procfs_iter_next(&it, &pid) == 1) {
+		uint32_t *v = pidmap_get(&s->procs, pid);
+
+		if (pid <= s->rescan_after || pid == s->self || (v && !(*v & ST_EXITED)))
+			continue;
+		if (read++ == RESCAN_BUDGET) {
+			wrapped = false;
+			break;
+		}
+		last = pid;
+		late_match(s, pid, NULL, now);
+	}
+	procfs_iter_close(&it);
+	s->rescan_after = wrapped ? 0 : last;
+}
+
 /* Events of a process the session has not decided on: with --all, any
  * process is a target (one that slipped past the startup scan). */
 static bool known(struct session *s, unsigned pid, unsigned long long ts)
@@ -262,8 +363,10 @@ static void on_record(void *ctx, const struct ev_hdr *h)
 	case EV_EXIT:
 		on_exit_rec(s, (const struct ev_exit *)h);
 		return;
-	case EV_SWITCH: /* the kernel already chose: a target, or a holder of a target's CPU */
 	case EV_COMM:
+		on_comm(s, (const struct ev_comm *)h);
+		return;
+	case EV_SWITCH: /* the kernel already chose: a target, or a holder of a target's CPU */
 	case EV_LOST:
 		s->sink(s->sink_ctx, h);
 		return;
@@ -326,6 +429,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	so.track_all = s->all;
 	/* patterns (the default roles included) decide at exec time */
 	so.track_exec = !s->all && targets_has_patterns(o->targets);
+	s->rematch = so.track_exec;
 	so.pf_source = o->pf_source;
 	so.ringbuf_kb = o->ringbuf_kb;
 	so.btf_path = o->btf_path;
@@ -341,6 +445,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	 * one or the other */
 	scan.s = s;
 	scan.ts = mono_ns();
+	s->next_rescan = scan.ts + RESCAN_NS;
 	struct procfs_iter it;
 	unsigned pid;
 	if (procfs_iter_open(&it) == 0) {
@@ -356,9 +461,19 @@ int session_poll(struct session *s, int timeout_ms)
 {
 	struct pollfd p = {.fd = source_fd(s->src), .events = POLLIN};
 
+	int n;
+
 	if (timeout_ms > 0 && poll(&p, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
-	return source_drain(s->src);
+	n = source_drain(s->src);
+	if (s->rematch) {
+		unsigned long long now = mono_ns();
+		if (now >= s->next_rescan) {
+			s->next_rescan = now + RESCAN_NS;
+			rescan(s, now);
+		}
+	}
+	return n;
 }
 
 void session_stop(struct session *s)

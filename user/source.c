@@ -3,7 +3,9 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,6 +177,40 @@ static int set_target(struct source *s, unsigned tgid, bool on)
 }
 
 int source_track(struct source *s, unsigned tgid) { return set_target(s, tgid, true); }
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* 6.9+: a pidfd for any thread, not only a leader */
+#endif
+
+/* Task storage is keyed by a pidfd from user space.  Before 6.9 only the
+ * leader has one: the other threads of a multi-threaded process then keep
+ * their base (at most their faults since the provisional spell). */
+void source_fault_base_reset(struct source *s, unsigned tgid)
+{
+	int map = bpf_map__fd(s->skel->maps.flt_seen);
+	char path[48];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int tid = atoi(de->d_name), fd;
+
+		if (tid <= 0)
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		if (fd < 0 && (unsigned)tid == tgid)
+			fd = (int)syscall(SYS_pidfd_open, tid, 0);
+		if (fd < 0)
+			continue;
+		bpf_map_delete_elem(map, &fd);
+		close(fd);
+	}
+	closedir(d);
+}
 int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid, false); }
 
 /* --- choosing programs ---------------------------------------------------- */
@@ -182,6 +218,20 @@ int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid,
 static void disable(struct bpf_program *p)
 {
 	bpf_program__set_autoload(p, false);
+}
+
+/* task:task_rename re-matches processes that name themselves after exec:
+ * wanted only with pattern targets; without it they are found by the
+ * periodic command-line rescan alone (session.c). */
+static void choose_rename(struct source *s, const struct source_opts *o)
+{
+	if (!o->track_exec) {
+		disable(s->skel->progs.task_rename);
+	} else if (!feature_tracepoint("task", "task_rename")) {
+		disable(s->skel->progs.task_rename);
+		warn(s, "tracepoint task:task_rename missing: processes that rename themselves are "
+			"matched by the periodic command-line rescan only (a few seconds late)");
+	}
 }
 
 /* Prefer BTF tracepoints (typed arguments, no copy of the event), fall back
@@ -385,11 +435,11 @@ static void detach_pf_perf(struct source *s)
 	}
 }
 
-static unsigned round_pow2_kb(unsigned kb)
+unsigned source_ringbuf_kb(unsigned kb)
 {
 	unsigned page_kb = (unsigned)sysconf(_SC_PAGESIZE) / 1024, v = page_kb ? page_kb : 4;
 
-	while (v < kb && v < (1u << 22))
+	while (v < kb && v < SOURCE_RINGBUF_MAX_KB)
 		v <<= 1;
 	return v;
 }
@@ -447,7 +497,13 @@ static int load_programs(struct source *s, char *msg, size_t msglen)
 {
 	int err = vigil_bpf__load(s->skel);
 
-	if (err)
+	/* the ring buffer is the one large map: out of memory is its doing,
+	 * and there is no verifier log to point at */
+	if (err == -ENOMEM || err == -E2BIG)
+		snprintf(msg, msglen, "loading BPF programs failed: %s: the kernel could not allocate the "
+			 "%u KiB ring buffer (--ringbuf-kb, [record] ringbuf_mb)", strerror(-err),
+			 bpf_map__max_entries(s->skel->maps.rb) / 1024);
+	else if (err)
 		snprintf(msg, msglen, "loading BPF programs failed: %s (verifier log above)", strerror(-err));
 	return err;
 }
@@ -497,7 +553,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	set_coalescing_window(s);
-	unsigned rb_kb = round_pow2_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
+	unsigned rb_kb = source_ringbuf_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
 	/* wake the consumer early enough that a burst cannot fill the buffer
 	 * before the drain timer fires */
 	s->skel->rodata->wake_bytes = (unsigned long long)rb_kb * 1024 / 4;
@@ -507,6 +563,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	err = choose_btf(s, msg, msglen);
 	if (!err) {
 		choose_sched(s);
+		choose_rename(s, o);
 		choose_syscalls(s);
 		err = choose_pf(s, msg, msglen);
 	}

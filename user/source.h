@@ -32,6 +32,10 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 
 /* Start (or stop) tracking process tgid in the kernel. */
 int source_track(struct source *s, unsigned tgid);
+/* For a process tracked mid-life: forgets the fault counts its threads'
+ * task storage kept from an earlier spell (a provisional one at exec), so
+ * its faults count from its threads' next switch-in on. */
+void source_fault_base_reset(struct source *s, unsigned tgid);
 int source_untrack(struct source *s, unsigned tgid);
 
 /* Hands everything that is in the ring buffer to the callback, then any
@@ -55,6 +59,12 @@ struct bpfcost_result;
  * measured (-errno). */
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err);
 const char *source_pf_name(int pf_source);
+/* The ring buffer the kernel gets for a request of kb KiB: a power of two
+ * of pages, at least one page, at most SOURCE_RINGBUF_MAX_KB. */
+unsigned source_ringbuf_kb(unsigned kb);
+/* The kernel's limit: a ring buffer's size is a power of two held in a
+ * 32-bit max_entries, so 2 GiB at most. */
+#define SOURCE_RINGBUF_MAX_KB (1u << 21)
 /* Warnings about degraded features, one per line, "" when none. */
 const char *source_warnings(const struct source *s);
 

@@ -95,7 +95,8 @@ int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **
 
 	dump_host_init(&host);
 	host.pf_source = c->pf_source; /* resolved by trace_preflight */
-	host.ringbuf_size = c->ringbuf_kb * 1024;
+	/* what the kernel gets (a power of two of pages), not what was asked */
+	host.ringbuf_size = source_ringbuf_kb(c->ringbuf_kb) * 1024;
 	err = dump_writer_open(w, path, &host, c->force, msg, sizeof(msg));
 	if (!err)
 		return EXIT_OK;

@@ -40,6 +40,12 @@ expect_exit errors.output_symlink 2 "symlink|symbolic link|link" "$VIGIL" record
 expect_exit errors.force_overwrites 0 "wrote" "$VIGIL" record --all -o "$TMP/exists.vgl" --force --duration 0.5
 [ "$(stat -c %a "$TMP/exists.vgl")" = 600 ] && pass errors.dump_mode_0600 || fail errors.dump_mode_0600 "mode $(stat -c %a "$TMP/exists.vgl")"
 
+# the header records the ring buffer the kernel got: 5 KiB asked, 8 KiB (two pages) made
+expect_exit errors.ringbuf_rounded 0 "wrote" "$VIGIL" record -p $$ --ringbuf-kb 5 -o "$TMP/rb.vgl" --duration 0.3
+rb=$(od -A n -t u4 -j 188 -N 4 "$TMP/rb.vgl" 2>/dev/null | tr -d ' ')
+want=$(( $(getconf PAGESIZE) >= 8192 ? $(getconf PAGESIZE) : 8192 ))
+[ "$rb" = "$want" ] && pass errors.header_ringbuf_actual || fail errors.header_ringbuf_actual "header says $rb, want $want"
+
 # a missing tracepoint: warn, continue with the rest
 VIGIL_FAKE_MISSING=syscalls/sys_exit_madvise start_vigil record --comm '^wl_memory$' -o "$TMP/degraded.vgl" --duration 60
 mem=$("$WL/wl_memory" 3 256)

@@ -43,6 +43,14 @@ lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 rep = json.load(open(sys.argv[2]))
 ok_lines = int(sys.argv[3]) == 0 and len(lines) >= 20 and all(l["vigil_report"] == 1 for l in lines)
 print(("PASS" if ok_lines else "FAIL") + " live_batch.json_lines" + ("" if ok_lines else ": rc=%s, %d lines" % (sys.argv[3], len(lines))))
+# the last line is the run's summary (issue 11, item 5), never an empty sliver
+# of an interval: whole-run totals, at least the intervals' sum
+last, ivl = (lines[-1], lines[:-1]) if lines else ({}, [])
+ok = (last.get("final") is True and last.get("span") == "trace" and last.get("duration_s", 0) > 20 and
+      all(l.get("final") is False and l["span"] == "interval" and l["duration_s"] > 0.5 for l in ivl) and
+      last["events"]["total"] >= sum(l["events"]["total"] for l in ivl) > 0)
+print(("PASS" if ok else "FAIL") + " live_batch.json_final_line" + ("" if ok else ": last %s" %
+      {k: last.get(k) for k in ("span", "final", "duration_s", "events")}))
 key = lambda f: (f["kind"], f["pid"], f.get("scope", ""))
 live_f = sorted({key(f) for f in lines[-1]["findings"] if f["pid"]}) if lines else []
 rep_f = sorted({key(f) for f in rep["findings"] if f["pid"]})

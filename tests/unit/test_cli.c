@@ -128,6 +128,15 @@ static int parse_with(const struct cli_command *cmd, const struct cli_option *o,
 			argv[argc++] = req[nreq++];
 		}
 	}
+	/* an option that applies only with another gets that one too */
+	for (size_t i = 0; o->needs && (r = cli_option_at(i)); i++) {
+		if (strcmp(r->name, o->needs) || nreq > 4)
+			continue;
+		snprintf(req[nreq], sizeof(req[0]), "--%s", r->name);
+		argv[argc++] = req[nreq++];
+		snprintf(req[nreq], sizeof(req[0]), "%s", valid_value(r, cmd->bit, val, sizeof(val)));
+		argv[argc++] = req[nreq++];
+	}
 	if (use_short)
 		snprintf(opt, sizeof(opt), "-%c", o->short_name);
 	else

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -408,6 +409,83 @@ static void test_doc_lists_keys(void)
 	free(doc);
 }
 
+/* ---- who may have written the file (issue 11, item 3) ---- */
+
+static int trusted_load(const char *path, bool insecure_ok, char *err, size_t errlen, char *warn)
+{
+	struct vigil_config c;
+
+	return config_load_trusted(&c, path, insecure_ok, err, errlen, warn, 512);
+}
+
+static void test_trust(void)
+{
+	char dir[] = "/tmp/vigil-trust-XXXXXX", path[128], sub[128], subpath[160], err[768], warn[512];
+	bool root = geteuid() == 0;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/vigil.conf", dir);
+	f = fopen(path, "w");
+	fputs("[record]\nringbuf_mb = 1024\n", f);
+	fclose(f);
+
+	chmod(path, 0644); /* ours, 0644, in a 0700 directory under /tmp (1777) */
+	CHECK(trusted_load(path, false, err, sizeof(err), warn) == 0);
+	CHECK(warn[0] == '\0');
+	CHECK(chmod(path, 0600) == 0 && trusted_load(path, false, err, sizeof(err), warn) == 0);
+
+	/* group or others may write it: refused, naming owner and mode */
+	CHECK(chmod(path, 0664) == 0);
+	CHECK(trusted_load(path, false, err, sizeof(err), warn) == -1);
+	CHECK(strstr(err, "writable by group") && strstr(err, "mode 0664") && strstr(err, "owner uid"));
+	CHECK(strstr(err, "--insecure-config") != NULL);
+	CHECK(chmod(path, 0646) == 0);
+	CHECK(trusted_load(path, false, err, sizeof(err), warn) == -1);
+	CHECK(strstr(err, "writable by others") && strstr(err, "mode 0646"));
+	/* unless the flag says otherwise, and then with a warning */
+	CHECK(trusted_load(path, true, err, sizeof(err), warn) == 0);
+	CHECK(strstr(warn, "mode 0646") && strstr(warn, "--insecure-config"));
+	chmod(path, 0644);
+
+	/* a directory above it that others may write: they could swap the file */
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	snprintf(subpath, sizeof(subpath), "%s/vigil.conf", sub);
+	CHECK(mkdir(sub, 0775) == 0 && chmod(sub, 0775) == 0 && rename(path, subpath) == 0);
+	CHECK(trusted_load(subpath, false, err, sizeof(err), warn) == -1);
+	CHECK(strstr(err, "its directory") && strstr(err, "mode 0775"));
+	CHECK(chmod(sub, 01777) == 0); /* sticky, like /tmp: nobody else can replace our file */
+	CHECK(trusted_load(subpath, false, err, sizeof(err), warn) == 0);
+	CHECK(chmod(sub, 0755) == 0 && rename(subpath, path) == 0);
+
+	/* owned by another user (needs root to arrange) */
+	if (root) {
+		CHECK(chown(path, 65534, 65534) == 0);
+		CHECK(trusted_load(path, false, err, sizeof(err), warn) == -1);
+		CHECK(strstr(err, "owned by uid 65534") && strstr(err, "mode 0644"));
+		CHECK(chown(path, 0, 0) == 0);
+		CHECK(chown(dir, 65534, 65534) == 0);
+		CHECK(trusted_load(path, false, err, sizeof(err), warn) == -1);
+		CHECK(strstr(err, "its directory") && strstr(err, "owned by uid 65534"));
+		CHECK(chown(dir, 0, 0) == 0);
+	} else {
+		printf("# test_trust: not root, other owners not tried\n");
+	}
+
+	/* never a FIFO, flag or not */
+	snprintf(sub, sizeof(sub), "%s/fifo", dir);
+	CHECK(mkfifo(sub, 0600) == 0);
+	CHECK(trusted_load(sub, true, err, sizeof(err), warn) == -1 && strstr(err, "not a regular file"));
+	unlink(sub);
+	unlink(path);
+	snprintf(sub, sizeof(sub), "%s/shared", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -417,6 +495,7 @@ int main(void)
 	RUN(test_ranges);
 	RUN(test_locale_independent);
 	RUN(test_print_roundtrip);
+	RUN(test_trust);
 	/* the files are found from the repository root, where tests/run.sh runs */
 	if (access(EXAMPLE, R_OK))
 		printf("SKIP test_example_file: %s not found from here\n", EXAMPLE);

@@ -18,6 +18,7 @@
 #include "dump_codec.h"
 #include "dump_read.h"
 #include "dump_write.h"
+#include "testhost.h"
 
 static char tmpdir[64];
 
@@ -261,23 +262,6 @@ static void make_sched(struct stream *s, size_t n)
 }
 
 /* ---- writing and reading back ------------------------------------------- */
-
-static struct dump_host test_host(void)
-{
-	struct dump_host h;
-
-	memset(&h, 0, sizeof(h));
-	strcpy(h.kernel, "6.1.0-test-amd64");
-	strcpy(h.arch, "x86");
-	strcpy(h.hostname, "testbox");
-	h.ncpus = 8;
-	h.page_size = 4096;
-	h.mono_ns = 4999999999ULL;
-	h.real_ns = 1700000000123456789ULL;
-	h.pf_source = PF_SRC_PERF;
-	h.ringbuf_size = 16u << 20;
-	return h;
-}
 
 /* Where each block of a written dump ends and how many events the file holds
  * up to there: b[0] is the header, then one per chunk; the last is where
