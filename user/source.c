@@ -234,6 +234,22 @@ static void choose_rename(struct source *s, const struct source_opts *o)
 	}
 }
 
+/* The BTF tracepoint btf_name where the kernel types it, else its plain twin
+ * cat:name, else neither, with a warning saying what is lost. */
+static void choose_twin(struct source *s, const char *btf_name, struct bpf_program *btf_prog, const char *cat,
+			const char *name, struct bpf_program *plain_prog, const char *lost)
+{
+	if (feature_tp_btf(btf_name)) {
+		disable(plain_prog);
+		return;
+	}
+	disable(btf_prog);
+	if (!feature_tracepoint(cat, name)) {
+		disable(plain_prog);
+		warn(s, "tracepoint %s:%s missing (and no BTF %s): %s", cat, name, btf_name, lost);
+	}
+}
+
 /* Prefer BTF tracepoints (typed arguments, no copy of the event), fall back
  * to the plain tracepoint, else warn and go without. */
 static void choose_sched(struct source *s)
@@ -265,39 +281,17 @@ static void choose_sched(struct source *s)
 		disable(k->progs.sched_migrate);
 		warn(s, "tracepoint sched:sched_migrate_task missing: waits of migrated tasks charged to their first CPU");
 	}
-	/* fork, exec, RSS: the BTF tracepoint, else its plain twin */
-	if (feature_tp_btf("sched_process_fork")) {
-		disable(k->progs.task_newtask);
-	} else {
-		disable(k->progs.sched_fork);
-		if (!feature_tracepoint("task", "task_newtask")) {
-			disable(k->progs.task_newtask);
-			warn(s, "tracepoints sched_process_fork (BTF) and task:task_newtask missing: "
-				"children of targets are not followed");
-		}
-	}
-	if (feature_tp_btf("sched_process_exec")) {
-		disable(k->progs.sched_exec_tp);
-	} else {
-		disable(k->progs.sched_exec);
-		if (!feature_tracepoint("sched", "sched_process_exec")) {
-			disable(k->progs.sched_exec_tp);
-			warn(s, "tracepoint sched:sched_process_exec missing: new processes are not matched");
-		}
-	}
+	/* fork and exec: the BTF tracepoint, else its plain twin */
+	choose_twin(s, "sched_process_fork", k->progs.sched_fork, "task", "task_newtask", k->progs.task_newtask,
+		    "children of targets are not followed");
+	choose_twin(s, "sched_process_exec", k->progs.sched_exec, "sched", "sched_process_exec",
+		    k->progs.sched_exec_tp, "new processes are not matched");
 	if (!feature_tracepoint("sched", "sched_process_exit")) {
 		disable(k->progs.sched_exit);
 		warn(s, "tracepoint sched:sched_process_exit missing: process exits not seen");
 	}
-	if (feature_tp_btf("rss_stat")) {
-		disable(k->progs.rss_stat_tp);
-	} else {
-		disable(k->progs.rss_stat);
-		if (!feature_tracepoint("kmem", "rss_stat")) {
-			disable(k->progs.rss_stat_tp);
-			warn(s, "tracepoint kmem:rss_stat missing: no RSS time series");
-		}
-	}
+	choose_twin(s, "rss_stat", k->progs.rss_stat, "kmem", "rss_stat", k->progs.rss_stat_tp,
+		    "no RSS time series");
 }
 
 /* The memory syscalls: their exits, and their entries where the exits
