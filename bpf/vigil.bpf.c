@@ -34,12 +34,12 @@ const volatile bool fault_counters = false; /* faults from task counters, no per
  * longer (a tick is 4 ms at the usual HZ=250, 10 ms at HZ=100).  From user
  * space, which knows CONFIG_HZ where no kernel config can be read. */
 const volatile __u64 coalesce_j = 1;
-/* The kernel has BTF of its own (typed task pointers); without it, current
- * is read through bpf_get_current_task() and CO-RE probe reads against the
- * BTF file user space gave libbpf (--btf). */
-const volatile bool kernel_btf = true;
+/* bpf_get_current_task_btf() works: the kernel has BTF of its own and the
+ * helper (5.11+).  Otherwise current is read through bpf_get_current_task()
+ * and CO-RE probe reads (against the --btf file where the kernel has no BTF). */
+const volatile bool current_btf = true;
 /* Syscall arguments from the registers the entry saved (bpf_task_pt_regs,
- * 5.15+, needs kernel BTF); else sys_enter programs keep them per thread. */
+ * 5.15+, needs current_btf); else sys_enter programs keep them per thread. */
 const volatile bool sc_regs = true;
 
 /* Bumped by user space whenever it changes `targets`, so per-CPU caches of
@@ -269,11 +269,11 @@ static __always_inline void flush_rss(struct vigil_cpu_state *cs, __u64 ts)
  * on this CPU are the base (a thread tracked while it waited for a CPU). */
 /* current, for CO-RE probe reads (BPF_CORE_READ): BTF-typed where the
  * kernel has BTF.  The branch not taken is dead code to the verifier
- * (kernel_btf is read-only), so a kernel without BTF never sees the
- * BTF-only helper. */
+ * (current_btf is read-only), so a kernel without BTF or the helper never
+ * sees it. */
 static __always_inline struct task_struct *current_task(void)
 {
-	if (kernel_btf)
+	if (current_btf)
 		return bpf_get_current_task_btf();
 	return (struct task_struct *)bpf_get_current_task();
 }

@@ -8,11 +8,12 @@
 #        scripts/vmtest.sh --list          the rows, one per line
 #        scripts/vmtest.sh --arch x86|arm64 --kernel SPEC [--mode full|noconfig|nobtf]
 #                                          one VM of your choice
-# ROW is ARCH-KERNEL[-MODE]: x86-6.1, arm64-6.1, x86-6.12, arm64-6.12,
+# ROW is ARCH-KERNEL[-MODE]: x86-6.1, arm64-6.1, x86-6.12, arm64-6.12, x86-5.10, arm64-5.10,
 # x86-6.1-noconfig, x86-6.1-nobtf, arm64-6.1-nobtf; and "host" (the same
 # checks on the running kernel, no VM).
 # KERNEL SPEC: 6.1 (bookworm's linux-image-cloud-ARCH), 6.12
-# (bookworm-backports'), or a package name (linux-image-6.1.0-50-cloud-amd64).
+# (bookworm-backports'), 5.10 (Debian 11's, bullseye-security: what RK3588
+# vendor kernels are based on), or a package name (linux-image-6.1.0-50-cloud-amd64).
 # MODE: full (the kernel's /boot/config-* present), noconfig (no config file
 # and no /proc/config.gz, as on many boards), nobtf (/sys/kernel/btf/vmlinux
 # hidden from libbpf, vigil given --btf with the BTF cut from the kernel
@@ -35,7 +36,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${VIGIL_VMTEST_CACHE:-/var/cache/vigil-vmtest}
 TIMEOUT=${VIGIL_VMTEST_TIMEOUT:-300}
-ALL_ROWS=(x86-6.1 arm64-6.1 x86-6.12 arm64-6.12 x86-6.1-noconfig x86-6.1-nobtf arm64-6.1-nobtf host)
+ALL_ROWS=(x86-6.1 arm64-6.1 x86-6.12 arm64-6.12 x86-5.10 arm64-5.10 x86-6.1-noconfig x86-6.1-nobtf arm64-6.1-nobtf host)
 # what make test (and so CI) runs: Debian 12's stock kernel on both
 # architectures, a board-like kernel without its config, and one without BTF
 CI_ROWS=(x86-6.1 arm64-6.1 x86-6.1-noconfig x86-6.1-nobtf)
@@ -55,6 +56,7 @@ apt_setup() {
 	deb [arch=amd64,arm64 signed-by=$k] $m/debian bookworm main
 	deb [arch=amd64,arm64 signed-by=$k] $m/debian bookworm-backports main
 	deb [arch=amd64,arm64 signed-by=$k] $m/debian-security bookworm-security main
+	deb [arch=amd64,arm64 signed-by=$k] $m/debian-security bullseye-security main
 	EOF
 	# the package lists, refreshed once a day
 	if [ -z "$(find "$CACHE/apt/state/lists" -name '*Packages*' -mtime -1 2>/dev/null | head -n1)" ]; then
@@ -104,14 +106,19 @@ kernel_pkg() {
 	case $2 in
 	6.1) meta="linux-image-cloud-$da:$da" ;;
 	6.12) meta="linux-image-cloud-$da:$da/bookworm-backports" ;;
+	5.10) meta="linux-image-cloud-$da:$da/bullseye-security" ;; # Debian 11
 	linux-image-*) echo "$2:$da"; return ;;
-	*) die "kernel spec '$2': use 6.1, 6.12 or a linux-image-* package name" ;;
+	*) die "kernel spec '$2': use 5.10, 6.1, 6.12 or a linux-image-* package name" ;;
 	esac
 	apt_setup
 	local dep
 	dep=$(apt-cache "${APT[@]}" depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\).*/\1/p' | head -n1)
 	[ -n "$dep" ] || die "cannot resolve $meta"
-	case $2 in 6.12) echo "${dep%%:*}:$da/bookworm-backports" ;; *) echo "${dep%%:*}:$da" ;; esac
+	case $2 in
+	6.12) echo "${dep%%:*}:$da/bookworm-backports" ;;
+	5.10) echo "${dep%%:*}:$da/bullseye-security" ;;
+	*) echo "${dep%%:*}:$da" ;;
+	esac
 }
 
 # the kernel package unpacked under $CACHE/kernels/PKG; prints that directory

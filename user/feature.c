@@ -118,6 +118,17 @@ bool feature_task_pt_regs(void)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) == 1;
 }
 
+bool feature_current_btf(void)
+{
+	return feature_kernel_btf() &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) == 1;
+}
+
+bool feature_task_storage(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+}
+
 bool feature_tp_btf(const char *name)
 {
 	char type[128];
@@ -143,12 +154,19 @@ bool feature_sched_btf(void)
 	       feature_tp_btf("sched_wakeup_new");
 }
 
+bool feature_fault_counters(void)
+{
+	/* the task pointers of the BTF sched_switch and exec (the fault base
+	 * of a new program), typed current, and task storage for each
+	 * thread's last report */
+	return feature_sched_btf() && feature_tp_btf("sched_process_exec") && feature_current_btf() &&
+	       feature_task_storage();
+}
+
 int feature_default_pf_source(void)
 {
-	/* counters need the task pointers of the BTF sched_switch and exec
-	 * (the fault base of a new program); without them a program per
-	 * fault, where the kernel has one */
-	if (feature_sched_btf() && feature_tp_btf("sched_process_exec"))
+	/* without the counters a program per fault, where the kernel has one */
+	if (feature_fault_counters())
 		return PF_SRC_COUNTERS;
 	return feature_tracepoint("exceptions", "page_fault_user") ? PF_SRC_TRACEPOINT : PF_SRC_PERF;
 }

@@ -31,9 +31,19 @@ bool feature_kernel_btf(void);
 /* Can tracepoint programs call bpf_task_pt_regs() (5.15+)? */
 bool feature_task_pt_regs(void);
 
+/* Kernel BTF and bpf_get_current_task_btf() (5.11+): typed current. */
+bool feature_current_btf(void);
+
+/* Task storage maps for tracing programs (5.11+): the counters page-fault
+ * source keeps each thread's last report there. */
+bool feature_task_storage(void);
+
 /* The scheduler's BTF tracepoints (switch, wakeup, wakeup_new): typed task
  * pointers, which the plain tracepoints lack. */
 bool feature_sched_btf(void);
+
+/* Can the counters page-fault source run here (see feature.c)? */
+bool feature_fault_counters(void);
 
 /* The best page-fault source this kernel offers (enum vigil_pf_source). */
 int feature_default_pf_source(void);

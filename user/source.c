@@ -192,6 +192,9 @@ void source_fault_base_reset(struct source *s, unsigned tgid)
 	struct dirent *de;
 	DIR *d;
 
+	if (map < 0)
+		return; /* no counters source, no per-thread base */
+
 	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
 	d = opendir(path);
 	if (!d)
@@ -234,19 +237,20 @@ static void choose_rename(struct source *s, const struct source_opts *o)
 	}
 }
 
-/* The BTF tracepoint btf_name where the kernel types it, else its plain twin
- * cat:name, else neither, with a warning saying what is lost. */
+/* The BTF tracepoint btf_name where the kernel types it (NULL: not usable
+ * here), else its plain twin cat:name, else neither, with a warning saying
+ * what is lost. */
 static void choose_twin(struct source *s, const char *btf_name, struct bpf_program *btf_prog, const char *cat,
 			const char *name, struct bpf_program *plain_prog, const char *lost)
 {
-	if (feature_tp_btf(btf_name)) {
+	if (btf_name && feature_tp_btf(btf_name)) {
 		disable(plain_prog);
 		return;
 	}
 	disable(btf_prog);
 	if (!feature_tracepoint(cat, name)) {
 		disable(plain_prog);
-		warn(s, "tracepoint %s:%s missing (and no BTF %s): %s", cat, name, btf_name, lost);
+		warn(s, "tracepoint %s:%s missing (and no usable BTF one): %s", cat, name, lost);
 	}
 }
 
@@ -290,8 +294,9 @@ static void choose_sched(struct source *s)
 		disable(k->progs.sched_exit);
 		warn(s, "tracepoint sched:sched_process_exit missing: process exits not seen");
 	}
-	choose_twin(s, "rss_stat", k->progs.rss_stat, "kmem", "rss_stat", k->progs.rss_stat_tp,
-		    "no RSS time series");
+	/* the typed rss_stat reads current typed too */
+	choose_twin(s, k->rodata->current_btf ? "rss_stat" : NULL, k->progs.rss_stat, "kmem", "rss_stat",
+		    k->progs.rss_stat_tp, "no RSS time series");
 }
 
 /* The memory syscalls: their exits, and their entries where the exits
@@ -345,11 +350,15 @@ static int choose_btf(struct source *s, char *msg, size_t msglen)
 			 "types with --btf FILE (docs/kernels.md says how to make one)");
 		return -ENOTSUP;
 	}
-	k->rodata->kernel_btf = kbtf;
-	k->rodata->sc_regs = kbtf && feature_task_pt_regs();
+	if (kbtf)
+		s->ksources |= KSRC_KERNEL_BTF;
+	k->rodata->current_btf = feature_current_btf();
+	k->rodata->sc_regs = k->rodata->current_btf && feature_task_pt_regs();
 	if (!kbtf)
 		warn(s, "no kernel BTF: types from %s; plain tracepoints only (no typed task pointers)", s->o.btf_path);
-	else if (!k->rodata->sc_regs)
+	else if (!k->rodata->current_btf)
+		warn(s, "bpf_get_current_task_btf() not available (5.11+): current read untyped, RSS from kmem:rss_stat");
+	if (kbtf && !k->rodata->sc_regs)
 		warn(s, "bpf_task_pt_regs() not available: syscall arguments kept from their entries (one more program per call)");
 	return 0;
 }
@@ -365,12 +374,18 @@ static int choose_pf(struct source *s, char *msg, size_t msglen)
 		snprintf(msg, msglen, "--pf-source=tracepoint: exceptions:page_fault_user does not exist on this kernel");
 		return -ENOTSUP;
 	}
-	if (s->pf_source == PF_SRC_COUNTERS && k->rodata->sched_fallback) {
-		snprintf(msg, msglen, "--pf-source=counters: needs the BTF tracepoint sched_switch, "
+	if (s->pf_source == PF_SRC_COUNTERS && !feature_fault_counters()) {
+		snprintf(msg, msglen, "--pf-source=counters: needs kernel BTF with the sched_switch and "
+			 "sched_process_exec tracepoints, bpf_get_current_task_btf() and task storage (5.11+), "
 			 "which this kernel lacks (use tracepoint or perf)");
 		return -ENOTSUP;
 	}
 	k->rodata->fault_counters = s->pf_source == PF_SRC_COUNTERS;
+	/* only the counters keep per-thread state (task storage, 5.11+): where
+	 * they do not run the map is not made, and the code that would use it
+	 * is dead to the verifier */
+	if (!k->rodata->fault_counters)
+		bpf_map__set_autocreate(k->maps.flt_seen, false);
 	if (s->pf_source != PF_SRC_TRACEPOINT || !tp_btf)
 		disable(k->progs.pf_tp_btf);
 	if (s->pf_source != PF_SRC_TRACEPOINT || tp_btf)
@@ -471,7 +486,7 @@ static unsigned chosen_sources(const struct source *s)
 	const struct bpf_program *syscalls[] = {k->progs.sys_exit_mmap, k->progs.sys_exit_munmap,
 						k->progs.sys_exit_mremap, k->progs.sys_exit_madvise,
 						k->progs.sys_exit_brk};
-	unsigned bits = KSRC_RECORDED | (k->rodata->kernel_btf ? KSRC_KERNEL_BTF : 0) |
+	unsigned bits = KSRC_RECORDED |
 			(k->rodata->sc_regs ? 0 : KSRC_SC_ENTRIES) | KSRC_SYSCALLS;
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
