@@ -38,6 +38,9 @@ if start_vigil record --comm '^wl_' -o "$TMP/warn.vgl" --duration 30 2>/dev/null
 	stop_vigil || fail guest.stop "vigil record exited $?: $(tail -n3 "$TMP/vigil.err")"
 else
 	fail guest.start "$(grep -v '^libbpf' "$TMP/vigil.err" | tail -n2)"
+	# the verifier's reason, for the console
+	grep -B8 -- '-- END PROG LOAD LOG --' "$TMP/vigil.err" | grep -v '^libbpf: [0-9]*: (' | sed 's/^/   verifier: /'
+	grep "BPF program load failed" "$TMP/vigil.err" | head -n1 | sed 's/^/   /'
 fi
 echo "   vigil's warnings on this kernel:"; grep -i 'warn' "$TMP/vigil.err" | sed 's/^/     /'
 n_cfg=$(grep -ci 'kernel config' "$TMP/vigil.err")
