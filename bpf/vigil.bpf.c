@@ -768,10 +768,17 @@ static __always_inline void on_wakeup(__u32 tid, __u32 tgid, __u32 target_cpu, _
 	submit(e);
 }
 
+/* the task's CPU: thread_info.cpu since 5.16, task_struct.cpu before */
+struct task_struct___cpu_old {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u32 task_cpu(struct task_struct *p)
 {
-	if (bpf_core_field_exists(p->wake_cpu))
+	if (bpf_core_field_exists(p->thread_info.cpu))
 		return BPF_CORE_READ(p, thread_info.cpu);
+	if (bpf_core_field_exists(((struct task_struct___cpu_old *)p)->cpu))
+		return BPF_CORE_READ((struct task_struct___cpu_old *)p, cpu);
 	return 0;
 }
 
