@@ -19,8 +19,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TRACK_CONFIRMED 1
-#define TRACK_PROVISIONAL 2 /* exec'd, waiting for user space to match it */
 
 /* Set by user space before load. */
 const volatile bool track_all = false;     /* --all */
@@ -55,7 +53,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);  /* tgid */
-	__type(value, __u8); /* TRACK_* */
+	__type(value, __u8); /* VIGIL_TRACK_* */
 } targets SEC(".maps");
 
 struct {
@@ -857,11 +855,13 @@ static __always_inline void on_fork(__u32 ptgid, __u32 ptid, __u32 ctgid, __u32 
 
 	if (!is_tracked(ptgid))
 		return;
-	/* a new process inherits its parent's tracking; threads share it already */
+	/* a new process inherits its parent's tracking; threads share it
+	 * already.  From a parent user space has not decided on, only
+	 * until that decision (or the child's own exec). */
 	if (!track_all && ctgid != ptgid) {
 		flag = bpf_map_lookup_elem(&targets, &ptgid);
 		if (flag) {
-			__u8 v = *flag;
+			__u8 v = *flag == VIGIL_TRACK_CONFIRMED ? VIGIL_TRACK_CONFIRMED : VIGIL_TRACK_INHERITED;
 			bpf_map_update_elem(&targets, &ctgid, &v, BPF_ANY);
 		}
 	}
@@ -916,15 +916,21 @@ static __always_inline void on_exec(struct task_struct *p, __u32 tgid, __u32 tid
 	bool was_tracked = cs && cs->cur_tid == (__u32)old_pid && cs->cur_gen == targets_gen &&
 			   cs->cur_tracked;
 
-	if (track_exec && tgid != self_tgid && !bpf_map_lookup_elem(&targets, &tgid)) {
-		__u8 v = TRACK_PROVISIONAL;
+	if (track_exec && tgid != self_tgid) {
+		__u8 *cur = bpf_map_lookup_elem(&targets, &tgid), v = VIGIL_TRACK_PROVISIONAL;
 
-		/* The tid is the one it had before the exec, when it was not
-		 * tracked: another CPU may still cache that, and would miss its
-		 * syscalls there until a switch it sees.  A new generation
-		 * invalidates every CPU's cache. */
-		if (!bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST))
-			__sync_fetch_and_add(&targets_gen, 1);
+		if (!cur) {
+			/* The tid is the one it had before the exec, when it was
+			 * not tracked: another CPU may still cache that, and would
+			 * miss its syscalls there until a switch it sees.  A new
+			 * generation invalidates every CPU's cache. */
+			if (!bpf_map_update_elem(&targets, &tgid, &v, BPF_NOEXIST))
+				__sync_fetch_and_add(&targets_gen, 1);
+		} else if (*cur == VIGIL_TRACK_INHERITED) {
+			/* a new program: its own exec record decides, not what
+			 * user space decides (maybe later) about its parent */
+			*cur = VIGIL_TRACK_PROVISIONAL;
+		}
 	}
 	if (!is_tracked(tgid))
 		return;

@@ -198,6 +198,12 @@ enum vigil_pf_source {
 /* In-kernel coalescing window for faults and RSS; the design requires < 10 ms. */
 #define VIGIL_COALESCE_NS (4ULL * 1000 * 1000)
 
+/* Values of the kernel's targets map (tgid -> how it is tracked). */
+#define VIGIL_TRACK_CONFIRMED 1   /* user space chose it */
+#define VIGIL_TRACK_PROVISIONAL 2 /* exec'd: user space decides on its exec record */
+#define VIGIL_TRACK_INHERITED 3   /* forked by a process not yet decided on: user space
+				   * withdraws it with the parent, unless it exec'd since */
+
 /* Per-CPU counters kept by the BPF side (map "stats"). */
 struct vigil_stats {
 	__u64 produced; /* records the programs tried to submit */

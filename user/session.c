@@ -43,6 +43,7 @@ struct session {
 	size_t live;
 	unsigned long long dropped_procs; /* table full: processes not followed */
 	bool rematch;                     /* pattern targets: renames and rescans may add targets */
+	unsigned fork_delay_ms;           /* tests: VIGIL_TEST_FORK_DELAY_MS, user space slow after a fork record */
 	unsigned long long next_rescan;   /* CLOCK_MONOTONIC ns */
 	unsigned rescan_after;            /* the pid the last rescan stopped at */
 };
@@ -207,9 +208,12 @@ static void on_fork(struct session *s, const struct ev_fork *f)
 	struct proc_info pi;
 
 	if (!v || !(*v & ST_SELECTED) || (*v & ST_EXITED)) {
-		/* the kernel copied a tracking flag we have since withdrawn */
+		/* the kernel copied a tracking flag we have since withdrawn
+		 * (unless the child exec'd since: then its exec decides) */
 		if (!s->all && f->child_pid != f->h.pid)
-			source_untrack(s->src, f->child_pid);
+			source_untrack_inherited(s->src, f->child_pid);
+		if (s->fork_delay_ms) /* as a loaded host would be, here */
+			nanosleep(&(struct timespec){s->fork_delay_ms / 1000, s->fork_delay_ms % 1000 * 1000000L}, NULL);
 		if (!s->all)
 			return;
 		if (!v && procfs_read(f->h.pid, &pi) == 0)
@@ -430,6 +434,8 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	/* patterns (the default roles included) decide at exec time */
 	so.track_exec = !s->all && targets_has_patterns(o->targets);
 	s->rematch = so.track_exec;
+	const char *delay = getenv("VIGIL_TEST_FORK_DELAY_MS");
+	s->fork_delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) % 10000 : 0;
 	so.pf_source = o->pf_source;
 	so.ringbuf_kb = o->ringbuf_kb;
 	so.btf_path = o->btf_path;

@@ -216,6 +216,31 @@ void source_fault_base_reset(struct source *s, unsigned tgid)
 }
 int source_untrack(struct source *s, unsigned tgid) { return set_target(s, tgid, false); }
 
+int source_untrack_inherited(struct source *s, unsigned tgid)
+{
+	int fd = bpf_map__fd(s->skel->maps.targets);
+	__u32 key = tgid;
+	__u8 v;
+
+	if (bpf_map_lookup_elem(fd, &key, &v) || v != VIGIL_TRACK_INHERITED)
+		return 0; /* gone, or it exec'd since: its exec record decides */
+	/* an exec between a look-up and a delete would lose its provisional
+	 * flag: take the entry and put back what is not ours to withdraw */
+	if (bpf_map_lookup_and_delete_elem(fd, &key, &v)) {
+		if (errno == ENOENT)
+			return 0;
+		/* no atomic take (before 5.14): the plain delete, a window of
+		 * two system calls */
+		v = VIGIL_TRACK_INHERITED;
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			return -errno;
+	}
+	if (v != VIGIL_TRACK_INHERITED)
+		bpf_map_update_elem(fd, &key, &v, BPF_NOEXIST);
+	__atomic_add_fetch(&s->skel->bss->targets_gen, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 /* --- choosing programs ---------------------------------------------------- */
 
 static void disable(struct bpf_program *p)

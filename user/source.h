@@ -37,6 +37,10 @@ int source_track(struct source *s, unsigned tgid);
  * its faults count from its threads' next switch-in on. */
 void source_fault_base_reset(struct source *s, unsigned tgid);
 int source_untrack(struct source *s, unsigned tgid);
+/* Withdraws what a child inherited at fork from a parent user space has
+ * since rejected, unless the child exec'd meanwhile (its exec record then
+ * decides): an untrack that cannot undo a newer exec. */
+int source_untrack_inherited(struct source *s, unsigned tgid);
 
 /* Hands everything that is in the ring buffer to the callback, then any
  * events the kernel lost since the last call. Returns records handled or -errno. */
