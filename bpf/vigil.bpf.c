@@ -1051,6 +1051,11 @@ int task_rename(struct trace_event_raw_task_rename *ctx)
 		tid = BPF_CORE_READ(ctx, pid);
 	if (tid != tgid) /* a thread's name, or another process's */
 		return 0;
+	/* exec names every new program: its exec record says so, and this
+	 * would read as a process renaming itself mid-life */
+	if (bpf_core_field_exists(struct task_struct, in_execve) &&
+	    BPF_CORE_READ_BITFIELD_PROBED(current_task(), in_execve))
+		return 0;
 	/* a holder name sent before is stale now */
 	bpf_map_delete_elem(&comm_sent, &tgid);
 	e = reserve(sizeof(*e));

@@ -36,3 +36,8 @@ for out in "${outs[@]}"; do
 done
 echo "   vigil/own:$detail"
 if [ $ok = 1 ]; then pass exec_race.child_of_rejected_launcher; else fail exec_race.child_of_rejected_launcher "$detail"; fi
+
+# exec names the new program (task:task_rename fires inside execve): that is
+# no rename of a running process, and no note may say so
+notes=$("$VIGIL" report "$TMP/race.vgl" 2>/dev/null | grep -c 'became a target')
+if [ "$notes" = 0 ]; then pass exec_race.exec_is_no_rename; else fail exec_race.exec_is_no_rename "$notes processes noted as renamed mid-life: $("$VIGIL" report "$TMP/race.vgl" | grep 'became a target')"; fi
