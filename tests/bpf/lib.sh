@@ -107,3 +107,19 @@ fs_type() {
 has_tracepoint() {
 	[ -e "/sys/kernel/tracing/events/$1" ] || [ -e "/sys/kernel/debug/tracing/events/$1" ]
 }
+
+# Can tracepoint programs call helper $1 on this kernel?  Asked of the
+# kernel (bpftool's probe), never of vigil.
+kernel_has_tp_helper() {
+	bpftool feature probe kernel 2>/dev/null |
+		awk -v h="$1" '/^eBPF helpers supported for program type tracepoint:/ { on = 1; next }
+			/^eBPF helpers supported/ { on = 0 } on && $2 == h { found = 1 } END { exit !found }'
+}
+
+# Can this kernel run the counters page-fault source?  Kernel BTF, task
+# storage maps and bpf_get_current_task_btf() for tracepoints (all 5.11+).
+kernel_has_counters() {
+	[ "${VIGIL_VM_MODE:-}" != nobtf ] && [ -s /sys/kernel/btf/vmlinux ] || return 1
+	bpftool feature probe kernel 2>/dev/null | grep -q "map_type task_storage is available" &&
+		kernel_has_tp_helper bpf_get_current_task_btf
+}

@@ -52,10 +52,13 @@ fi
 # the report's header names the sources the recording had
 src=$("$VIGIL" report "$TMP/warn.vgl" 2>/dev/null | sed -n 's/^  sources: //p')
 echo "   sources: $src"
+# (a typed rss_stat needs bpf_get_current_task_btf, asked of the kernel)
+rss=rss:plain
+[ -s /sys/kernel/btf/vmlinux ] && kernel_has_tp_helper bpf_get_current_task_btf && rss=rss:btf
 case $mode in
 nobtf) want="btf:file sched:plain rss:plain fork:task_newtask exec:plain" ;;
-noconfig) want="btf:kernel hz:measured sched:btf rss:btf" ;;
-*) want="btf:kernel sched:btf rss:btf fork:btf exec:btf" ;;
+noconfig) want="btf:kernel hz:measured sched:btf $rss" ;;
+*) want="btf:kernel sched:btf $rss fork:btf exec:btf" ;;
 esac
 ok=1
 for w in $want syscalls exit wakeup; do case " ${src%%;*} " in *" $w "*) ;; *) ok=0 ;; esac; done
