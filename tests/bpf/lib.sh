@@ -52,10 +52,25 @@ start_vigil() {
 	return 1
 }
 
-# SIGINT and wait; returns vigil's exit code
+# SIGINT and wait, at most VIGIL_STOP_SECS (60); returns vigil's exit code.
+# A vigil that does not exit is a failure that shows where it is stuck (its
+# threads' kernel stacks), then is killed: never a hang of the test run.
 stop_vigil() {
-	local rc
+	local rc t
 	kill -INT "$VIGIL_PID" 2>/dev/null
+	for _ in $(seq 1 $((${VIGIL_STOP_SECS:-60} * 10))); do
+		kill -0 "$VIGIL_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$VIGIL_PID" 2>/dev/null; then
+		echo "   vigil (pid $VIGIL_PID) did not exit ${VIGIL_STOP_SECS:-60} s after SIGINT; its threads:"
+		for t in /proc/"$VIGIL_PID"/task/*; do
+			echo "   $(basename "$t") state $(awk '{ print $3 }' "$t/stat" 2>/dev/null) wchan $(cat "$t/wchan" 2>/dev/null)"
+			sed 's/^/      /' "$t/stack" 2>/dev/null
+		done
+		tail -n 5 "$TMP/vigil.err" | sed 's/^/   stderr: /'
+		kill -9 "$VIGIL_PID" 2>/dev/null
+	fi
 	wait "$VIGIL_PID"
 	rc=$?
 	VIGIL_PID=
