@@ -49,36 +49,24 @@ unsigned kconfig_hz_nearest(double measured)
 	return best;
 }
 
-static double mono_s(void)
+/* The tick as the kernel states it: CLOCK_MONOTONIC_COARSE advances once a
+ * tick, and clock_getres() gives its step, TICK_NSEC = 1e9 / HZ rounded.
+ * No lock, no privilege (an earlier version measured jiffies in
+ * /proc/timer_list, which walks every CPU's timers with interrupts off and
+ * locked up emulated guests).  0 when the clock says nothing useful. */
+unsigned kconfig_hz_from_clock(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+	struct timespec res;
 
-/* the kernel's jiffies, as /proc/timer_list prints them; 0 when unreadable */
-static unsigned long long read_jiffies(double *when)
-{
-	unsigned long long j = 0;
-	char line[256];
-	FILE *f = fopen("/proc/timer_list", "re");
-
-	if (!f)
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || res.tv_nsec <= 0)
 		return 0;
-	*when = mono_s();
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "jiffies: %llu", &j) == 1)
-			break;
-	fclose(f);
-	return j;
+	return kconfig_hz_nearest(1e9 / (double)res.tv_nsec);
 }
 
 int kconfig_hz(unsigned *hz, char *note, size_t notelen)
 {
 	char boot[300], val[32];
 	struct utsname u;
-	double t0 = 0, t1 = 0;
-	unsigned long long j0, j1;
 
 	uname(&u);
 	snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
@@ -88,17 +76,10 @@ int kconfig_hz(unsigned *hz, char *note, size_t notelen)
 		return 0;
 	const char *why = err == -ENOENT ? "kernel config not found (no /boot/config-RELEASE, no /proc/config.gz)"
 					 : "kernel config has no CONFIG_HZ";
-	/* ~100 ms tell 250 from 300: 25 ticks from 30, give or take one */
-	j0 = read_jiffies(&t0);
-	if (j0) {
-		struct timespec nap = {0, 100 * 1000 * 1000};
-		nanosleep(&nap, NULL);
-		j1 = read_jiffies(&t1);
-		if (j1 > j0 && t1 > t0) {
-			*hz = kconfig_hz_nearest((double)(j1 - j0) / (t1 - t0));
-			snprintf(note, notelen, "%s: CONFIG_HZ=%u measured from /proc/timer_list", why, *hz);
-			return 1;
-		}
+	*hz = kconfig_hz_from_clock();
+	if (*hz) {
+		snprintf(note, notelen, "%s: CONFIG_HZ=%u from the coarse clock's resolution", why, *hz);
+		return 1;
 	}
 	*hz = 250;
 	snprintf(note, notelen, "%s: CONFIG_HZ assumed 250 (RSS and fault coalescing window may be off)", why);

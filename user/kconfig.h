@@ -13,11 +13,14 @@
  * opens, -ESRCH when the files lack the key. */
 int kconfig_value(const char *const *paths, const char *key, char *out, size_t outlen);
 
-/* The usual CONFIG_HZ nearest to a measured tick rate. */
+/* The usual CONFIG_HZ nearest to a tick rate derived from a tick's length. */
 unsigned kconfig_hz_nearest(double measured);
 
+/* HZ from CLOCK_MONOTONIC_COARSE's resolution (TICK_NSEC), 0 if unusable. */
+unsigned kconfig_hz_from_clock(void);
+
 /* The tick rate: CONFIG_HZ from /boot/config-RELEASE or /proc/config.gz;
- * without them measured from the jiffies in /proc/timer_list; else 250.
+ * without them from CLOCK_MONOTONIC_COARSE's resolution (one tick); else 250.
  * Returns 0 when the config said, 1 when it fell back, with a one-line
  * note saying how (for the warning). */
 int kconfig_hz(unsigned *hz, char *note, size_t notelen);

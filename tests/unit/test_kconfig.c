@@ -3,6 +3,7 @@
  * wins, a missing key vs missing files, and the tick-rate rounding. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "check.h"
@@ -96,6 +97,24 @@ static void test_hz_of_this_kernel(void)
 	CHECK(r == 0 || strstr(note, "CONFIG_HZ") != NULL);
 }
 
+/* the clock's tick is the configured one, where this kernel's config says */
+static void test_hz_from_clock_matches_config(void)
+{
+	char boot[300], v[32];
+	struct utsname u;
+
+	uname(&u);
+	snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
+	const char *const paths[] = {boot, "/proc/config.gz", NULL};
+	unsigned clock_hz = kconfig_hz_from_clock();
+
+	CHECK(clock_hz == 100 || clock_hz == 250 || clock_hz == 300 || clock_hz == 1000);
+	if (kconfig_value(paths, "CONFIG_HZ", v, sizeof(v)) == 0)
+		CHECK_EQ_U64(clock_hz, strtoul(v, NULL, 10));
+	else
+		printf("   (no kernel config here: the clock's %u Hz not compared)\n", clock_hz);
+}
+
 int main(void)
 {
 	setup();
@@ -105,6 +124,7 @@ int main(void)
 	RUN(test_no_file);
 	RUN(test_hz_nearest);
 	RUN(test_hz_of_this_kernel);
+	RUN(test_hz_from_clock_matches_config);
 	unlink(plain);
 	unlink(gz);
 	rmdir(dir);
