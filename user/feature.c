@@ -154,13 +154,27 @@ bool feature_sched_btf(void)
 	       feature_tp_btf("sched_wakeup_new");
 }
 
-bool feature_fault_counters(void)
+const char *feature_fault_counters_missing(void)
 {
 	/* the task pointers of the BTF sched_switch and exec (the fault base
 	 * of a new program), typed current, and task storage for each
 	 * thread's last report */
-	return feature_sched_btf() && feature_tp_btf("sched_process_exec") && feature_current_btf() &&
-	       feature_task_storage();
+	if (!feature_kernel_btf())
+		return "kernel BTF";
+	if (!feature_sched_btf())
+		return "the BTF tracepoint sched_switch";
+	if (!feature_tp_btf("sched_process_exec"))
+		return "the BTF tracepoint sched_process_exec";
+	if (!feature_current_btf())
+		return "bpf_get_current_task_btf() (5.11+)";
+	if (!feature_task_storage())
+		return "task storage maps (5.11+)";
+	return NULL;
+}
+
+bool feature_fault_counters(void)
+{
+	return !feature_fault_counters_missing();
 }
 
 int feature_default_pf_source(void)

@@ -42,8 +42,10 @@ bool feature_task_storage(void);
  * pointers, which the plain tracepoints lack. */
 bool feature_sched_btf(void);
 
-/* Can the counters page-fault source run here (see feature.c)? */
+/* Can the counters page-fault source run here?  If not, the first thing
+ * this kernel lacks for it, as words for a message. */
 bool feature_fault_counters(void);
+const char *feature_fault_counters_missing(void);
 
 /* The best page-fault source this kernel offers (enum vigil_pf_source). */
 int feature_default_pf_source(void);

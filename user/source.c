@@ -399,10 +399,10 @@ static int choose_pf(struct source *s, char *msg, size_t msglen)
 		snprintf(msg, msglen, "--pf-source=tracepoint: exceptions:page_fault_user does not exist on this kernel");
 		return -ENOTSUP;
 	}
-	if (s->pf_source == PF_SRC_COUNTERS && !feature_fault_counters()) {
-		snprintf(msg, msglen, "--pf-source=counters: needs kernel BTF with the sched_switch and "
-			 "sched_process_exec tracepoints, bpf_get_current_task_btf() and task storage (5.11+), "
-			 "which this kernel lacks (use tracepoint or perf)");
+	const char *lacks = s->pf_source == PF_SRC_COUNTERS ? feature_fault_counters_missing() : NULL;
+	if (lacks) {
+		snprintf(msg, msglen, "--pf-source=counters: needs %s, which this kernel lacks (use tracepoint or perf)",
+			 lacks);
 		return -ENOTSUP;
 	}
 	k->rodata->fault_counters = s->pf_source == PF_SRC_COUNTERS;
