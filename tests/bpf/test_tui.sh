@@ -116,6 +116,7 @@ fi
 # ---- filtering ----
 keys -l /wl_hog
 keys Enter
+wait_screen '\[/wl_hog\]' 5
 if screen | grep -qE "^ *$hog +wl_hog" && ! screen | grep -qE "^ *$leak " && screen | grep -q '\[/wl_hog\]'; then
 	pass tui.filter_keeps_matches
 else
@@ -127,7 +128,8 @@ if screen | grep -qE "^ *$leak " && ! screen | grep -q '\[/wl_hog\]'; then pass 
 # ---- detail view of the leaking process ----
 keys -l /wl_mempattern
 keys Enter Home Enter
-if screen | grep -q "PROCESS $leak wl_mempattern" && screen | grep -q "RSS series" && screen | grep -q "^MEMORY"; then
+# a loaded host repaints late: wait for the view (bounded), not a fixed sleep
+if wait_screen "PROCESS $leak wl_mempattern" 5 && wait_screen "RSS series" 5 && wait_screen "^MEMORY" 5; then
 	pass tui.detail_view
 else
 	show detail; fail tui.detail_view "no detail of $leak"
