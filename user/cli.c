@@ -61,7 +61,9 @@ static const struct cli_command commands[] = {
 	 "reached or every -p target has exited. What was flushed (at least once a second) stays "
 	 "readable after a crash."},
 	{"replay", CMD_REPLAY, cmd_replay, "FILE", "the live view, driven by a dump (--speed X)",
-	 "The live view driven by a dump: pause, step, jump +-10 s, change the speed."},
+	 "The live view driven by a dump: pause, step, jump +-10 s, change the speed. Without a "
+	 "terminal it prints the text snapshots of live --batch at the recorded pace; --batch prints "
+	 "them (or, with --format json, live's JSON lines) as fast as the dump reads."},
 	{"dump", CMD_DUMP, cmd_dump, "FILE", "print a dump's raw events, one per line",
 	 "Prints every event of a dump, one per line (--format csv: with a header line). A damaged or "
 	 "cut dump is printed up to where it breaks, which is said on stderr (exit 1)."},
@@ -129,8 +131,8 @@ static const struct cli_choice roles[] = {
 	{"asr", ROLE_ASR, 0}, {"avatar", ROLE_AVATAR, 0}, {"camera", ROLE_CAMERA, 0}, {NULL, 0, 0},
 };
 static const struct cli_choice formats[] = {
-	{"text", FMT_TEXT, CMD_LIVE | CMD_DUMP | CMD_REPORT},
-	{"json", FMT_JSON, CMD_LIVE | CMD_REPORT},
+	{"text", FMT_TEXT, CMD_LIVE | CMD_DUMP | CMD_REPORT | CMD_REPLAY},
+	{"json", FMT_JSON, CMD_LIVE | CMD_REPORT | CMD_REPLAY},
 	{"csv", FMT_CSV, CMD_DUMP},
 	{"md", FMT_MD, CMD_REPORT},
 	{NULL, 0, 0},
@@ -164,9 +166,9 @@ static const struct cli_option options[] = {
 	 NULL, "also write a dump, as vigil record -o FILE does", NULL},
 	{"force", 0, ARG_NONE, NULL, CMD_TRACE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(force),
 	 NULL, "overwrite an existing dump file", NULL},
-	{"batch", 0, ARG_NONE, NULL, CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(batch),
+	{"batch", 0, ARG_NONE, NULL, CMD_LIVE | CMD_REPLAY, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(batch),
 	 NULL, "a text snapshot per interval instead of the view (so when stdout is no terminal)", NULL},
-	{"format", 0, ARG_CHOICE, "FORMAT", CMD_LIVE | CMD_DUMP | CMD_REPORT, CLI_SYNOPSIS, 0, 0, formats,
+	{"format", 0, ARG_CHOICE, "FORMAT", CMD_LIVE | CMD_DUMP | CMD_REPORT | CMD_REPLAY, CLI_SYNOPSIS, 0, 0, formats,
 	 ST_INT, AT(format), NULL, "output format (default text)", NULL},
 	{"max-size", 0, ARG_NUM, "MB", CMD_RECORD, CLI_SYNOPSIS, 1, 1e7, NULL, ST_NONE, 0,
 	 set_max_size, "stop when the dump reaches MB MiB", NULL},

@@ -84,17 +84,8 @@ static unsigned long long wall_ns(void)
 /* The detector's findings, newest first; NULL when out of memory. */
 static const struct finding **findings(struct json_lines *jl, struct detector *d, size_t *n)
 {
-	*n = d ? detector_nfindings(d) : 0;
-	if (*n > jl->fs_cap) {
-		const struct finding **p = realloc(jl->fs, *n * sizeof(*p));
-		if (!p)
-			return NULL;
-		jl->fs = p;
-		jl->fs_cap = *n;
-	}
-	for (size_t i = 0; i < *n; i++)
-		jl->fs[i] = detector_finding(d, i);
-	return jl->fs;
+	*n = detector_findings(d, &jl->fs, &jl->fs_cap);
+	return *n == (size_t)-1 ? NULL : jl->fs;
 }
 
 /* Host, clock base and page-fault source for the whole run. */

@@ -7,20 +7,25 @@
  * model from the start of the dump: the model cannot run backwards, and
  * dumps decode far faster than they play.  Without a terminal that can
  * show the view (a pipe, TERM=dumb) every interval is printed as the text
- * snapshot of `live --batch` instead. */
+ * snapshot of `live --batch` instead; `--batch` prints those snapshots
+ * (or, with `--format json`, the JSON lines of `live --format json`)
+ * without pacing, as fast as the dump reads. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agg.h"
 #include "cli.h"
+#include "detect.h"
 #include "commands.h"
 #include "dump_read.h"
 #include "model.h"
 #include "procfs.h"
+#include "report.h"
 #include "snapshot.h"
 #include "source.h"
 #include "tui.h"
@@ -51,6 +56,11 @@ struct replay {
 	__u64 base_pos;
 	double eps; /* events/s of the interval on screen */
 	char mode[48];
+	bool batch, json;          /* --batch: no pacing; --format json: live's JSON lines */
+	struct report_meta meta;   /* json: the dump's host, as live's lines say it */
+	const struct finding **fs; /* json: the findings of a line */
+	size_t fs_cap;
+	int out_err;               /* json: writing stdout failed (errno) */
 };
 
 static unsigned long long mono_now(void)
@@ -147,6 +157,27 @@ static double interval_events_per_s(const struct replay *p, double secs)
 	return secs > 0 ? (double)(h->tot.events - h->base.events) / secs : 0;
 }
 
+/* One line of `live --format json` over the settled model: the interval's
+ * counters, or (meta.final) the whole dump's. */
+static void json_line(struct replay *p, double elapsed_s, double span_s)
+{
+	struct detector *d = model_detector(p->m);
+	struct report r = {.agg = model_agg(p->m), .meta = &p->meta};
+	size_t n;
+
+	if (p->out_err)
+		return;
+	n = detector_findings(d, &p->fs, &p->fs_cap);
+	r.findings = n == (size_t)-1 ? NULL : p->fs;
+	r.nfindings = n == (size_t)-1 ? 0 : n;
+	r.findings_dropped = d ? detector_dropped(d) : 0;
+	p->meta.elapsed_s = elapsed_s;
+	p->meta.duration_s = span_s;
+	errno = 0;
+	if (report_write(stdout, REPORT_JSON_LINE, &r))
+		p->out_err = errno ? errno : EIO;
+}
+
 /* the settled model, interval [ivl_start, now) -> the view or stdout */
 static void show(struct replay *p, __u64 now)
 {
@@ -157,6 +188,10 @@ static void show(struct replay *p, __u64 now)
 	status(p, &st, p->eps);
 	if (p->t) {
 		tui_update(p->t, p->m, &st, secs);
+		return;
+	}
+	if (p->json) {
+		json_line(p, (double)(now - p->origin) / 1e9, secs);
 		return;
 	}
 	struct snapshot_info si = {
@@ -360,6 +395,36 @@ static void print_findings(struct replay *p)
 	}
 }
 
+/* --batch: every interval, unpaced; JSON ends with the whole dump's line */
+static int run_batch(struct replay *p)
+{
+	while (!cli_stop && !p->ended && !p->out_err)
+		step(p, true);
+	if (!p->json) {
+		if (p->ended) {
+			printf("-- end of recording\n");
+			print_findings(p);
+		}
+		fflush(stdout);
+		return ferror(stdout) && errno != EPIPE ? EXIT_RUNTIME : EXIT_OK;
+	}
+	if (p->ended && !p->out_err) {
+		const struct agg_host *h = agg_host(model_agg(p->m));
+		double span = h->last_ts > p->origin ? (double)(h->last_ts - p->origin) / 1e9 : 0;
+
+		p->meta.interval = false;
+		p->meta.final = true;
+		json_line(p, span, span);
+	}
+	if (!p->out_err)
+		fflush(stdout);
+	if (p->out_err && p->out_err != EPIPE) { /* a reader that left (| head) is no failure */
+		cli_err("writing to stdout failed: %s", strerror(p->out_err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
 /* no view: every interval as text, paced the same way */
 static int run_text(struct replay *p)
 {
@@ -388,21 +453,36 @@ int cmd_replay(struct cli *c)
 	char err[512], why[160];
 	int rc;
 
+	/* JSON is never drawn: always batch lines, as in live */
+	p.json = c->format == FMT_JSON;
+	p.batch = c->batch || p.json;
 	rc = start(&p, err, sizeof(err));
 	if (rc) {
 		cli_err("%s", err);
 		goto out;
 	}
-	p.t = tui_open(TUI_REPLAY, why, sizeof(why));
-	if (!p.t && isatty(STDOUT_FILENO))
-		fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
-	rc = p.t ? run_view(&p) : run_text(&p);
+	if (p.json) {
+		report_meta_from_host(&p.meta, &p.host);
+		/* since_s counts from +0, the wall clock follows */
+		if (p.meta.real_ns)
+			p.meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
+		p.meta.origin_ns = p.origin;
+		p.meta.interval = true;
+		p.meta.live_line = true;
+	}
+	if (!p.batch) {
+		p.t = tui_open(TUI_REPLAY, why, sizeof(why));
+		if (!p.t && isatty(STDOUT_FILENO))
+			fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
+	}
+	rc = p.t ? run_view(&p) : p.batch ? run_batch(&p) : run_text(&p);
 	tui_close(p.t); /* before anything else is printed */
 	if (rc == EXIT_OK && p.damage[0]) {
 		cli_err("%s", p.damage);
 		rc = EXIT_RUNTIME;
 	}
 out:
+	free(p.fs);
 	model_free(p.m);
 	if (p.r)
 		dump_reader_close(p.r);

@@ -46,19 +46,16 @@ static int replay(struct dump_reader *r, struct model *m)
 static int write_report(struct cli *c, struct model *m, const struct report_meta *meta)
 {
 	struct detector *d = model_detector(m);
-	size_t n = d ? detector_nfindings(d) : 0;
-	const struct finding **fs = calloc(n ? n : 1, sizeof(*fs));
+	const struct finding **fs = NULL;
+	size_t cap = 0, n = detector_findings(d, &fs, &cap);
 	struct report rep = {.agg = model_agg(m), .findings = fs, .nfindings = n, .meta = meta};
-
-	rep.findings_dropped = d ? detector_dropped(d) : 0;
 	int err;
 
-	if (!fs) {
+	if (n == (size_t)-1) {
 		cli_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	for (size_t i = 0; i < n; i++)
-		fs[i] = detector_finding(d, i);
+	rep.findings_dropped = d ? detector_dropped(d) : 0;
 	errno = 0;
 	err = report_write(stdout, report_format_of(c->format), &rep);
 	free(fs);

@@ -629,6 +629,22 @@ const struct finding *detector_finding(const struct detector *d, size_t i)
 	return &r->f;
 }
 
+size_t detector_findings(const struct detector *d, const struct finding ***buf, size_t *cap)
+{
+	size_t n = d ? d->nlist : 0;
+
+	if (n > *cap) {
+		const struct finding **p = realloc(*buf, n * sizeof(*p));
+		if (!p)
+			return (size_t)-1;
+		*buf = p;
+		*cap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		(*buf)[i] = detector_finding(d, i);
+	return n;
+}
+
 size_t detector_dropped(const struct detector *d)
 {
 	return d->dropped;

@@ -103,6 +103,10 @@ size_t detector_nfindings(const struct detector *d);
  * finding is forgotten (detector_dropped); its summary is brought up to date
  * here, so fetch findings again after each evaluation. */
 const struct finding *detector_finding(const struct detector *d, size_t i);
+/* Every finding, newest first, into *buf (grown as needed, *cap its
+ * length; the caller frees it); returns how many, or (size_t)-1 out of
+ * memory.  d may be NULL (no detectors): 0. */
+size_t detector_findings(const struct detector *d, const struct finding ***buf, size_t *cap);
 /* Findings forgotten because the list was full (oldest inactive first). */
 size_t detector_dropped(const struct detector *d);
 
