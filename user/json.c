@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "json.h"
+#include "textsafe.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -106,65 +107,10 @@ void json_end(struct json *j)
 	end_value(j);
 }
 
-size_t json_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned c = s[0], need, lo = 0x80, hi = 0xbf;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	/* lead byte: how many continuation bytes, and the narrower range of
-	 * the first one that excludes overlongs, surrogates and > U+10FFFF */
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		v = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		v = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		*cp = JSON_UTF8_BAD; /* continuation byte, C0, C1, F5..FF */
-		return 1;
-	}
-	for (unsigned i = 1; i <= need; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*cp = JSON_UTF8_BAD; /* the valid prefix is one bad subpart */
-			return i;
-		}
-		v = (v << 6) | (s[i] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = v;
-	return need + 1;
-}
-
 /* Does byte c need more than a copy inside a JSON string? */
 static inline bool plain_byte(unsigned char c)
 {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/* Valid code points written as \uXXXX although JSON allows them raw: C1
- * controls (a terminal showing the file may act on them), bidi controls
- * (they reorder what a reader sees), and the line separators JavaScript
- * does not accept in strings.  Lossless: the decoded value is the same. */
-static bool escaped_cp(uint32_t cp)
-{
-	return (cp >= 0x80 && cp < 0xa0) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 static void write_string(struct json *j, const char *str, size_t n)
@@ -192,10 +138,12 @@ static void write_string(struct json *j, const char *str, size_t n)
 			i++;
 		} else {
 			uint32_t cp;
-			size_t len = json_utf8_next(s + i, n - i, &cp);
-			if (cp == JSON_UTF8_BAD)
+			size_t len = text_utf8_next(s + i, n - i, &cp);
+			/* valid but unsafe (C1, bidi, U+2028/9): written as \uXXXX
+			 * although JSON allows them raw; lossless */
+			if (cp == TEXT_BAD)
 				fputs("\\ufffd", j->f);
-			else if (escaped_cp(cp))
+			else if (text_cp_unsafe(cp))
 				fprintf(j->f, "\\u%04x", (unsigned)cp);
 			else
 				fwrite(s + i, 1, len, j->f);

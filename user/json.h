@@ -6,8 +6,9 @@
  *  - strings: '"' and '\' are escaped; every control byte (0x00-0x1f and
  *    0x7f) is written as \u00XX, and so are C1 controls (U+0080-U+009F),
  *    bidi controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069) and
- *    U+2028/U+2029, so that the file is safe to cat on a terminal and to
- *    paste into JavaScript; other valid UTF-8 is kept as it is;
+ *    U+2028/U+2029 (textsafe.h's unsafe code points), so that the file is
+ *    safe to cat on a terminal and to paste into JavaScript; other valid
+ *    UTF-8 is kept as it is;
  *    each invalid sequence (stray continuation byte, overlong form,
  *    surrogate, > U+10FFFF, a sequence cut short) becomes one U+FFFD,
  *    written \ufffd, following Unicode's "maximal subpart" practice;
@@ -82,13 +83,6 @@ void json_kv_bool(struct json *j, const char *key, bool v);
 void json_kv_null(struct json *j, const char *key);
 void json_kv_obj(struct json *j, const char *key);
 void json_kv_arr(struct json *j, const char *key);
-
-/* One UTF-8 sequence at s (n >= 1 bytes available): returns the bytes it
- * takes (>= 1) and sets *cp to its code point, or to JSON_UTF8_BAD when
- * those bytes are an invalid (maximal) subpart.  Shared with the text
- * sanitizers of the report. */
-#define JSON_UTF8_BAD 0xffffffffu
-size_t json_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* The double formatting of json_num(), for other writers: "null" for a
  * non-finite v.  buf must hold at least 32 bytes. */

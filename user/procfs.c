@@ -3,6 +3,7 @@
  * process it describes, so every parser assumes hostile input. */
 #define _GNU_SOURCE
 #include "procfs.h"
+#include "textsafe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -327,48 +328,6 @@ void procfs_iter_close(struct procfs_iter *it)
 
 /* ---- display ---- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid; *cp = the
- * code point.  Overlong forms and surrogates are invalid: they are the
- * classic ways to smuggle a control character past a byte filter. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t need;
-	uint32_t c = s[0];
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-	if (n < need + 1)
-		return 0;
-	c &= need == 1 ? 0x1f : need == 2 ? 0x0f : 0x07;
-	for (size_t i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 2 && c < 0x800) || (need == 3 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return need + 1;
-}
-
-static int displayable(uint32_t c)
-{
-	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
-		return 0; /* C0, DEL, C1: ESC and CSI start terminal sequences */
-	/* bidi marks/embeddings/isolates and line separators: they reorder or
-	 * break what the terminal shows after them */
-	if (c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069))
-		return 0;
-	return 1;
-}
-
 size_t procfs_printable(char *out, size_t outsize, const char *in, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)in;
@@ -380,13 +339,13 @@ size_t procfs_printable(char *out, size_t outsize, const char *in, size_t len)
 		len--;
 	while (i < len) {
 		uint32_t cp = 0;
-		size_t k = s[i] ? utf8_seq(s + i, len - i, &cp) : 1;
+		size_t k = s[i] ? text_utf8_next(s + i, len - i, &cp) : 1;
 
-		if (!s[i] || !k || !displayable(cp)) {
+		if (!s[i] || text_cp_unsafe(cp)) {
 			if (n + 1 >= outsize)
 				break;
 			out[n++] = s[i] ? '?' : ' ';
-			i += k ? k : 1;
+			i += k;
 			continue;
 		}
 		if (n + k >= outsize)

@@ -68,10 +68,11 @@ int procfs_iter_next(struct procfs_iter *it, unsigned *pid); /* 1 = *pid set, 0 
 void procfs_iter_close(struct procfs_iter *it);
 
 /* Renders len bytes of process-controlled text for display: NUL -> space
- * (trailing NULs dropped), and '?' for every byte that is not printable
- * text: C0 controls, DEL, C1 controls (raw 0x80-0x9f or UTF-8 encoded),
- * invalid UTF-8, and the bidi controls that could reorder the rest of a
- * line.  Valid UTF-8 text (e.g. Chinese paths) is kept.  out always ends
+ * (trailing NULs dropped), and '?' for every character textsafe.h calls
+ * unsafe: C0 controls, DEL, C1 controls (raw 0x80-0x9f or UTF-8 encoded),
+ * each invalid UTF-8 sequence (one '?' per maximal subpart), the bidi
+ * controls that could reorder the rest of a line and the line separators.
+ * Valid UTF-8 text (e.g. Chinese paths) is kept.  out always ends
  * with NUL; output never exceeds the input length, so outsize = len + 1
  * never truncates; when it must truncate it cuts between characters.
  * Returns the length written. */

@@ -19,6 +19,7 @@
 #include "hist.h"
 #include "json.h"
 #include "targets.h"
+#include "textsafe.h"
 
 #define METHOD "measured by the kernel via BPF tracepoints"
 #define DEFAULT_OTHER_ROWS 15
@@ -55,53 +56,11 @@ static const char *finding_hint(const struct finding *f)
 
 /* ---- hostile text ------------------------------------------------------------ */
 
-static bool unsafe_cp(uint32_t cp)
-{
-	return cp == JSON_UTF8_BAD || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || /* C0, DEL, C1 */
-	       cp == 0x061c || cp == 0x200e || cp == 0x200f ||                  /* bidi marks */
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069); /* bidi overrides */
-}
-
-char *report_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	const unsigned char *s = (const unsigned char *)(src ? src : "");
-	size_t n = strnlen((const char *)s, srclen), i = 0, o = 0;
-
-	if (!dstlen)
-		return dst;
-	while (i < n) {
-		uint32_t cp;
-		size_t l = json_utf8_next(s + i, n - i, &cp);
-		bool bad = unsafe_cp(cp);
-		if (o + (bad ? 1 : l) >= dstlen)
-			break;
-		if (bad)
-			dst[o++] = '?';
-		else
-			memcpy(dst + o, s + i, l), o += l;
-		i += l;
-	}
-	dst[o] = 0;
-	return dst;
-}
-
 /* sanitized text for a terminal */
 static void put_text(FILE *f, const char *src, size_t srclen)
 {
 	char buf[1024];
-	fputs(report_sanitize(buf, sizeof(buf), src, srclen), f);
-}
-
-/* Terminal columns of a code point: wide East Asian ranges count 2. */
-static int cp_width(uint32_t cp)
-{
-	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-			       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-			       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-			       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
-			       (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd)
-		       ? 2
-		       : 1;
+	fputs(text_sanitize(buf, sizeof(buf), src, srclen), f);
 }
 
 /* A text table cell: src sanitized, cut to `width` columns without
@@ -113,14 +72,14 @@ static void text_cell(FILE *f, const char *src, size_t srclen, int width)
 	size_t n, i = 0;
 	int cols = 0;
 
-	report_sanitize(buf, sizeof(buf), src, srclen);
+	text_sanitize(buf, sizeof(buf), src, srclen);
 	if (!buf[0])
 		strcpy(buf, "-"); /* a process never named */
 	n = strlen(buf);
 	while (i < n) {
 		uint32_t cp;
-		size_t l = json_utf8_next(s + i, n - i, &cp);
-		int w = cp_width(cp);
+		size_t l = text_utf8_next(s + i, n - i, &cp);
+		int w = text_cp_width(cp);
 		if (cols + w > width)
 			break;
 		fwrite(s + i, 1, l, f);
@@ -145,7 +104,7 @@ static void md_text(FILE *f, const char *src, size_t srclen)
 {
 	char buf[1024];
 
-	report_sanitize(buf, sizeof(buf), src, srclen);
+	text_sanitize(buf, sizeof(buf), src, srclen);
 	for (const char *p = buf; *p; p++) {
 		bool intraword = *p == '_' && p > buf && alnum(p[-1]) && alnum(p[1]);
 		if (strchr("\\`*_[]<|~&", *p) && !intraword)
@@ -167,8 +126,8 @@ static void md_code(FILE *f, const char *src, size_t srclen, size_t maxbytes, bo
 	if (maxbytes + 1 > sizeof(buf))
 		maxbytes = sizeof(buf) - 1;
 	/* sanitizing never lengthens, so the whole text fits to measure it */
-	full = strlen(report_sanitize(buf, sizeof(buf), src, srclen));
-	report_sanitize(buf, maxbytes + 1, src, srclen);
+	full = strlen(text_sanitize(buf, sizeof(buf), src, srclen));
+	text_sanitize(buf, maxbytes + 1, src, srclen);
 	n = strlen(buf);
 	if (!n) {
 		fputs("-", f);
@@ -848,7 +807,7 @@ static void put_name(FILE *f, enum style st, const char *comm, size_t len, __u32
 		md_code(f, comm, len, VIGIL_COMM_LEN, in_table);
 		fprintf(f, " (%u)", pid);
 	} else {
-		report_sanitize(buf, sizeof(buf), comm, len);
+		text_sanitize(buf, sizeof(buf), comm, len);
 		fprintf(f, "%s[%u]", buf[0] ? buf : "-", pid);
 	}
 }
@@ -1086,7 +1045,7 @@ static void t_dump_line(FILE *f, const struct report_dump *d)
 		fprintf(f, "  dump:    complete, %llu chunks, %llu events\n", d->chunks, d->events);
 	else
 		fprintf(f, "  dump:    DAMAGED at offset %llu: %s; the numbers cover the %llu events before it\n",
-			d->offset, report_sanitize(err, sizeof(err), dump_error(d), 200), d->events);
+			d->offset, text_sanitize(err, sizeof(err), dump_error(d), 200), d->events);
 }
 
 static void t_header(FILE *f, const struct ctx *c)
@@ -1096,12 +1055,12 @@ static void t_header(FILE *f, const struct ctx *c)
 
 	fprintf(f, "vigil %s", m->interval ? "interval" : "report");
 	if (m->title)
-		fprintf(f, ": %s", report_sanitize(buf, sizeof(buf), m->title, 400));
+		fprintf(f, ": %s", text_sanitize(buf, sizeof(buf), m->title, 400));
 	fputc('\n', f);
 	/* even a dump header's strings are outside text */
-	fprintf(f, "  host:    %s", report_sanitize(buf, sizeof(buf), str0(m->hostname), 64));
-	fprintf(f, ", %s", report_sanitize(buf, sizeof(buf), str0(m->arch), 16));
-	fprintf(f, ", kernel %s, %u CPUs", report_sanitize(buf, sizeof(buf), str0(m->kernel), 64),
+	fprintf(f, "  host:    %s", text_sanitize(buf, sizeof(buf), str0(m->hostname), 64));
+	fprintf(f, ", %s", text_sanitize(buf, sizeof(buf), str0(m->arch), 16));
+	fprintf(f, ", kernel %s, %u CPUs", text_sanitize(buf, sizeof(buf), str0(m->kernel), 64),
 		host_ncpus(c));
 	if (m->pf_source)
 		fprintf(f, "; page faults from %s", m->pf_source);
@@ -1130,7 +1089,7 @@ static void t_finding(FILE *f, const struct ctx *c, const struct finding *fd)
 	else
 		fputs("(whole host)", f);
 	fprintf(f, "  since +%.1fs%s\n", rel_s(c, fd->since_ts), fd->active ? "" : " (no longer seen)");
-	fprintf(f, "        %s\n", report_sanitize(buf, sizeof(buf), fd->summary, sizeof(fd->summary)));
+	fprintf(f, "        %s\n", text_sanitize(buf, sizeof(buf), fd->summary, sizeof(fd->summary)));
 	finding_items(&it, fd);
 }
 
@@ -1260,7 +1219,7 @@ static void late_targets(FILE *f, const struct ctx *c, const char *lead, const c
 
 		if (!p->late)
 			continue;
-		report_sanitize(comm, sizeof(comm), p->comm, strnlen(p->comm, sizeof(p->comm)));
+		text_sanitize(comm, sizeof(comm), p->comm, strnlen(p->comm, sizeof(p->comm)));
 		if (!any)
 			fputc('\n', f);
 		any = true;

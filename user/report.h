@@ -13,9 +13,10 @@
  *    histogram; RSS values stay gauges (start of trace, now, peak so far).
  *
  * Text from processes (comm, cmdline, holder names, detector summaries) is
- * hostile: JSON escapes it (json.h); text and Markdown replace control
- * characters, C1 controls, bidi overrides and invalid UTF-8 with '?', and
- * Markdown escapes what its syntax would interpret.
+ * hostile: JSON escapes it (json.h); text and Markdown replace what
+ * textsafe.h calls unsafe (controls, bidi controls, line separators,
+ * invalid UTF-8) with '?', and Markdown escapes what its syntax would
+ * interpret.
  */
 #ifndef VIGIL_REPORT_H
 #define VIGIL_REPORT_H
@@ -90,11 +91,5 @@ int report_write(FILE *f, enum report_format fmt, const struct report *r);
  * snapshot), headed `title` (NULL: "FINDINGS"); nothing when there are no
  * findings. */
 void report_findings_text(FILE *f, const struct report *r, const char *title);
-
-/* Terminal-safe copy of src (at most srclen bytes, stops at NUL): valid
- * UTF-8 without control characters (C0, DEL, C1), bidi overrides or
- * invalid sequences, each of which becomes '?'.  Never splits a character;
- * returns dst. */
-char *report_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen);
 
 #endif

@@ -10,53 +10,40 @@
 #include <wchar.h>
 
 #include "format.h"
+#include "textsafe.h"
 
-/* One character of in: its length in bytes (>= 1) and its display width;
- * width 1 with *bad set for anything shown as '?'. */
-static size_t next_char(const unsigned char *s, bool utf8, int *width, bool *bad)
+/* One character of the n >= 1 bytes at s: its length in bytes (>= 1) and
+ * its display width; width 1 with *bad set for anything shown as '?' (what
+ * textsafe.h calls unsafe, and what wcwidth() cannot measure). */
+static size_t next_char(const unsigned char *s, size_t n, bool utf8, int *width, bool *bad)
 {
 	uint32_t cp;
-	size_t n, i;
+	size_t len;
+	int w;
 
-	*bad = false;
 	*width = 1;
-	if (s[0] < 0x80) {
-		*bad = s[0] < 0x20 || s[0] == 0x7f;
+	if (!utf8 && s[0] >= 0x80) {
+		*bad = true; /* a non-UTF-8 terminal would show several cells */
 		return 1;
 	}
-	if (!utf8 || s[0] < 0xc2 || s[0] > 0xf4) {
-		*bad = true;
-		return 1;
-	}
-	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	cp = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) { /* also stops at the NUL */
-			*bad = true;
-			return 1;
-		}
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff)) {
-		*bad = true;
-		return 1;
-	}
-	int w = cp < 0xa0 ? -1 : wcwidth((wchar_t)cp); /* C1 controls */
+	len = text_utf8_next(s, n, &cp);
+	*bad = text_cp_unsafe(cp);
+	if (*bad || cp < 0x80)
+		return len;
+	w = wcwidth((wchar_t)cp);
 	if (w <= 0) {
 		/* zero-width characters would make the cell narrower than measured */
 		*bad = true;
-		return n;
+		return len;
 	}
 	*width = w;
-	return n;
+	return len;
 }
 
 int tt_fit(char *out, size_t outsz, const char *in, int cols, bool right_align, bool utf8)
 {
 	const unsigned char *s = (const unsigned char *)(in ? in : "");
-	size_t o = 0;
+	size_t o = 0, left = strlen((const char *)s);
 	int used = 0, w;
 	bool bad;
 
@@ -64,8 +51,8 @@ int tt_fit(char *out, size_t outsz, const char *in, int cols, bool right_align, 
 		return 0;
 	if (cols < 0)
 		cols = 0;
-	while (*s) {
-		size_t n = next_char(s, utf8, &w, &bad);
+	while (left) {
+		size_t n = next_char(s, left, utf8, &w, &bad);
 		size_t bytes = bad ? 1 : n;
 
 		if (used + w > cols || o + bytes + 1 > outsz)
@@ -77,6 +64,7 @@ int tt_fit(char *out, size_t outsz, const char *in, int cols, bool right_align, 
 		o += bytes;
 		used += w;
 		s += n;
+		left -= n;
 	}
 	out[o] = '\0';
 	if (used < cols) {
@@ -97,11 +85,14 @@ int tt_fit(char *out, size_t outsz, const char *in, int cols, bool right_align, 
 int tt_width(const char *in, bool utf8)
 {
 	const unsigned char *s = (const unsigned char *)(in ? in : "");
+	size_t left = strlen((const char *)s), n;
 	int used = 0, w;
 	bool bad;
 
-	while (*s) {
-		s += next_char(s, utf8, &w, &bad);
+	while (left) {
+		n = next_char(s, left, utf8, &w, &bad);
+		s += n;
+		left -= n;
 		used += w;
 	}
 	return used;
