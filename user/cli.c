@@ -19,36 +19,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-volatile sig_atomic_t cli_stop;
-
-void cli_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vigil: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cli_stop = 1;
-}
-
-void cli_handle_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: poll must return */
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* --- commands ------------------------------------------------------------ */
 
 static const struct cli_command commands[] = {

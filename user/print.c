@@ -7,6 +7,7 @@
 #include "decode.h"
 #include "pidmap.h"
 #include "procfs.h"
+#include "roles.h"
 
 #define NAMES_MAX 65536
 
@@ -181,8 +182,8 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 	}
 	case EV_PROC: {
 		const struct ev_proc *e = (const void *)h;
-		static const char *roles[] = {"other", "asr", "avatar", "camera"};
-		fprintf(f, " ppid=%u role=%s start_ns=%llu%s", e->ppid, e->role < ROLE_COUNT ? roles[e->role] : "?",
+		fprintf(f, " ppid=%u role=%s start_ns=%llu%s", e->ppid,
+			e->role < ROLE_COUNT ? role_name((enum vigil_role)e->role) : "?",
 			(unsigned long long)e->start_ns, (h->cpu & EV_PROC_LATE) ? " late=1" : "");
 		print_cmdline(f, e->cmdline, e->cmdline_len);
 		break;

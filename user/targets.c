@@ -35,33 +35,9 @@ struct targets {
 	int given; /* some selection option was given */
 };
 
-static const char *const role_names[ROLE_COUNT] = {
-	[ROLE_OTHER] = "other",
-	[ROLE_ASR] = "asr",
-	[ROLE_AVATAR] = "avatar",
-	[ROLE_CAMERA] = "camera",
-};
-
 /* classification order: the first match wins */
 static const enum vigil_role role_order[] = {ROLE_ASR, ROLE_AVATAR, ROLE_CAMERA};
 #define DEFAULT_ROLES ((1u << ROLE_ASR) | (1u << ROLE_AVATAR) | (1u << ROLE_CAMERA))
-
-const char *role_name(enum vigil_role r)
-{
-	return (unsigned)r < ROLE_COUNT ? role_names[r] : role_names[ROLE_OTHER];
-}
-
-int role_parse(const char *s, enum vigil_role *out)
-{
-	for (unsigned r = 0; s && r < ROLE_COUNT; r++) {
-		if (!strcasecmp(s, role_names[r])) {
-			*out = (enum vigil_role)r;
-			return 0;
-		}
-	}
-	errno = EINVAL;
-	return -1;
-}
 
 /* ---- patterns ---- */
 

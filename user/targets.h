@@ -18,14 +18,11 @@
 
 #include <stddef.h>
 #include "events.h"
+#include "roles.h" /* role_name(), role_parse() */
 
 struct vigil_config;
 struct targets; /* opaque */
 
-/* "asr", "avatar", "camera", "other"; "other" for out-of-range values. */
-const char *role_name(enum vigil_role r);
-/* Case-insensitive inverse of role_name(); 0, or -1 for an unknown name. */
-int role_parse(const char *s, enum vigil_role *out);
 
 /* A selection with the built-in role patterns (config_defaults()) and no
  * option given.  NULL when out of memory. */
