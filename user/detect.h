@@ -111,6 +111,7 @@ size_t detector_findings(const struct detector *d, const struct finding ***buf, 
 size_t detector_dropped(const struct detector *d);
 
 const char *finding_kind_name(enum finding_kind k);   /* "leak", "retention", "contention" */
+const char *finding_kind_badge(enum finding_kind k);  /* the live view's word: "LEAK", "RETAIN", "CONTEND" */
 const char *finding_severity_name(enum finding_severity s); /* "warn", "crit" */
 const char *leak_shape_name(enum leak_shape s);       /* "linear", "stepwise" */
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "detect_core.h"
 
 #define P99_MIN_WAITS 20
 
@@ -331,7 +331,7 @@ static void host_render(struct frec *r)
 		    100 * f->ev.contention.wait_share, who[0] ? who : "nobody named");
 }
 
-void contention_render(struct frec *r)
+static void contention_render(struct frec *r)
 {
 	struct finding *f = &r->f;
 	char who[160];
@@ -377,10 +377,10 @@ static void contention_report(struct detector *d, struct pstate *s, const struct
 			      const struct cpu_sample *cur, const struct cpu_sample *wbase, double ex)
 {
 	const struct vigil_role_cfg *rc = config_role(&d->cfg, p->role);
-	struct frec *r = s->cont;
+	struct frec *r = s->f[FIND_CONTENTION];
 	struct cspan e;
 
-	if (!r && !(r = s->cont = finding_open(d, FIND_CONTENTION, p, wbase->ts, now)))
+	if (!r && !(r = s->f[FIND_CONTENTION] = finding_open(d, FIND_CONTENTION, p, wbase->ts, now)))
 		return;
 	if (!r->base && !(r->base = calloc(1, sizeof(*r->base))))
 		return;
@@ -419,7 +419,7 @@ static void host_account(struct detector *d, const struct agg_proc *p, const str
 	}
 }
 
-void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
+static void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
 {
 	const struct vigil_role_cfg *rc = config_role(&d->cfg, p->role);
 	const struct cpu_sample *cur;
@@ -435,8 +435,8 @@ void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc
 	ex = excess(d, rc, &w);
 	if (ex > 1)
 		contention_report(d, s, p, now, cur, &base, ex);
-	else if (s->cont)
-		s->cont->f.active = false;
+	else if (s->f[FIND_CONTENTION])
+		s->f[FIND_CONTENTION]->f.active = false;
 }
 
 /* ---- the host finding -------------------------------------------------------------------- */
@@ -492,7 +492,7 @@ static void host_fill(struct detector *d, struct frec *r, double avg, unsigned n
 	f->ev.contention.nbehind = host_holders(d, f->ev.contention.behind, FINDING_BEHIND_MAX);
 }
 
-void contention_host_eval(struct detector *d, struct agg *a, __u64 now)
+static void contention_host_eval(struct detector *d, struct agg *a, __u64 now)
 {
 	const struct agg_host *h = agg_host(a);
 	double limit = h->ncpus * d->cfg.contention.host_oversubscription, avg;
@@ -532,7 +532,7 @@ static void finish_proc(struct detector *d, struct pstate *s, const struct agg_p
 	struct cspan w;
 	double ex;
 
-	if (s->cont || !cpu_seen(p))
+	if (s->f[FIND_CONTENTION] || !cpu_seen(p))
 		return;
 	memset(&zero, 0, sizeof(zero));
 	zero.ts = p->first_ts;
@@ -542,15 +542,15 @@ static void finish_proc(struct detector *d, struct pstate *s, const struct agg_p
 	cpu_counters(&cur, p, now);
 	span_of(&cur, &zero, &w);
 	w.p99_ns = (double)hist_percentile(&p->runq, 99); /* exact here */
-	if ((ex = excess(d, rc, &w)) <= 1 || !(s->cont = finding_open(d, FIND_CONTENTION, p, p->first_ts, now)))
+	if ((ex = excess(d, rc, &w)) <= 1 || !(s->f[FIND_CONTENTION] = finding_open(d, FIND_CONTENTION, p, p->first_ts, now)))
 		return;
-	contention_fill(&s->cont->f, rc, p, &w, &zero);
-	s->cont->f.confidence = run_confidence(d, w.run);
-	finding_touch(s->cont, ex >= 2 ? SEV_CRIT : SEV_WARN, now);
-	s->cont->f.active = !p->exited;
+	contention_fill(&s->f[FIND_CONTENTION]->f, rc, p, &w, &zero);
+	s->f[FIND_CONTENTION]->f.confidence = run_confidence(d, w.run);
+	finding_touch(s->f[FIND_CONTENTION], ex >= 2 ? SEV_CRIT : SEV_WARN, now);
+	s->f[FIND_CONTENTION]->f.active = !p->exited;
 }
 
-void contention_finish(struct detector *d, struct agg *a, __u64 now)
+static void contention_finish(struct detector *d, struct agg *a, __u64 now)
 {
 	const struct agg_host *h = agg_host(a);
 	double avg = agg_runnable_avg(a, 0), limit = h->ncpus * d->cfg.contention.host_oversubscription;
@@ -583,3 +583,27 @@ void contention_finish(struct detector *d, struct agg *a, __u64 now)
 	d->host_f->f.confidence = 0.8;
 	finding_touch(d->host_f, avg >= 2 * limit ? SEV_CRIT : SEV_WARN, now);
 }
+
+static void contention_release(struct pstate *s)
+{
+	cpu_ring_free(&s->cpu);
+}
+
+/* an episode's base sample */
+static void contention_finding_release(struct frec *r)
+{
+	cpu_sample_free(r->base);
+	r->base = NULL;
+}
+
+const struct detector_kind detect_contention_kind = {
+	.kind = FIND_CONTENTION,
+	.name = "contention",
+	.badge = "CONTEND",
+	.eval = contention_eval,
+	.host_eval = contention_host_eval,
+	.finish = contention_finish,
+	.render = contention_render,
+	.release = contention_release,
+	.finding_release = contention_finding_release,
+};

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "detect_core.h"
 #include "format.h"
 
 #define QUARTERS 4
@@ -355,7 +355,7 @@ static void which_memory(char *buf, size_t len, const struct finding *f)
 		snprintf(buf, len, "no single kind of memory");
 }
 
-void leak_render(struct frec *r)
+static void leak_render(struct frec *r)
 {
 	struct finding *f = &r->f;
 	char rate[32], from[32], to[32], what[128];
@@ -383,17 +383,17 @@ static void leak_report(struct detector *d, struct pstate *s, const struct agg_p
 	struct finding *f;
 	enum finding_severity sev;
 
-	if (!s->leak) {
-		s->leak = finding_open(d, FIND_LEAK, p, o->since, now);
-		if (!s->leak)
+	if (!s->f[FIND_LEAK]) {
+		s->f[FIND_LEAK] = finding_open(d, FIND_LEAK, p, o->since, now);
+		if (!s->f[FIND_LEAK])
 			return;
 		pick_base(s, o->since);
-	} else if (!s->leak->f.active) {
+	} else if (!s->f[FIND_LEAK]->f.active) {
 		/* growth resumed: the finding follows the new growth */
-		s->leak->f.since_ts = o->since;
+		s->f[FIND_LEAK]->f.since_ts = o->since;
 		pick_base(s, o->since);
 	}
-	f = &s->leak->f;
+	f = &s->f[FIND_LEAK]->f;
 	f->ev.leak.shape = o->shape;
 	f->ev.leak.rate_bytes_per_s = o->rate;
 	f->ev.leak.rss_from = o->from;
@@ -407,12 +407,12 @@ static void leak_report(struct detector *d, struct pstate *s, const struct agg_p
 	f->confidence = o->conf;
 	/* crit: at this rate the process doubles its resident memory within an hour */
 	sev = o->rate * 3600 >= (double)p->mem.rss ? SEV_CRIT : SEV_WARN;
-	s->leak->stopped = false;
-	s->leak->grew_until = now;
-	finding_touch(s->leak, sev, now);
+	s->f[FIND_LEAK]->stopped = false;
+	s->f[FIND_LEAK]->grew_until = now;
+	finding_touch(s->f[FIND_LEAK], sev, now);
 }
 
-void leak_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
+static void leak_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
 {
 	struct leak_obs o;
 	struct finding *f;
@@ -423,16 +423,25 @@ void leak_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, _
 		leak_report(d, s, p, now, &o);
 		return;
 	}
-	if (!s->leak || !s->leak->f.active)
+	if (!s->f[FIND_LEAK] || !s->f[FIND_LEAK]->f.active)
 		return;
-	f = &s->leak->f;
+	f = &s->f[FIND_LEAK]->f;
 	if (f->ev.leak.steps ? stepwise_continues(d, p, f) : linear_continues(d, s, now)) {
 		f->last_ts = now;
 		f->ev.leak.rss_to = p->mem.rss;
-		s->leak->dirty = true;
+		s->f[FIND_LEAK]->dirty = true;
 	} else {
 		f->active = false;
-		s->leak->stopped = !f->ev.leak.steps; /* a rise that ended: the summary says so */
-		s->leak->dirty = true;
+		s->f[FIND_LEAK]->stopped = !f->ev.leak.steps; /* a rise that ended: the summary says so */
+		s->f[FIND_LEAK]->dirty = true;
 	}
 }
+
+const struct detector_kind detect_leak_kind = {
+	.kind = FIND_LEAK,
+	.name = "leak",
+	.badge = "LEAK",
+	.memory = true,
+	.eval = leak_eval,
+	.render = leak_render,
+};

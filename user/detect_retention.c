@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "detect_core.h"
 #include "format.h"
 
 #define HINT "glibc keeps freed memory: call malloc_trim(0) or set MALLOC_TRIM_THRESHOLD_/MALLOC_ARENA_MAX"
@@ -94,7 +94,7 @@ static double retention_confidence(const struct agg_proc *p, const struct held *
 	return c;
 }
 
-void retention_render(struct frec *r)
+static void retention_render(struct frec *r)
 {
 	struct finding *f = &r->f;
 	char rss[32], kept[32], floor[32], heap[32], back[32];
@@ -127,9 +127,9 @@ static void retention_report(struct detector *d, struct pstate *s, const struct 
 
 	__u64 since = burst_start(d, s, p);
 
-	if (!s->ret && !(s->ret = finding_open(d, FIND_RETENTION, p, since, now)))
+	if (!s->f[FIND_RETENTION] && !(s->f[FIND_RETENTION] = finding_open(d, FIND_RETENTION, p, since, now)))
 		return;
-	f = &s->ret->f;
+	f = &s->f[FIND_RETENTION]->f;
 	if (!f->active)
 		f->since_ts = since; /* a new burst since it went away */
 	f->hint = HINT;
@@ -143,14 +143,14 @@ static void retention_report(struct detector *d, struct pstate *s, const struct 
 	f->ev.retention.anon_map_growth = h->map_growth;
 	f->ev.retention.idle_s = (double)(now - s->rest_start) / NS_PER_S;
 	f->confidence = retention_confidence(p, h);
-	finding_touch(s->ret, h->retained >= 2 * c->min_retained_bytes ? SEV_CRIT : SEV_WARN, now);
+	finding_touch(s->f[FIND_RETENTION], h->retained >= 2 * c->min_retained_bytes ? SEV_CRIT : SEV_WARN, now);
 }
 
 /* Outside a rest the finding holds while the memory stays above the floor. */
 static void retention_hold(struct detector *d, struct pstate *s, const struct agg_proc *p, bool leaking,
 			   __u64 now)
 {
-	struct finding *f = &s->ret->f;
+	struct finding *f = &s->f[FIND_RETENTION]->f;
 	const struct mem_sample *m = ring_last(&s->mem);
 
 	if (!f->active)
@@ -161,14 +161,14 @@ static void retention_hold(struct detector *d, struct pstate *s, const struct ag
 	}
 	f->last_ts = now;
 	f->ev.retention.rss_bytes = p->mem.rss;
-	s->ret->dirty = true;
+	s->f[FIND_RETENTION]->dirty = true;
 }
 
-void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
+static void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now)
 {
 	struct rest r;
 	struct held h;
-	bool rest, leaking = s->leak && s->leak->f.active;
+	bool rest, leaking = s->f[FIND_LEAK] && s->f[FIND_LEAK]->f.active;
 
 	if (!s->has_mem)
 		return;
@@ -183,6 +183,15 @@ void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc 
 			return;
 		}
 	}
-	if (s->ret)
+	if (s->f[FIND_RETENTION])
 		retention_hold(d, s, p, leaking, now);
 }
+
+const struct detector_kind detect_retention_kind = {
+	.kind = FIND_RETENTION,
+	.name = "retention",
+	.badge = "RETAIN",
+	.memory = true,
+	.eval = retention_eval,
+	.render = retention_render,
+};

@@ -28,23 +28,6 @@
 	"(glibc), or lower M_TRIM_THRESHOLD / M_MMAP_THRESHOLD (MALLOC_TRIM_THRESHOLD_, "     \
 	"MALLOC_MMAP_THRESHOLD_) or cap arenas (MALLOC_ARENA_MAX)"
 
-/* The contract's names, kept here rather than taken from detect.c so that
- * the report links (and its tests run) without the detectors. */
-static const char *kind_name(enum finding_kind k)
-{
-	switch (k) {
-	case FIND_LEAK: return "leak";
-	case FIND_RETENTION: return "retention";
-	case FIND_CONTENTION: return "contention";
-	default: return "unknown";
-	}
-}
-
-static const char *sev_name(enum finding_severity s)
-{
-	return s == SEV_CRIT ? "crit" : "warn";
-}
-
 /* What to do about a finding: the detector's advice; retention always has
  * the allocator's (NULL: none). */
 static const char *finding_hint(const struct finding *f)
@@ -624,12 +607,12 @@ static void j_evidence(struct json *j, const struct ctx *c, const struct finding
 static void j_finding(struct json *j, const struct ctx *c, const struct finding *f)
 {
 	json_obj(j);
-	json_kv_str(j, "kind", kind_name(f->kind));
+	json_kv_str(j, "kind", finding_kind_name(f->kind));
 	json_kv_u64(j, "pid", f->pid);
 	json_kv_strn(j, "comm", f->comm, sizeof(f->comm));
 	json_kv_str(j, "role", role_name(f->role));
 	json_kv_str(j, "scope", f->pid ? "process" : "host");
-	json_kv_str(j, "severity", sev_name(f->severity));
+	json_kv_str(j, "severity", finding_severity_name(f->severity));
 	json_kv_num(j, "since_s", rnd(rel_s(c, f->since_ts), 3));
 	json_kv_num(j, "raised_s", rnd(rel_s(c, f->raised_ts), 3));
 	json_kv_num(j, "last_s", rnd(rel_s(c, f->last_ts), 3));
@@ -1082,7 +1065,7 @@ static void t_finding(FILE *f, const struct ctx *c, const struct finding *fd)
 	char buf[FINDING_SUMMARY_LEN * 2];
 	struct items it = {.f = f, .st = ST_TEXT, .indent = "        "};
 
-	fprintf(f, "  %-4s  %-10s  %-6s  ", sev_label(fd), kind_name(fd->kind),
+	fprintf(f, "  %-4s  %-10s  %-6s  ", sev_label(fd), finding_kind_name(fd->kind),
 		fd->pid ? role_name(fd->role) : "host");
 	if (fd->pid)
 		put_name(f, ST_TEXT, fd->comm, sizeof(fd->comm), fd->pid, false);
@@ -1290,7 +1273,7 @@ static void md_findings(FILE *f, const struct ctx *c)
 	fputs("|--:|:--|:--|:--|:--|--:|:--|\n", f);
 	for (size_t i = 0; i < c->nfs; i++) {
 		const struct finding *fd = c->fs[i];
-		fprintf(f, "| %zu | **%s** | %s | ", i + 1, sev_label(fd), kind_name(fd->kind));
+		fprintf(f, "| %zu | **%s** | %s | ", i + 1, sev_label(fd), finding_kind_name(fd->kind));
 		if (fd->pid)
 			put_name(f, ST_MD, fd->comm, sizeof(fd->comm), fd->pid, true);
 		else
@@ -1304,7 +1287,7 @@ static void md_findings(FILE *f, const struct ctx *c)
 		const struct finding *fd = c->fs[i];
 		struct items it = {.f = f, .st = ST_MD};
 
-		fprintf(f, "**%zu. %s", i + 1, kind_name(fd->kind));
+		fprintf(f, "**%zu. %s", i + 1, finding_kind_name(fd->kind));
 		fputs(" — ", f);
 		if (fd->pid) {
 			md_code(f, fd->comm, sizeof(fd->comm), VIGIL_COMM_LEN, false);

@@ -94,11 +94,6 @@ static void wrapped(struct page *p, const char *label, const char *text, int max
 
 /* ---- findings and their evidence ---- */
 
-static const char *kind_word(enum finding_kind k)
-{
-	return k == FIND_LEAK ? "LEAK" : k == FIND_RETENTION ? "RETAIN" : "CONTEND";
-}
-
 static void leak_evidence(struct page *p, const struct finding *f)
 {
 	char r[16], a[16], b[16], g1[16], g2[16], g3[16], g4[16];
@@ -160,7 +155,7 @@ static void findings_section(struct page *p, const struct tui_row *r)
 		shown++;
 		__u64 until = f->active ? s->ts : f->last_ts;
 		tt_elapsed(age, sizeof(age), f->since_ts <= until ? (double)(until - f->since_ts) / 1e9 : 0);
-		line(p, kind_word(f->kind), f->active ? TA_NORMAL : TA_DIM, "%s, %s %s", f->severity == SEV_CRIT ? "crit" : "warn",
+		line(p, finding_kind_badge(f->kind), f->active ? TA_NORMAL : TA_DIM, "%s, %s %s", f->severity == SEV_CRIT ? "crit" : "warn",
 		     f->active ? "active for" : "ended after", age);
 		wrapped(p, "", f->summary, 3);
 		if (f->kind == FIND_LEAK)

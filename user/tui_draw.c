@@ -370,16 +370,6 @@ static void table(struct tui *t, int y, int h)
 
 /* ---- findings ---- */
 
-static const char *kind_word(enum finding_kind k)
-{
-	switch (k) {
-	case FIND_LEAK: return "LEAK";
-	case FIND_RETENTION: return "RETAIN";
-	case FIND_CONTENTION: return "CONTEND";
-	default: return "?";
-	}
-}
-
 static enum tui_attr kind_attr(const struct finding *f)
 {
 	if (!f->active)
@@ -401,7 +391,7 @@ static void finding_line(struct tui *t, int y, const struct finding *f)
 	__u64 until = f->active ? t->snap.ts : f->last_ts;
 	__u64 since = f->since_ts && f->since_ts <= until ? until - f->since_ts : 0;
 
-	tui_put(t, y, 1, 8, kind_word(f->kind), kind_attr(f), false);
+	tui_put(t, y, 1, 8, finding_kind_badge(f->kind), kind_attr(f), false);
 	if (f->pid)
 		snprintf(who, sizeof(who), "%u %s", f->pid, f->comm);
 	else

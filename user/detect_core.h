@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Inside the detectors: the state kept per process between evaluations,
- * shared by detect.c (the finding list, the loop, memory samples) and the
- * one-job files detect_leak.c, detect_retention.c, detect_contention.c.
- * Not for sinks: they read struct finding (detect.h).
+ * what detect_core.c offers the detectors (rings, line fit, RSS floor,
+ * finding list, memory samples), and the table row each detector file
+ * defines (struct detector_kind), which detect.c's loop runs.  Layers:
+ * detect.c -> detect_leak.c, detect_retention.c, detect_contention.c ->
+ * detect_core.c; nothing calls upwards.  Not for sinks: they read struct
+ * finding (detect.h).
  */
-#ifndef VIGIL_DETECT_INT_H
-#define VIGIL_DETECT_INT_H
+#ifndef VIGIL_DETECT_CORE_H
+#define VIGIL_DETECT_CORE_H
 
 #include "agg.h"
 #include "config.h"
@@ -138,6 +141,11 @@ struct pstate {
 	__u64 id; /* agg_proc.id */
 	__u64 gen; /* evaluation that last saw the entry */
 	bool final; /* exited and evaluated: nothing changes any more */
+	struct frec *f[FIND_KIND_COUNT]; /* its finding of each kind, NULL: none (yet) */
+	/* a kind's own state, for a detector that keeps more than the fields
+	 * below (which the three first ones keep inline, to allocate nothing
+	 * per process); freed by its release op */
+	void *kstate[FIND_KIND_COUNT];
 
 	/* memory */
 	struct ring mem;
@@ -149,17 +157,14 @@ struct pstate {
 	bool step_ok;             /* stepwise: result then */
 
 	/* leak */
-	struct frec *leak;
 	struct mem_base leak_base; /* counters where the growth began */
 
 	/* retention */
-	struct frec *ret;
 	bool in_rest;
 	__u64 rest_start;
 
 	/* contention */
 	struct ring cpu;
-	struct frec *cont;
 };
 
 struct host_sample {
@@ -191,6 +196,9 @@ struct detector {
 
 	__u64 *scratch; /* suffix minima of an RSS series */
 	size_t scratch_cap;
+	/* frees a finding the list forgets, with its kind's part (detect.c
+	 * sets it: the core does not know the kinds) */
+	void (*finding_free)(struct frec *r);
 
 	/* host */
 	struct ring host;
@@ -200,8 +208,11 @@ struct detector {
 	struct holder_sum holders[HOLDERS_MAX];
 };
 
-/* ---- detect.c: shared helpers ---- */
+/* ---- detect_core.c: what the detectors share ---- */
 struct pstate *detector_state(const struct detector *d, __u64 id); /* NULL if none */
+struct pstate *detector_state_new(struct detector *d, __u64 id);  /* NULL: out of memory */
+/* one evaluation's memory sample of s (p alive), the floor with it */
+void mem_take(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
 void *ring_at(const struct ring *r, __u32 i); /* i-th oldest */
 void *ring_last(const struct ring *r);
 void *ring_push(struct ring *r); /* a slot for a new newest sample (overwrites the oldest) */
@@ -233,20 +244,29 @@ struct line {
 };
 bool line_fit(const double *x, const double *y, size_t n, struct line *l);
 
-/* ---- the detectors ---- */
-/* Summaries are written from a finding's own fields, when read (writing
- * them at every evaluation cost more than the rules). */
-void leak_render(struct frec *r);
-void retention_render(struct frec *r);
-void contention_render(struct frec *r);
+/* ---- the detectors: one row each, run by detect.c ---- */
+struct detector_kind {
+	enum finding_kind kind;
+	const char *name;  /* "leak": reports, JSON, `vigil replay` */
+	const char *badge; /* "LEAK": the live view's word for it */
+	bool memory;       /* judged on memory: not once the process exited */
+	/* one process entry at one evaluation (memory sample taken) */
+	void (*eval)(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
+	/* after every process, once per evaluation; NULL: none */
+	void (*host_eval)(struct detector *d, struct agg *a, __u64 now);
+	/* the end of the stream, after the last evaluation; NULL: none */
+	void (*finish)(struct detector *d, struct agg *a, __u64 now);
+	/* the summary from the finding's own fields, when read (writing it at
+	 * every evaluation cost more than the rules) */
+	void (*render)(struct frec *r);
+	/* frees what the kind keeps for s (final, or folded); NULL: nothing */
+	void (*release)(struct pstate *s);
+	/* frees what the kind keeps beside a finding; NULL: nothing */
+	void (*finding_release)(struct frec *r);
+};
+extern const struct detector_kind detect_leak_kind, detect_retention_kind, detect_contention_kind;
 
-void leak_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
-void retention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
-void contention_eval(struct detector *d, struct pstate *s, const struct agg_proc *p, __u64 now);
-void contention_host_eval(struct detector *d, struct agg *a, __u64 now);
-void contention_finish(struct detector *d, struct agg *a, __u64 now);
-
-/* CPU samples (detect_contention.c).  cpu_sample_fill reads p's counters
+/* CPU samples (detect_contention.c; exported for its tests).  cpu_sample_fill reads p's counters
  * at now into c, reusing c's block (prev: the sample before, whose
  * histogram is copied when no wait came since; may be c itself or NULL);
  * -1 when out of memory. */
