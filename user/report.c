@@ -18,6 +18,8 @@
 #include "format.h"
 #include "hist.h"
 #include "json.h"
+#include "pview.h"
+#include "roles.h"
 #include "targets.h"
 #include "textsafe.h"
 
@@ -141,16 +143,6 @@ static void md_code(FILE *f, const char *src, size_t srclen, size_t maxbytes, bo
 
 /* ---- what the report shows: processes and findings, sorted once ------------- */
 
-struct pview {
-	const struct agg_proc *p;
-	struct agg_counters c;   /* totals, or the interval's */
-	const struct hist *runq; /* run-queue latency over the same span */
-	unsigned nwb;
-	struct agg_wb wb[AGG_WB_TOP]; /* ns over the span, largest first, > 0 */
-	double cpu_pct;    /* on-CPU time / span: > 100 with several busy threads */
-	double wait_share; /* run-queue wait / (wait + on-CPU) */
-};
-
 struct ctx {
 	const struct report *r;
 	const struct report_meta *m;
@@ -163,27 +155,6 @@ struct ctx {
 	const struct finding **fs;
 	size_t nfs;
 };
-
-static int role_rank(unsigned role)
-{
-	return role == ROLE_OTHER || role >= ROLE_COUNT ? ROLE_COUNT : (int)role;
-}
-
-static int pview_cmp(const void *x, const void *y)
-{
-	const struct pview *a = x, *b = y;
-	int ra = role_rank(a->p->role), rb = role_rank(b->p->role);
-
-	if (ra != rb)
-		return ra - rb;
-	if (a->c.on_cpu_ns != b->c.on_cpu_ns)
-		return a->c.on_cpu_ns < b->c.on_cpu_ns ? 1 : -1;
-	if (a->p->mem.rss != b->p->mem.rss)
-		return a->p->mem.rss < b->p->mem.rss ? 1 : -1;
-	if (a->p->pid != b->p->pid)
-		return a->p->pid < b->p->pid ? -1 : 1;
-	return a->p->id < b->p->id ? -1 : a->p->id > b->p->id;
-}
 
 /* most severe first: crit, then still active, then the oldest */
 static int finding_cmp(const void *x, const void *y)
@@ -199,40 +170,6 @@ static int finding_cmp(const void *x, const void *y)
 	if (a->pid != b->pid)
 		return a->pid < b->pid ? -1 : 1;
 	return (int)a->kind - (int)b->kind;
-}
-
-static int wb_cmp(const void *x, const void *y)
-{
-	const struct agg_wb *a = x, *b = y;
-	return a->ns != b->ns ? (a->ns < b->ns ? 1 : -1) : (a->pid > b->pid) - (a->pid < b->pid);
-}
-
-static void pview_fill(struct ctx *c, struct pview *v, const struct agg_proc *p)
-{
-	double on, wait;
-
-	v->p = p;
-	if (c->m->interval) {
-		agg_proc_interval(p, &v->c);
-		v->runq = agg_proc_runq_interval(p);
-	} else {
-		v->c = p->tot;
-		v->runq = &p->runq;
-	}
-	v->nwb = 0;
-	for (unsigned i = 0; i < p->nwb && i < AGG_WB_TOP; i++) {
-		__u64 ns = c->m->interval ? p->wb[i].ns - p->wb[i].base_ns : p->wb[i].ns;
-		if (!ns || (c->m->interval && p->wb[i].ns < p->wb[i].base_ns))
-			continue;
-		v->wb[v->nwb] = p->wb[i];
-		v->wb[v->nwb++].ns = ns;
-	}
-	/* interval deltas can reorder holders */
-	qsort(v->wb, v->nwb, sizeof(v->wb[0]), wb_cmp);
-	on = (double)v->c.on_cpu_ns;
-	wait = (double)v->c.runq_wait_ns;
-	v->cpu_pct = c->span_s > 0 ? on / 1e7 / c->span_s : 0;
-	v->wait_share = on + wait > 0 ? wait / (on + wait) : 0;
 }
 
 /* An interval shows the processes alive in it. */
@@ -252,12 +189,8 @@ static int ctx_init(struct ctx *c, const struct report *r, const struct report_m
 	c->h = agg_host(a);
 	c->origin = m->origin_ns ? m->origin_ns : c->h->first_ts;
 	c->end_ts = c->h->accounted_ts > c->h->last_ts ? c->h->accounted_ts : c->h->last_ts;
-	if (m->duration_s > 0)
-		c->span_s = m->duration_s;
-	else if (m->interval)
-		c->span_s = c->end_ts > c->h->ivl_start_ts ? (c->end_ts - c->h->ivl_start_ts) / 1e9 : 0;
-	else
-		c->span_s = c->end_ts > c->origin ? (c->end_ts - c->origin) / 1e9 : 0;
+	/* the one span rule (pview.h): the caller's duration only without event time */
+	c->span_s = pview_span_s(a, m->interval, c->origin, m->duration_s);
 
 	c->pv = calloc(n ? n : 1, sizeof(*c->pv));
 	c->fs = calloc(r->nfindings ? r->nfindings : 1, sizeof(*c->fs));
@@ -266,7 +199,7 @@ static int ctx_init(struct ctx *c, const struct report *r, const struct report_m
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_proc *p = agg_proc_at(a, i);
 		if (p && pview_wanted(c, p))
-			pview_fill(c, &c->pv[c->npv++], p);
+			pview_fill(&c->pv[c->npv++], p, m->interval, c->span_s);
 	}
 	qsort(c->pv, c->npv, sizeof(*c->pv), pview_cmp);
 	for (size_t i = 0; i < r->nfindings; i++)

@@ -16,6 +16,11 @@ const char *role_name(enum vigil_role r)
 	return (unsigned)r < ROLE_COUNT ? role_names[r] : role_names[ROLE_OTHER];
 }
 
+int role_rank(unsigned role)
+{
+	return role == ROLE_OTHER || role >= ROLE_COUNT ? ROLE_COUNT : (int)role;
+}
+
 int role_parse(const char *s, enum vigil_role *out)
 {
 	for (unsigned r = 0; s && r < ROLE_COUNT; r++) {

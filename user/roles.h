@@ -12,4 +12,8 @@ const char *role_name(enum vigil_role r);
  * unknown name. */
 int role_parse(const char *s, enum vigil_role *out);
 
+/* The one order of roles in every view and report: asr, avatar, camera,
+ * then other (and out-of-range values). */
+int role_rank(unsigned role);
+
 #endif

@@ -7,43 +7,21 @@
 
 #include "agg.h"
 #include "format.h"
+#include "pview.h"
+#include "roles.h"
 #include "targets.h"
 
-struct row {
-	const struct agg_proc *p;
-	double cpu_pct;
-};
-
-/* role order first (asr, avatar, camera, other), busiest first within */
-static int row_cmp(const void *x, const void *y)
+/* the interval's length by the one span rule (pview.h) */
+static double span_s(struct agg *a, const struct snapshot_info *si)
 {
-	const struct row *a = x, *b = y;
-	int ra = a->p->role == ROLE_OTHER ? ROLE_COUNT : a->p->role;
-	int rb = b->p->role == ROLE_OTHER ? ROLE_COUNT : b->p->role;
-
-	if (ra != rb)
-		return ra - rb;
-	if (a->cpu_pct != b->cpu_pct)
-		return a->cpu_pct < b->cpu_pct ? 1 : -1;
-	return (int)a->p->pid - (int)b->p->pid;
-}
-
-/* CPU shares divide time counted on event stamps by the span those stamps
- * cover; the wall-clock interval differs by how late the last drain was. */
-static double model_interval_ns(struct agg *a, const struct snapshot_info *si)
-{
-	const struct agg_host *h = agg_host(a);
-
-	if (h->accounted_ts > h->ivl_start_ts && h->ivl_start_ts)
-		return (double)(h->accounted_ts - h->ivl_start_ts);
-	return si->interval_s * 1e9;
+	return pview_span_s(a, true, 0, si->interval_s);
 }
 
 static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	const struct agg_host *h = agg_host(a);
 	char when[32] = "", b1[16];
-	double ivl_ns = model_interval_ns(a, si);
+	double span = span_s(a, si), ivl_ns = span * 1e9;
 
 	if (si->wall_ns) {
 		time_t t = si->wall_ns / 1000000000ull;
@@ -51,11 +29,10 @@ static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
 	}
 	fprintf(f, "-- vigil %s +%.1fs | events %s/s, lost %llu | %u CPUs busy", when, si->elapsed_s,
-		fmt_count(b1, sizeof(b1), si->interval_s > 0 ? (h->tot.events - h->base.events) / si->interval_s : 0),
+		fmt_count(b1, sizeof(b1), span > 0 ? (h->tot.events - h->base.events) / span : 0),
 		(unsigned long long)h->tot.lost, h->ncpus);
 	for (unsigned c = 0; c < h->ncpus && c < 64; c++) {
 		double pct = ivl_ns > 0 ? 100.0 * (h->cpu_busy_ns[c] - h->cpu_busy_base[c]) / ivl_ns : 0;
-		/* the interval is timed by the clock, busy time by event stamps */
 		fprintf(f, " %.0f%%", pct > 100 ? 100 : pct);
 	}
 	fprintf(f, " | runnable %.2f | page faults: %s", agg_runnable_avg(a, 1), si->pf_source ? si->pf_source : "?");
@@ -71,43 +48,37 @@ static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	size_t n = agg_nprocs(a), nrows = 0;
-	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
-	double ivl_ns = model_interval_ns(a, si);
+	struct pview *rows = calloc(n ? n : 1, sizeof(*rows));
+	double span = span_s(a, si);
 
 	header(f, a, si);
 	if (!rows)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_proc *p = agg_proc_at(a, i);
-		if (p->exited)
-			continue;
-		rows[nrows].p = p;
-		rows[nrows].cpu_pct = ivl_ns > 0 ? 100.0 * (p->tot.on_cpu_ns - p->base.on_cpu_ns) / ivl_ns : 0;
-		nrows++;
+		if (!p->exited)
+			pview_fill(&rows[nrows++], p, true, span);
 	}
-	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	qsort(rows, nrows, sizeof(*rows), pview_cmp);
 	fprintf(f, "%-6s %7s %-16s %6s %8s %8s %7s %8s %8s %8s %8s %8s\n", "ROLE", "PID", "COMM", "CPU%",
 		"RQ-P50", "RQ-P99", "INVOL/s", "RSS", "RSS/min", "FAULT/s", "ANON-MAP", "HEAP");
 	for (size_t i = 0; i < nrows && (!si->max_rows || i < si->max_rows); i++) {
-		const struct agg_proc *p = rows[i].p;
-		struct agg_counters d;
+		const struct pview *v = &rows[i];
+		const struct agg_proc *p = v->p;
 		char p50[16] = "-", p99[16] = "-", rss[16], trend[16], faults[16], anon[16], heap[16], inv[16];
 
-		agg_proc_interval(p, &d);
-		const struct hist *rq = agg_proc_runq_interval(p);
-
-		if (rq->count) {
-			fmt_ns(p50, sizeof(p50), hist_percentile(rq, 50));
-			fmt_ns(p99, sizeof(p99), hist_percentile(rq, 99));
+		if (v->runq->count) {
+			fmt_ns(p50, sizeof(p50), hist_percentile(v->runq, 50));
+			fmt_ns(p99, sizeof(p99), hist_percentile(v->runq, 99));
 		}
-		fmt_count(inv, sizeof(inv), si->interval_s > 0 ? d.sw_invol / si->interval_s : 0);
-		fmt_count(faults, sizeof(faults), si->interval_s > 0 ? d.page_faults / si->interval_s : 0);
+		fmt_count(inv, sizeof(inv), v->invol_per_s);
+		fmt_count(faults, sizeof(faults), v->faults_per_s);
 		fmt_bytes(rss, sizeof(rss), p->mem.rss);
 		fmt_bytes(trend, sizeof(trend), agg_rss_trend_per_min(&p->rss));
 		fmt_bytes(anon, sizeof(anon), p->mem.anon_live_bytes);
 		fmt_bytes(heap, sizeof(heap), p->mem.heap_bytes);
 		fprintf(f, "%-6s %7u %-16.16s %6.1f %8s %8s %7s %8s %8s %8s %8s %8s\n", role_name(p->role), p->pid,
-			p->comm, rows[i].cpu_pct, p50, p99, inv, p->mem.rss_first_ts ? rss : "-", trend, faults,
+			p->comm, v->cpu_pct, p50, p99, inv, p->mem.rss_first_ts ? rss : "-", trend, faults,
 			anon, heap);
 	}
 	if (si->max_rows && nrows > si->max_rows)

@@ -6,12 +6,9 @@
 #include <string.h>
 
 #include "procfs.h"
+#include "pview.h"
+#include "roles.h"
 #include "tui_text.h"
-
-int tui_role_rank(unsigned role)
-{
-	return role == ROLE_OTHER || role >= ROLE_COUNT ? ROLE_COUNT : (int)role;
-}
 
 /* process-controlled text -> printable, whatever the source put in it */
 static void printable(char *out, size_t outsz, const char *in, size_t inmax)
@@ -166,7 +163,6 @@ static int take_host(struct tui_snap *s, const struct agg *a, double interval_s)
 	s->ncpus = h->ncpus;
 	for (unsigned c = 0; c < h->ncpus; c++) {
 		double pct = ivl_ns > 0 ? 100.0 * (double)(h->cpu_busy_ns[c] - h->cpu_busy_base[c]) / ivl_ns : 0;
-		/* the interval may be timed by the wall clock, busy time by event stamps */
 		s->cpu_busy_pct[c] = pct > 100 ? 100 : pct;
 	}
 	s->interval_s = interval_s;
@@ -190,6 +186,9 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 		s->rows = r;
 		s->rows_cap = n;
 	}
+	/* the one span rule (pview.h): the event time the interval's counters
+	 * cover; the caller's wall-clock interval only without it */
+	interval_s = pview_span_s(a, true, 0, interval_s);
 	if (take_host(s, a, interval_s) || take_findings(s, f, nf))
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -271,7 +270,7 @@ static int cmp_rows(const void *x, const void *y, void *ctx)
 	const struct tui_snap *s = ((const void *const *)ctx)[0];
 	const struct tui_order *o = ((const void *const *)ctx)[1];
 	const struct tui_row *a = &s->rows[*(const size_t *)x], *b = &s->rows[*(const size_t *)y];
-	int c = tui_role_rank(a->role) - tui_role_rank(b->role);
+	int c = role_rank(a->role) - role_rank(b->role);
 
 	if (c)
 		return c;

@@ -81,8 +81,9 @@ struct tui_snap {
 };
 
 /* Copies the model's state (a settled agg and its findings, newest first)
- * into s, reusing s's memory.  interval_s: the length of the interval that
- * the agg's base counters started.  Exited entries are included (marked).
+ * into s, reusing s's memory.  interval_s: the wall-clock length of the
+ * interval the agg's base counters started, used only when the model has no
+ * event time for it (pview.h's span rule).  Exited entries are included (marked).
  * 0, or -1 when out of memory (s then keeps its previous content). */
 int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding *const *f, size_t nf,
 		  double interval_s);
@@ -111,11 +112,5 @@ size_t tui_snap_order(const struct tui_snap *s, const struct tui_order *o, size_
 
 /* The row of proc id, or -1. */
 long tui_snap_find(const struct tui_snap *s, __u64 id);
-
-/* Position of a role in the table: asr, avatar, camera, then other. */
-int tui_role_rank(unsigned role);
-
-/* RSS change per minute over up to the last minute of the series (what the
- * text snapshot prints as RSS/min). */
 
 #endif
