@@ -23,7 +23,7 @@
 #include "selfstat.h"
 #include "bpfcost.h"
 #include "session.h"
-#include "snapshot.h"
+#include "sink.h"
 #include "source.h"
 #include "targets.h"
 #include "trace_common.h"
@@ -38,15 +38,14 @@ struct live {
 	char alert[256]; /* shown in the view's header (stderr would garble it) */
 };
 
-/* What one JSON line needs besides the model. */
+/* What the sink's ticks need besides the model: the run's host and clock
+ * base, vigil's own cost. */
 struct json_lines {
 	struct dump_host host;
 	struct report_meta meta;
 	struct report_self self;
 	struct source_counts prev; /* totals at the previous line: lines carry the interval's */
 	double prev_cpu_s;
-	const struct finding **fs;
-	size_t fs_cap;
 };
 
 static void to_model(void *ctx, const struct ev_hdr *rec)
@@ -81,22 +80,16 @@ static unsigned long long wall_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* The detector's findings, newest first; NULL when out of memory. */
-static const struct finding **findings(struct json_lines *jl, struct detector *d, size_t *n)
-{
-	*n = detector_findings(d, &jl->fs, &jl->fs_cap);
-	return *n == (size_t)-1 ? NULL : jl->fs;
-}
-
 /* Host, clock base and page-fault source for the whole run. */
 static void json_lines_init(struct json_lines *jl, struct session *s, unsigned long long start_ns)
 {
 	dump_host_init(&jl->host);
+	/* the page-fault source as the report names it (counters, tracepoint, perf) */
+	jl->host.pf_source = (__u32)source_pf_source(session_source(s));
 	report_meta_from_host(&jl->meta, &jl->host);
 	/* since_s counts from when tracing started; the wall clock follows */
 	jl->meta.real_ns = jl->host.real_ns + (start_ns - jl->host.mono_ns);
 	jl->meta.origin_ns = start_ns;
-	jl->meta.pf_source = source_pf_name(source_pf_source(session_source(s)));
 	jl->meta.sources = source_ksources(session_source(s));
 	jl->meta.interval = true;
 	jl->meta.live_line = true;
@@ -138,39 +131,8 @@ static void self_interval(struct json_lines *jl, struct session *s)
 	jl->prev_cpu_s = cpu_s;
 }
 
-static int json_line(struct json_lines *jl, struct live *l, struct session *s, double elapsed_s, double interval_s)
-{
-	struct report r = {.agg = model_agg(l->model), .meta = &jl->meta};
-
-	errno = 0;
-	self_interval(jl, s);
-	jl->meta.elapsed_s = elapsed_s;
-	jl->meta.duration_s = interval_s;
-	r.findings = findings(jl, model_detector(l->model), &r.nfindings);
-	if (!r.findings)
-		r.nfindings = 0;
-	r.findings_dropped = detector_dropped(model_detector(l->model));
-	return report_write(stdout, REPORT_JSON_LINE, &r);
-}
-
-/* Text: findings raised since the last snapshot, under it.  Findings are
- * sticky and listed newest first, so the new ones lead the list. */
-static void new_findings_text(struct json_lines *jl, struct live *l, size_t *shown)
-{
-	struct report r = {.agg = model_agg(l->model), .meta = &jl->meta};
-	size_t n;
-
-	r.findings = findings(jl, model_detector(l->model), &n);
-	if (!r.findings || n <= *shown)
-		return;
-	r.nfindings = n - *shown;
-	report_findings_text(stdout, &r, "NEW FINDINGS");
-	fflush(stdout);
-	*shown = n;
-}
-
 /* vigil's own CPU over the interval and RSS, its BPF programs' last sample */
-static void self_cost(struct snapshot_info *si, struct session *s, struct selfstat *prev)
+static void self_cost(struct sink_tick *si, struct session *s, struct selfstat *prev)
 {
 	struct selfstat now;
 	double ns;
@@ -186,14 +148,14 @@ static void self_cost(struct snapshot_info *si, struct session *s, struct selfst
 }
 
 /* The view's header: what the model does not know. */
-static void tui_tick(struct tui *t, struct live *l, const struct snapshot_info *si)
+static void tui_tick(struct tui *t, struct live *l, const char *pf_source, const struct sink_tick *si)
 {
 	const struct agg_host *h = agg_host(model_agg(l->model));
 	struct tui_status st = {
 		.mode = "LIVE",
 		.elapsed_s = si->elapsed_s,
 		.wall_ns = wall_ns(),
-		.pf_source = si->pf_source,
+		.pf_source = pf_source,
 		.self_cpu_pct = si->self_cpu_pct,
 		.self_rss = si->self_rss,
 		.bpf_cpu_pct = si->bpf_cpu_pct,
@@ -220,13 +182,14 @@ int cmd_live(struct cli *c)
 	struct live l = {0};
 	struct session *s = NULL;
 	struct trace_loop loop;
-	struct snapshot_info si = {.max_rows = 40};
+	struct sink_tick tick = {.self_cpu_pct = -1, .bpf_cpu_pct = -1};
 	struct json_lines jl = {0};
+	struct sink out = {0};
 	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
-	bool json_gone = false; /* stdout failed or its reader left */
-	size_t findings_shown = 0;
+	bool out_gone = false; /* stdout failed or its reader left */
 	struct tui *t = NULL;
 	struct selfstat self_prev;
+	const char *pf_source;
 	int rc;
 
 	rc = trace_preflight(c);
@@ -235,9 +198,9 @@ int cmd_live(struct cli *c)
 	/* make run on a host without any AI service must not show an empty table */
 	if (targets_is_default(c->targets) && !any_role_process(c->targets)) {
 		targets_set_all(c->targets);
-		si.note = "no asr, avatar or camera process is running: showing every process";
+		tick.note = "no asr, avatar or camera process is running: showing every process";
 		if (json)
-			fprintf(stderr, "vigil: %s\n", si.note);
+			fprintf(stderr, "vigil: %s\n", tick.note);
 	}
 	l.model = model_new(&c->config, NULL);
 	if (!l.model) {
@@ -260,7 +223,7 @@ int cmd_live(struct cli *c)
 	}
 	if (l.w && (rc = trace_note_sources(l.w, s)))
 		goto out;
-	si.pf_source = source_pf_name(source_pf_source(session_source(s)));
+	pf_source = source_pf_name(source_pf_source(session_source(s)));
 	if (!c->batch && !json) {
 		char why[160];
 		t = tui_open(TUI_LIVE, why, sizeof(why));
@@ -270,6 +233,14 @@ int cmd_live(struct cli *c)
 	trace_loop_init(&loop, c);
 	self_prev = loop.self_start;
 	json_lines_init(&jl, s, loop.start_ns);
+	tick.m = l.model;
+	/* the view draws itself; every other output is a sink */
+	if (!t && sink_open(&out, json ? "json" : "text", stdout, &jl.meta, 40)) {
+		cli_err("no sink for this format");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	out.pf_text = pf_source;
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
 		int act = TUI_NONE;
@@ -300,23 +271,24 @@ int cmd_live(struct cli *c)
 		unsigned long long now = trace_now_ns();
 		struct agg *a = model_agg(l.model);
 		agg_settle(a, 0);
-		si.elapsed_s = (now - loop.start_ns) / 1e9;
-		si.interval_s = (now - last_tick) / 1e9;
-		if (!json) /* a JSON line takes its own (self_interval) */
-			self_cost(&si, s, &self_prev);
-		if (json) {
-			if (json_line(&jl, &l, s, si.elapsed_s, si.interval_s)) {
-				rc = stdout_failed();
-				json_gone = true;
-				break;
-			}
-		} else if (t) {
-			tui_tick(t, &l, &si);
+		tick.elapsed_s = (now - loop.start_ns) / 1e9;
+		tick.interval_s = (now - last_tick) / 1e9;
+		if (json) { /* a JSON line takes its own (self_interval) */
+			self_interval(&jl, s);
+			tick.self = &jl.self;
+		} else {
+			self_cost(&tick, s, &self_prev);
+		}
+		if (t) {
+			tui_tick(t, &l, pf_source, &tick);
 			tui_draw(t);
 		} else {
-			si.wall_ns = wall_ns();
-			snapshot_text(stdout, a, &si);
-			new_findings_text(&jl, &l, &findings_shown);
+			tick.wall_ns = wall_ns();
+			if (sink_interval(&out, &tick)) {
+				rc = stdout_failed();
+				out_gone = true;
+				break;
+			}
 		}
 		agg_interval_reset(a, 0);
 		last_tick = now;
@@ -324,23 +296,23 @@ int cmd_live(struct cli *c)
 			continue;
 	}
 	tui_close(t); /* the terminal is the user's again before anything is printed */
-	t = NULL;
 	session_stop(s);
-	if (json && !json_gone) {
-		/* The last line is the run's summary, never a sliver of an
-		 * interval (the tail since the last tick was ~0.1 ms with --duration,
-		 * all zeros): span "trace", "final": true, the whole run's totals,
-		 * with the records flushed at stop and vigil's cost since it
-		 * started. */
+	if (!t) {
+		/* The run's totals, with the records flushed at stop and vigil's
+		 * cost since it started (the JSON sink's last line). */
 		unsigned long long end = loop.stop_ns ? loop.stop_ns : trace_now_ns();
 		agg_settle(model_agg(l.model), 0);
-		jl.meta.interval = false;
-		jl.meta.final = true;
 		memset(&jl.prev, 0, sizeof(jl.prev));
 		jl.prev_cpu_s = 0;
-		if (json_line(&jl, &l, s, (end - loop.start_ns) / 1e9, (end - loop.start_ns) / 1e9))
+		tick.elapsed_s = tick.interval_s = (end - loop.start_ns) / 1e9;
+		if (json) {
+			self_interval(&jl, s);
+			tick.self = &jl.self;
+		}
+		if (sink_close(&out, out_gone ? NULL : &tick) && !out_gone)
 			rc = stdout_failed();
 	}
+	t = NULL;
 	trace_report_end(&loop, s, stderr);
 	if (l.w) {
 		if (dump_writer_finish(l.w)) {
@@ -351,10 +323,10 @@ int cmd_live(struct cli *c)
 		}
 	}
 out:
+	sink_close(&out, NULL);
 	tui_close(t);
 	session_close(s);
 	dump_writer_close(l.w);
 	model_free(l.model);
-	free(jl.fs);
 	return rc;
 }

@@ -26,7 +26,7 @@
 #include "model.h"
 #include "procfs.h"
 #include "report.h"
-#include "snapshot.h"
+#include "sink.h"
 #include "source.h"
 #include "tui.h"
 
@@ -57,10 +57,8 @@ struct replay {
 	double eps; /* events/s of the interval on screen */
 	char mode[48];
 	bool batch, json;          /* --batch: no pacing; --format json: live's JSON lines */
-	struct report_meta meta;   /* json: the dump's host, as live's lines say it */
-	const struct finding **fs; /* json: the findings of a line */
-	size_t fs_cap;
-	int out_err;               /* json: writing stdout failed (errno) */
+	struct sink out;           /* no view: live's text or JSON sink */
+	int out_err;               /* writing stdout failed (errno) */
 };
 
 static unsigned long long mono_now(void)
@@ -157,27 +155,6 @@ static double interval_events_per_s(const struct replay *p, double secs)
 	return secs > 0 ? (double)(h->tot.events - h->base.events) / secs : 0;
 }
 
-/* One line of `live --format json` over the settled model: the interval's
- * counters, or (meta.final) the whole dump's. */
-static void json_line(struct replay *p, double elapsed_s, double span_s)
-{
-	struct detector *d = model_detector(p->m);
-	struct report r = {.agg = model_agg(p->m), .meta = &p->meta};
-	size_t n;
-
-	if (p->out_err)
-		return;
-	n = detector_findings(d, &p->fs, &p->fs_cap);
-	r.findings = n == (size_t)-1 ? NULL : p->fs;
-	r.nfindings = n == (size_t)-1 ? 0 : n;
-	r.findings_dropped = d ? detector_dropped(d) : 0;
-	p->meta.elapsed_s = elapsed_s;
-	p->meta.duration_s = span_s;
-	errno = 0;
-	if (report_write(stdout, REPORT_JSON_LINE, &r))
-		p->out_err = errno ? errno : EIO;
-}
-
 /* the settled model, interval [ivl_start, now) -> the view or stdout */
 static void show(struct replay *p, __u64 now)
 {
@@ -190,16 +167,12 @@ static void show(struct replay *p, __u64 now)
 		tui_update(p->t, p->m, &st, secs);
 		return;
 	}
-	if (p->json) {
-		json_line(p, (double)(now - p->origin) / 1e9, secs);
-		return;
-	}
-	struct snapshot_info si = {
-		.elapsed_s = st.elapsed_s, .interval_s = secs, .wall_ns = st.wall_ns,
-		.pf_source = st.pf_source, .note = st.alert, .max_rows = 40,
-		.self_cpu_pct = -1, .bpf_cpu_pct = -1,
+	struct sink_tick t = {
+		.m = p->m, .elapsed_s = st.elapsed_s, .interval_s = secs, .wall_ns = st.wall_ns,
+		.note = st.alert, .self_cpu_pct = -1, .bpf_cpu_pct = -1,
 	};
-	snapshot_text(stdout, model_agg(p->m), &si);
+	if (!p->out_err && sink_interval(&p->out, &t))
+		p->out_err = errno ? errno : EIO;
 }
 
 /* the end of the dump: the model's last word, and the last partial interval
@@ -395,26 +368,26 @@ static void print_findings(struct replay *p)
 	}
 }
 
-/* --batch: every interval, unpaced; JSON ends with the whole dump's line */
+/* --batch: every interval, unpaced, through the sink; JSON ends with the
+ * whole dump's line, text with the findings */
 static int run_batch(struct replay *p)
 {
 	while (!cli_stop && !p->ended && !p->out_err)
 		step(p, true);
-	if (!p->json) {
-		if (p->ended) {
-			printf("-- end of recording\n");
-			print_findings(p);
-		}
-		fflush(stdout);
-		return ferror(stdout) && errno != EPIPE ? EXIT_RUNTIME : EXIT_OK;
+	if (!p->json && p->ended && !p->out_err) {
+		printf("-- end of recording\n");
+		print_findings(p);
+		if (fflush(stdout))
+			p->out_err = errno ? errno : EIO;
 	}
-	if (p->ended && !p->out_err) {
+	if (p->json && p->ended && !p->out_err) {
 		const struct agg_host *h = agg_host(model_agg(p->m));
 		double span = h->last_ts > p->origin ? (double)(h->last_ts - p->origin) / 1e9 : 0;
+		struct sink_tick t = {.m = p->m, .elapsed_s = span, .interval_s = span, .self_cpu_pct = -1,
+				      .bpf_cpu_pct = -1};
 
-		p->meta.interval = false;
-		p->meta.final = true;
-		json_line(p, span, span);
+		if (sink_close(&p->out, &t))
+			p->out_err = errno ? errno : EIO;
 	}
 	if (!p->out_err)
 		fflush(stdout);
@@ -461,19 +434,21 @@ int cmd_replay(struct cli *c)
 		cli_err("%s", err);
 		goto out;
 	}
-	if (p.json) {
-		report_meta_from_host(&p.meta, &p.host);
-		/* since_s counts from +0, the wall clock follows */
-		if (p.meta.real_ns)
-			p.meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
-		p.meta.origin_ns = p.origin;
-		p.meta.interval = true;
-		p.meta.live_line = true;
-	}
 	if (!p.batch) {
 		p.t = tui_open(TUI_REPLAY, why, sizeof(why));
 		if (!p.t && isatty(STDOUT_FILENO))
 			fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
+	}
+	if (!p.t) {
+		struct report_meta meta = {0};
+
+		report_meta_from_host(&meta, &p.host);
+		/* since_s counts from +0, the wall clock follows */
+		if (meta.real_ns)
+			meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
+		meta.origin_ns = p.origin;
+		sink_open(&p.out, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
+		p.out.pf_text = source_pf_name((int)p.host.pf_source);
 	}
 	rc = p.t ? run_view(&p) : p.batch ? run_batch(&p) : run_text(&p);
 	tui_close(p.t); /* before anything else is printed */
@@ -482,7 +457,7 @@ int cmd_replay(struct cli *c)
 		rc = EXIT_RUNTIME;
 	}
 out:
-	free(p.fs);
+	sink_close(&p.out, NULL);
 	model_free(p.m);
 	if (p.r)
 		dump_reader_close(p.r);
