@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "detect.h"
 #include "dump_read.h"
-#include "heap.h"
+#include "malloc_tune.h"
 #include "model.h"
 #include "report.h"
 
@@ -88,7 +88,7 @@ int cmd_report(struct cli *c)
 	}
 	agg_set_ncpus(model_agg(m), dump_reader_host(r)->ncpus);
 	/* The replay is one burst of ~10 MB of fresh heap: huge pages make that
-	 * a few dozen page faults instead of thousands (see heap.h).  Only now:
+	 * a few dozen page faults instead of thousands (see malloc_tune.h).  Only now:
 	 * the model's big tables (3 MB, sparse) have mappings of their own
 	 * already, zero without a memset (a report of a small dump: 7 ms, not
 	 * 12). */

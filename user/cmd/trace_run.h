@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What `record` and `live` share: checks before tracing, opening the
  * session with its startup report, and the timing of the main loop. */
-#ifndef VIGIL_TRACE_COMMON_H
-#define VIGIL_TRACE_COMMON_H
+#ifndef VIGIL_TRACE_RUN_H
+#define VIGIL_TRACE_RUN_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Reports over the model: text for a terminal, JSON (the contract in
- * design.md, every key in docs/report.md) and Markdown for incident
+ * Reports over the model: text for a terminal, JSON (the contract: every
+ * key in docs/report.md) and Markdown for incident
  * write-ups.  Pure sinks: they read an agg that the caller has settled
  * (agg_settle) plus the findings, write to a FILE and touch nothing else.
  * The work is per process and per finding, never per event.

@@ -12,8 +12,8 @@
  * Only for batch work: huge pages round RSS up to 2 MB steps, which the
  * long-running live and record commands (24 MB budget) do not want.
  */
-#ifndef VIGIL_HEAP_H
-#define VIGIL_HEAP_H
+#ifndef VIGIL_MALLOC_TUNE_H
+#define VIGIL_MALLOC_TUNE_H
 
 #include <stddef.h>
 

@@ -14,7 +14,7 @@
 
 struct targets;
 
-/* exit codes (design.md "CLI contract") */
+/* exit codes (README.md "Commands") */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_PRIVILEGE = 3 };
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_MD };

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agg.h"
-#include "wbh.h"
+#include "waited_behind.h"
 
 #define MAP_ANONYMOUS_FLAG 0x20
 #define ADV_DONTNEED 4

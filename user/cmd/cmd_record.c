@@ -13,7 +13,7 @@
 #include "procfs.h"
 #include "session.h"
 #include "targets.h"
-#include "trace_common.h"
+#include "trace_run.h"
 
 struct recorder {
 	struct dump_writer *w;

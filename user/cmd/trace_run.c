@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "trace_common.h"
+#include "trace_run.h"
 
 #include <errno.h>
 #include <string.h>

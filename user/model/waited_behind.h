@@ -17,8 +17,8 @@
  *
  * A zeroed struct wbh is an empty table; wbh_free() gives its storage back.
  */
-#ifndef VIGIL_WBH_H
-#define VIGIL_WBH_H
+#ifndef VIGIL_WAITED_BEHIND_H
+#define VIGIL_WAITED_BEHIND_H
 
 #include <linux/types.h>
 

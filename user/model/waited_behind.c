@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The waited_behind table (see wbh.h).  A charge is one hash probe; a
+/* The waited_behind table (see waited_behind.h).  A charge is one hash probe; a
  * newcomer at a full table doubles it (rebuilding the hash) until WBH_MAX;
  * from there a shed (one in WBH_MAX / 2 newcomers) selects on a copy of the
  * dense ns values, compacts the kept half in place and rebuilds the hash
  * from it. */
 #include <stdlib.h>
 #include <string.h>
-#include "wbh.h"
+#include "waited_behind.h"
 
 static size_t bytes_for(__u32 cap)
 {

@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "heap.h"
+#include "malloc_tune.h"
 
 /* The PMD-level THP size (2 MB with 4 KB pages, 32 MB with 16 KB, 512 MB
  * with 64 KB); 0 when the kernel has no THP. */

@@ -26,7 +26,7 @@
 #include "sink.h"
 #include "source.h"
 #include "targets.h"
-#include "trace_common.h"
+#include "trace_run.h"
 #include "tui.h"
 
 #define EXITED_KEEP_NS (10ull * 1000000000ull) /* exited processes stay visible this long */
