@@ -173,7 +173,7 @@ bench: vigil workloads $(OUTPUT)/bench/dumpbench
 	$(Q)QUICK=$(QUICK) bash bench/run.sh
 
 # the dump writer and reader alone, on the records of a real dump
-DUMPBENCH_OBJS := $(patsubst %,$(OUTPUT)/%.o,dump_write dump_read dump_codec decode)
+DUMPBENCH_OBJS := $(patsubst %,$(OUTPUT)/%.o,dump_write dump_read dump_codec decode clock)
 $(OUTPUT)/bench/dumpbench: bench/dumpbench.c $(DUMPBENCH_OBJS)
 	$(call msg,CC-BENCH,$@)
 	$(Q)mkdir -p $(@D)

@@ -14,6 +14,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "detect.h"
 #include "dump_write.h"
@@ -71,13 +72,6 @@ static bool any_role_process(const struct targets *t)
 		found = procfs_read(pid, &pi) == 0 && targets_match(t, pid, pi.comm, pi.cmdline_str);
 	procfs_iter_close(&it);
 	return found;
-}
-
-static unsigned long long wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* Host, clock base and page-fault source for the whole run. */
@@ -154,7 +148,7 @@ static void tui_tick(struct tui *t, struct live *l, const char *pf_source, const
 	struct tui_status st = {
 		.mode = "LIVE",
 		.elapsed_s = si->elapsed_s,
-		.wall_ns = wall_ns(),
+		.wall_ns = clock_real_ns(),
 		.pf_source = pf_source,
 		.self_cpu_pct = si->self_cpu_pct,
 		.self_rss = si->self_rss,
@@ -268,7 +262,7 @@ int cmd_live(struct cli *c)
 				tui_draw(t);
 			continue;
 		}
-		unsigned long long now = trace_now_ns();
+		unsigned long long now = clock_mono_ns();
 		struct agg *a = model_agg(l.model);
 		agg_settle(a, 0);
 		tick.elapsed_s = (now - loop.start_ns) / 1e9;
@@ -283,7 +277,7 @@ int cmd_live(struct cli *c)
 			tui_tick(t, &l, pf_source, &tick);
 			tui_draw(t);
 		} else {
-			tick.wall_ns = wall_ns();
+			tick.wall_ns = clock_real_ns();
 			if (sink_interval(&out, &tick)) {
 				rc = stdout_failed();
 				out_gone = true;
@@ -300,7 +294,7 @@ int cmd_live(struct cli *c)
 	if (!t) {
 		/* The run's totals, with the records flushed at stop and vigil's
 		 * cost since it started (the JSON sink's last line). */
-		unsigned long long end = loop.stop_ns ? loop.stop_ns : trace_now_ns();
+		unsigned long long end = loop.stop_ns ? loop.stop_ns : clock_mono_ns();
 		agg_settle(model_agg(l.model), 0);
 		memset(&jl.prev, 0, sizeof(jl.prev));
 		jl.prev_cpu_s = 0;

@@ -20,6 +20,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "clock.h"
 #include "detect.h"
 #include "commands.h"
 #include "dump_read.h"
@@ -60,14 +61,6 @@ struct replay {
 	struct sink out;           /* no view: live's text or JSON sink */
 	int out_err;               /* writing stdout failed (errno) */
 };
-
-static unsigned long long mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * NS + (unsigned long long)ts.tv_nsec;
-}
 
 /* ---- the dump and the model ---- */
 
@@ -222,10 +215,10 @@ static void step(struct replay *p, bool shown)
  * only the last interval; stops early after the time budget */
 static void play_to(struct replay *p, __u64 target, bool budget)
 {
-	unsigned long long t0 = mono_now();
+	unsigned long long t0 = clock_mono_ns();
 
 	while (!p->ended && p->pos + IVL_NS <= target && !cli_stop) {
-		bool last = p->pos + 2 * IVL_NS > target || (budget && mono_now() - t0 > BATCH_BUDGET_NS);
+		bool last = p->pos + 2 * IVL_NS > target || (budget && clock_mono_ns() - t0 > BATCH_BUDGET_NS);
 		step(p, last || !p->t); /* text mode prints every interval */
 		if (last)
 			break;
@@ -234,14 +227,14 @@ static void play_to(struct replay *p, __u64 target, bool budget)
 
 static void rebase(struct replay *p)
 {
-	p->base_wall = mono_now();
+	p->base_wall = clock_mono_ns();
 	p->base_pos = p->pos;
 }
 
 /* event time the playback should have reached by now */
 static __u64 due(const struct replay *p)
 {
-	return p->base_pos + (__u64)((double)(mono_now() - p->base_wall) * p->speed);
+	return p->base_pos + (__u64)((double)(clock_mono_ns() - p->base_wall) * p->speed);
 }
 
 /* ---- controls ---- */

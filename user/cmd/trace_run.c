@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "trace_run.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,13 +14,6 @@
 #include "source.h"
 #include "targets.h"
 
-
-unsigned long long trace_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 int trace_preflight(struct cli *c)
 {
@@ -108,7 +102,7 @@ void trace_loop_init(struct trace_loop *l, const struct cli *c)
 {
 	memset(l, 0, sizeof(*l));
 	selfstat_read(&l->self_start);
-	l->start_ns = trace_now_ns();
+	l->start_ns = clock_mono_ns();
 	l->end_ns = c->duration_s > 0 ? l->start_ns + (unsigned long long)(c->duration_s * 1e9) : 0;
 	l->tick_ns = (unsigned long long)((c->interval_s > 0 ? c->interval_s : 1.0) * 1e9);
 	l->next_tick_ns = l->start_ns + l->tick_ns;
@@ -122,7 +116,7 @@ void trace_loop_init(struct trace_loop *l, const struct cli *c)
 
 bool trace_loop_done(struct trace_loop *l, struct session *s)
 {
-	unsigned long long now = trace_now_ns();
+	unsigned long long now = clock_mono_ns();
 
 	if (l->only_pids && session_live_pids(s) == 0)
 		l->targets_gone = true;
@@ -136,7 +130,7 @@ bool trace_loop_done(struct trace_loop *l, struct session *s)
 
 bool trace_loop_tick(struct trace_loop *l)
 {
-	unsigned long long now = trace_now_ns();
+	unsigned long long now = clock_mono_ns();
 
 	if (now < l->next_tick_ns)
 		return false;
@@ -148,7 +142,7 @@ bool trace_loop_tick(struct trace_loop *l)
 void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 {
 	struct source_counts sc;
-	double secs = ((l->stop_ns ? l->stop_ns : trace_now_ns()) - l->start_ns) / 1e9;
+	double secs = ((l->stop_ns ? l->stop_ns : clock_mono_ns()) - l->start_ns) / 1e9;
 
 	source_counts(session_source(s), &sc);
 	if (l->targets_gone)

@@ -45,6 +45,5 @@ bool trace_loop_tick(struct trace_loop *l);
 /* what the run cost and what was lost */
 void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f);
 
-unsigned long long trace_now_ns(void);
 
 #endif

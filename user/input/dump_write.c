@@ -26,6 +26,7 @@
 #include "decode.h"
 #include "dump_codec.h"
 #include "dump_write.h"
+#include "clock.h"
 
 /* Level 1, zlib's fastest.  On the encoded fields of real dumps (sched pipe,
  * sched messaging, 400k mmap/s) repeats cost deflate almost nothing at any
@@ -109,14 +110,6 @@ static const char *arch_name(const char *machine)
 	if (!strcmp(machine, "aarch64") || !strcmp(machine, "arm64"))
 		return "arm64";
 	return machine;
-}
-
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 /* Realtime read between two monotonic reads; of a few tries keep the

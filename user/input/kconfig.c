@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "kconfig.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -49,13 +50,6 @@ unsigned kconfig_hz_nearest(double measured)
 	return best;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* the kernel's jiffies, as /proc/timer_list prints them; 0 when unreadable */
 static unsigned long long read_jiffies(double *when)
 {
@@ -65,7 +59,7 @@ static unsigned long long read_jiffies(double *when)
 
 	if (!f)
 		return 0;
-	*when = mono_s();
+	*when = (double)clock_mono_ns() / 1e9;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "jiffies: %llu", &j) == 1)
 			break;

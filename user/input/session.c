@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "session.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -46,13 +47,6 @@ struct session {
 	unsigned long long next_rescan;   /* CLOCK_MONOTONIC ns */
 	unsigned rescan_after;            /* the pid the last rescan stopped at */
 };
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* EV_PROC: the metadata every later event of the process relies on */
 static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_role role,
@@ -444,7 +438,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	/* after attaching, so that a process starting meanwhile is seen by
 	 * one or the other */
 	scan.s = s;
-	scan.ts = mono_ns();
+	scan.ts = clock_mono_ns();
 	s->next_rescan = scan.ts + RESCAN_NS;
 	struct procfs_iter it;
 	unsigned pid;
@@ -467,7 +461,7 @@ int session_poll(struct session *s, int timeout_ms)
 		return -errno;
 	n = source_drain(s->src);
 	if (s->rematch) {
-		unsigned long long now = mono_ns();
+		unsigned long long now = clock_mono_ns();
 		if (now >= s->next_rescan) {
 			s->next_rescan = now + RESCAN_NS;
 			rescan(s, now);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "source.h"
+#include "clock.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -73,13 +74,6 @@ const char *source_pf_name(int pf)
 	}
 }
 
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct source *s = ctx;
@@ -99,7 +93,7 @@ static void report_lost(struct source *s)
 {
 	struct vigil_stats *per_cpu = s->stats_buf;
 	__u32 zero = 0;
-	unsigned long long produced = 0, lost = 0, ts = now_ns();
+	unsigned long long produced = 0, lost = 0, ts = clock_mono_ns();
 
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stats), &zero, per_cpu) == 0) {
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
@@ -125,7 +119,7 @@ int source_drain(struct source *s)
 
 	report_lost(s);
 	if (!s->stopped)
-		bpfcost_tick(s->cost, now_ns());
+		bpfcost_tick(s->cost, clock_mono_ns());
 	return n;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "selfstat.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@ static unsigned long long status_kb(const char *text, const char *key)
 int selfstat_read(struct selfstat *s)
 {
 	struct rusage ru;
-	struct timespec ts;
 	char buf[4096];
 	size_t n;
 	FILE *f;
@@ -32,8 +32,7 @@ int selfstat_read(struct selfstat *s)
 		return -errno;
 	s->cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->wall_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	s->wall_ns = clock_mono_ns();
 	f = fopen("/proc/self/status", "r");
 	if (!f)
 		return -errno;
