@@ -14,6 +14,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "pf_source.h"
 #include "clock.h"
 #include "commands.h"
 #include "detect.h"
@@ -217,7 +218,7 @@ int cmd_live(struct cli *c)
 	}
 	if (l.w && (rc = trace_note_sources(l.w, s)))
 		goto out;
-	pf_source = source_pf_name(source_pf_source(session_source(s)));
+	pf_source = pf_source_desc(source_pf_source(session_source(s)));
 	if (!c->batch && !json) {
 		char why[160];
 		t = tui_open(TUI_LIVE, why, sizeof(why));

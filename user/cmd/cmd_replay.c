@@ -20,6 +20,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "pf_source.h"
 #include "clock.h"
 #include "detect.h"
 #include "commands.h"
@@ -131,7 +132,7 @@ static void status(struct replay *p, struct tui_status *st, double events_per_s)
 		.elapsed_s = (double)(p->pos - p->origin) / 1e9,
 		/* the dump's clock base: wall = ts - mono_ns + real_ns */
 		.wall_ns = p->host.real_ns && p->pos >= p->host.mono_ns ? p->pos - p->host.mono_ns + p->host.real_ns : 0,
-		.pf_source = source_pf_name((int)p->host.pf_source),
+		.pf_source = pf_source_desc((int)p->host.pf_source),
 		/* vigil's own cost was the recorder's, not in the dump */
 		.self_cpu_pct = -1,
 		.bpf_cpu_pct = -1,
@@ -441,7 +442,7 @@ int cmd_replay(struct cli *c)
 			meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
 		meta.origin_ns = p.origin;
 		sink_open(&p.out, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
-		p.out.pf_text = source_pf_name((int)p.host.pf_source);
+		p.out.pf_text = pf_source_desc((int)p.host.pf_source);
 	}
 	rc = p.t ? run_view(&p) : p.batch ? run_batch(&p) : run_text(&p);
 	tui_close(p.t); /* before anything else is printed */

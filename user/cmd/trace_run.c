@@ -8,6 +8,7 @@
 
 #include "bpfcost.h"
 #include "cli.h"
+#include "pf_source.h"
 #include "dump_write.h"
 #include "feature.h"
 #include "procfs.h"
@@ -68,7 +69,7 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 		targets_is_all(c->targets) ? "every process"
 		: targets_is_default(c->targets) ? "the asr, avatar and camera roles"
 						   : "the selected targets",
-		session_live_targets(*s), source_pf_name(source_pf_source(session_source(*s))));
+		session_live_targets(*s), pf_source_desc(source_pf_source(session_source(*s))));
 	return EXIT_OK;
 }
 

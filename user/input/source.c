@@ -64,16 +64,6 @@ static void warn(struct source *s, const char *fmt, ...)
 	strcat(s->warnings, "\n");
 }
 
-const char *source_pf_name(int pf)
-{
-	switch (pf) {
-	case PF_SRC_TRACEPOINT: return "tracepoint exceptions:page_fault_user";
-	case PF_SRC_PERF: return "perf software event page-faults";
-	case PF_SRC_COUNTERS: return "task fault counters (min_flt/maj_flt)";
-	default: return "none";
-	}
-}
-
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct source *s = ctx;

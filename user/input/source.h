@@ -58,7 +58,6 @@ struct bpfcost_result;
  * bpfcost.h); false when none yet, with *err set when they cannot be
  * measured (-errno). */
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err);
-const char *source_pf_name(int pf_source);
 /* The ring buffer the kernel gets for a request of kb KiB: a power of two
  * of pages, at least one page, at most SOURCE_RINGBUF_MAX_KB. */
 unsigned source_ringbuf_kb(unsigned kb);

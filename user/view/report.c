@@ -18,6 +18,7 @@
 #include "format.h"
 #include "hist.h"
 #include "json.h"
+#include "pf_source.h"
 #include "pview.h"
 #include "roles.h"
 #include "targets.h"
@@ -1352,10 +1353,7 @@ void report_meta_from_host(struct report_meta *m, const struct dump_host *h)
 	m->origin_ns = h->mono_ns;
 	m->real_ns = h->real_ns;
 	m->sources = h->sources;
-	m->pf_source = h->pf_source == PF_SRC_TRACEPOINT ? "tracepoint"
-		       : h->pf_source == PF_SRC_PERF     ? "perf"
-		       : h->pf_source == PF_SRC_COUNTERS ? "counters"
-							 : NULL;
+	m->pf_source = pf_source_key((int)h->pf_source);
 }
 
 int report_write(FILE *f, enum report_format fmt, const struct report *r)

@@ -84,7 +84,7 @@ struct tui_status {
 	const char *host;            /* host name; the dump's in replay */
 	double elapsed_s;            /* since tracing (the recording) started */
 	unsigned long long wall_ns;  /* CLOCK_REALTIME of the numbers shown; 0 = omit */
-	const char *pf_source;       /* page-fault source (source_pf_name) */
+	const char *pf_source;       /* page-fault source (pf_source_desc) */
 	double self_cpu_pct;         /* vigil's own CPU, % of one CPU; < 0 = omit (replay) */
 	unsigned long long self_rss; /* vigil's own RSS, bytes; 0 = omit */
 	double bpf_cpu_pct;          /* vigil's BPF programs, % of one CPU (sampled); < 0 = omit */
