@@ -37,6 +37,22 @@ struct pview {
 /* p's row over the interval (interval) or the whole trace, span_s long. */
 void pview_fill(struct pview *v, const struct agg_proc *p, bool interval, double span_s);
 
+/* The field table: one row per column of the process table (today the
+ * text snapshot's; the metrics and the other tables are to read it too).
+ * A new column or metric is one row plus its fill. */
+enum pview_kind { PVIEW_LABEL, PVIEW_COUNTER, PVIEW_GAUGE };
+struct pview_field {
+	const char *id;    /* stable name: "cpu_pct", "rss_bytes" (metrics, JSON) */
+	const char *title; /* column header: "CPU%" */
+	const char *unit;  /* "percent", "bytes", "ns", "per_s", "" */
+	int width;         /* columns; < 0: left-aligned, cut to the width */
+	enum pview_kind kind; /* a counter (a rate over the span) or a gauge (a level now) */
+	/* the cell's text into buf ("-" when unknown) */
+	void (*fill)(char *buf, size_t len, const struct pview *v);
+};
+extern const struct pview_field pview_fields[];
+extern const size_t pview_nfields;
+
 /* The one order: role (role_rank), then busiest (on-CPU time over the
  * span), then largest RSS, then pid, then entry id.  For qsort. */
 int pview_cmp(const void *x, const void *y);

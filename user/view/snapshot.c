@@ -45,6 +45,16 @@ static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
 		fprintf(f, "   %s\n", si->note);
 }
 
+/* one cell of the table, as the field says: aligned, a left-aligned one cut */
+static void cell(FILE *f, const struct pview_field *fd, const char *text, bool last)
+{
+	if (fd->width < 0)
+		fprintf(f, "%-*.*s", -fd->width, -fd->width, text);
+	else
+		fprintf(f, "%*s", fd->width, text);
+	fputc(last ? '\n' : ' ', f);
+}
+
 void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 {
 	size_t n = agg_nprocs(a), nrows = 0;
@@ -60,26 +70,15 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 			pview_fill(&rows[nrows++], p, true, span);
 	}
 	qsort(rows, nrows, sizeof(*rows), pview_cmp);
-	fprintf(f, "%-6s %7s %-16s %6s %8s %8s %7s %8s %8s %8s %8s %8s\n", "ROLE", "PID", "COMM", "CPU%",
-		"RQ-P50", "RQ-P99", "INVOL/s", "RSS", "RSS/min", "FAULT/s", "ANON-MAP", "HEAP");
+	for (size_t k = 0; k < pview_nfields; k++)
+		cell(f, &pview_fields[k], pview_fields[k].title, k + 1 == pview_nfields);
 	for (size_t i = 0; i < nrows && (!si->max_rows || i < si->max_rows); i++) {
-		const struct pview *v = &rows[i];
-		const struct agg_proc *p = v->p;
-		char p50[16] = "-", p99[16] = "-", rss[16], trend[16], faults[16], anon[16], heap[16], inv[16];
+		for (size_t k = 0; k < pview_nfields; k++) {
+			char b[32];
 
-		if (v->runq->count) {
-			fmt_ns(p50, sizeof(p50), hist_percentile(v->runq, 50));
-			fmt_ns(p99, sizeof(p99), hist_percentile(v->runq, 99));
+			pview_fields[k].fill(b, sizeof(b), &rows[i]);
+			cell(f, &pview_fields[k], b, k + 1 == pview_nfields);
 		}
-		fmt_count(inv, sizeof(inv), v->invol_per_s);
-		fmt_count(faults, sizeof(faults), v->faults_per_s);
-		fmt_bytes(rss, sizeof(rss), p->mem.rss);
-		fmt_bytes(trend, sizeof(trend), agg_rss_trend_per_min(&p->rss));
-		fmt_bytes(anon, sizeof(anon), p->mem.anon_live_bytes);
-		fmt_bytes(heap, sizeof(heap), p->mem.heap_bytes);
-		fprintf(f, "%-6s %7u %-16.16s %6.1f %8s %8s %7s %8s %8s %8s %8s %8s\n", role_name(p->role), p->pid,
-			p->comm, v->cpu_pct, p50, p99, inv, p->mem.rss_first_ts ? rss : "-", trend, faults,
-			anon, heap);
 	}
 	if (si->max_rows && nrows > si->max_rows)
 		fprintf(f, "   (+%zu more processes)\n", nrows - si->max_rows);
