@@ -172,6 +172,55 @@ static int stdout_failed(void)
 	return EXIT_RUNTIME;
 }
 
+/* The model, the dump of --record and the session feeding both. */
+static int live_open(struct cli *c, struct live *l, struct session **s)
+{
+	int rc;
+
+	l->model = model_new(&c->config, NULL);
+	if (!l->model) {
+		cli_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	agg_set_ncpus(model_agg(l->model), (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+	/* the model folds exited processes once its detectors saw them exit */
+	model_set_reap(l->model, EXITED_KEEP_NS);
+	if (c->record && (rc = trace_open_dump(c, c->record, &l->w)))
+		return rc;
+	rc = trace_session_open(c, s, to_model, l);
+	if (rc) {
+		if (l->w) {
+			dump_writer_close(l->w);
+			l->w = NULL;
+			unlink(c->record);
+		}
+		return rc;
+	}
+	if (l->w)
+		return trace_note_sources(l->w, *s);
+	return EXIT_OK;
+}
+
+/* The sink's last word: the whole run's totals, with the records flushed at
+ * stop and vigil's cost since it started (the JSON sink's final line). */
+static int live_close_sink(struct sink *out, struct sink_tick *tick, struct json_lines *jl,
+			   const struct trace_loop *loop, struct session *s, bool json, bool gone)
+{
+	unsigned long long end = loop->stop_ns ? loop->stop_ns : clock_mono_ns();
+
+	agg_settle(model_agg(tick->m), 0);
+	memset(&jl->prev, 0, sizeof(jl->prev));
+	jl->prev_cpu_s = 0;
+	tick->elapsed_s = tick->interval_s = (end - loop->start_ns) / 1e9;
+	if (json) {
+		self_interval(jl, s);
+		tick->self = &jl->self;
+	}
+	if (sink_close(out, gone ? NULL : tick) && !gone)
+		return stdout_failed();
+	return EXIT_OK;
+}
+
 int cmd_live(struct cli *c)
 {
 	struct live l = {0};
@@ -197,26 +246,7 @@ int cmd_live(struct cli *c)
 		if (json)
 			fprintf(stderr, "vigil: %s\n", tick.note);
 	}
-	l.model = model_new(&c->config, NULL);
-	if (!l.model) {
-		cli_err("out of memory");
-		return EXIT_RUNTIME;
-	}
-	agg_set_ncpus(model_agg(l.model), (unsigned)sysconf(_SC_NPROCESSORS_CONF));
-	/* the model folds exited processes once its detectors saw them exit */
-	model_set_reap(l.model, EXITED_KEEP_NS);
-	if (c->record && (rc = trace_open_dump(c, c->record, &l.w)))
-		goto out;
-	rc = trace_session_open(c, &s, to_model, &l);
-	if (rc) {
-		if (l.w) {
-			dump_writer_close(l.w);
-			l.w = NULL;
-			unlink(c->record);
-		}
-		goto out;
-	}
-	if (l.w && (rc = trace_note_sources(l.w, s)))
+	if ((rc = live_open(c, &l, &s)))
 		goto out;
 	pf_source = pf_source_desc(source_pf_source(session_source(s)));
 	if (!c->batch && !json) {
@@ -293,19 +323,9 @@ int cmd_live(struct cli *c)
 	tui_close(t); /* the terminal is the user's again before anything is printed */
 	session_stop(s);
 	if (!t) {
-		/* The run's totals, with the records flushed at stop and vigil's
-		 * cost since it started (the JSON sink's last line). */
-		unsigned long long end = loop.stop_ns ? loop.stop_ns : clock_mono_ns();
-		agg_settle(model_agg(l.model), 0);
-		memset(&jl.prev, 0, sizeof(jl.prev));
-		jl.prev_cpu_s = 0;
-		tick.elapsed_s = tick.interval_s = (end - loop.start_ns) / 1e9;
-		if (json) {
-			self_interval(&jl, s);
-			tick.self = &jl.self;
-		}
-		if (sink_close(&out, out_gone ? NULL : &tick) && !out_gone)
-			rc = stdout_failed();
+		int crc = live_close_sink(&out, &tick, &jl, &loop, s, json, out_gone);
+		if (crc)
+			rc = crc;
 	}
 	t = NULL;
 	trace_report_end(&loop, s, stderr);
