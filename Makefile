@@ -27,7 +27,11 @@ CLANG   ?= clang
 BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
-INCLUDES := -Iuser -I$(OUTPUT)
+# user/ is layered in folders (docs/architecture.md); events.h, shared with
+# the BPF side, stays at its top.  Objects keep flat names in $(OUTPUT).
+USER_DIRS := user $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.c user/*/*.h))))
+INCLUDES := $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT)
+vpath %.c $(USER_DIRS)
 LIBS    := -lbpf -lelf -lz -lncursesw -lm
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -39,11 +43,11 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-USER_SRCS := $(wildcard user/*.c)
-LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
-LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
-SAN_OBJS  := $(patsubst user/%.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
+USER_SRCS := $(notdir $(wildcard user/*.c user/*/*.c))
+LIB_SRCS  := $(filter-out main.c,$(USER_SRCS))
+USER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
+LIB_OBJS  := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+SAN_OBJS  := $(patsubst %.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -53,7 +57,7 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
 # the libFuzzer target (tests/fuzz): clang, with its own instrumented objects
-FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/%.o,$(LIB_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(LIB_SRCS))
 FUZZ_BIN  := $(OUTPUT)/fuzz/fuzz_dump
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -83,15 +87,15 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+$(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
+$(OUTPUT)/san/%.o: %.c | $(OUTPUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
 
-$(OUTPUT)/fuzz/%.o: user/%.c | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%.o: %.c | $(OUTPUT)/fuzz
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) $(INCLUDES) -MMD -MP -c $< -o $@
 
@@ -116,11 +120,11 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SAN_OBJS) | $(OUT
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) -O1 -g $(SANFLAGS) $(WARN) $(INCLUDES) -Itests/unit $< $(SAN_OBJS) $(LIBS) -o $@
 
-# heap.c tunes glibc's own malloc, which ASan replaces: its test runs on
+# malloc_tune.c tunes glibc's own malloc, which ASan replaces: its test runs on
 # glibc's malloc (UBSan only)
-$(OUTPUT)/tests/test_heap: tests/unit/test_heap.c tests/unit/check.h user/heap.c user/heap.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_heap: tests/unit/test_heap.c tests/unit/check.h user/util/malloc_tune.c user/util/malloc_tune.h | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Itests/unit $< user/heap.c -o $@
+	$(Q)$(CC) -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined $(WARN) $(INCLUDES) -Itests/unit $< user/util/malloc_tune.c -o $@
 
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC-WL,$@)
@@ -169,7 +173,7 @@ bench: vigil workloads $(OUTPUT)/bench/dumpbench
 	$(Q)QUICK=$(QUICK) bash bench/run.sh
 
 # the dump writer and reader alone, on the records of a real dump
-DUMPBENCH_OBJS := $(patsubst %,$(OUTPUT)/%.o,dump_write dump_read dump_codec decode)
+DUMPBENCH_OBJS := $(patsubst %,$(OUTPUT)/%.o,dump_write dump_read dump_codec decode clock)
 $(OUTPUT)/bench/dumpbench: bench/dumpbench.c $(DUMPBENCH_OBJS)
 	$(call msg,CC-BENCH,$@)
 	$(Q)mkdir -p $(@D)
@@ -192,4 +196,9 @@ uninstall:
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil
 
+# A dependency file whose source moved (user/ is in folders since issue 12)
+# would stop make with "no rule": it goes, with its object, before it is read.
+$(shell for d in $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d $(OUTPUT)/fuzz/*.d); do \
+	src=$$(sed -n '1s/^[^:]*: *\([^ ]*\).*/\1/p' "$$d"); \
+	[ -z "$$src" ] || [ -f "$$src" ] || rm -f "$$d" "$${d%.d}.o"; done)
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/san/*.d $(OUTPUT)/fuzz/*.d)

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "agg.h"
 #include "synth.h"
-#include "wbh.h"
+#include "waited_behind.h"
 
 #define US 1000ULL
 #define MS (1000ULL * US)

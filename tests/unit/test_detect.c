@@ -11,7 +11,7 @@
 #include "check.h"
 #include "config.h"
 #include "model.h"
-#include "detect_int.h"
+#include "detect_core.h"
 #include "synth.h"
 
 #define MS (1000ULL * 1000)
@@ -653,7 +653,7 @@ static void test_contention_exit_frees(void)
 	CHECK(s->final);
 	CHECK(s->cpu.s == NULL && s->cpu.n == 0);
 	CHECK(s->mem.s == NULL && s->mem.n == 0);
-	CHECK(s->cont != NULL && s->cont->base == NULL);
+	CHECK(s->f[FIND_CONTENTION] != NULL && s->f[FIND_CONTENTION]->base == NULL);
 	CHECK(!f->active);
 	CHECK(f->ev.contention.nbehind >= 1 && f->ev.contention.behind[0].pid == hog);
 	CHECK(f->ev.contention.wait_share > 0.5);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "check.h"
-#include "heap.h"
+#include "malloc_tune.h"
 
 /* 1: the mapping holding address a is advised for huge pages, 0: it is
  * not, -1: not found */

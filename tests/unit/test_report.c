@@ -706,21 +706,6 @@ static void test_empty(void)
 	}
 }
 
-static void test_sanitize(void)
-{
-	char b[64];
-
-	CHECK_STR(report_sanitize(b, sizeof(b), "a\x1b[2Jb\tc\x7f", 64), "a?[2Jb?c?");
-	CHECK_STR(report_sanitize(b, sizeof(b), "\xc2\x9b" "31m", 64), "?31m");
-	CHECK_STR(report_sanitize(b, sizeof(b), "x\xe2\x80\xaey", 64), "x?y");
-	CHECK_STR(report_sanitize(b, sizeof(b), "\xff\xe4\xb8\xad", 64), "?\xe4\xb8\xad");
-	/* never a split character: 4 bytes of room take "a" and not half of 中 */
-	CHECK_STR(report_sanitize(b, 4, "a\xe4\xb8\xad", 64), "a");
-	CHECK_STR(report_sanitize(b, 5, "a\xe4\xb8\xad", 64), "a\xe4\xb8\xad");
-	/* a field without its NUL stops at srclen */
-	CHECK_STR(report_sanitize(b, sizeof(b), "abcdef", 3), "abc");
-}
-
 /* The findings block alone (live text view). */
 static void test_findings_block(void)
 {
@@ -785,7 +770,6 @@ static void test_many_processes(void)
 int main(void)
 {
 	synth_sink = feed;
-	RUN(test_sanitize);
 	RUN(test_json_contract);
 	RUN(test_json_numbers);
 	RUN(test_damaged_dump);

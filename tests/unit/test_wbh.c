@@ -5,7 +5,7 @@
  * entries), what is shed is handed back whole, and the kept holders are
  * still found (charged) after the rebuild. */
 #include "check.h"
-#include "wbh.h"
+#include "waited_behind.h"
 
 static struct wbh T;         /* the table under test */
 static struct wbh_shed shed; /* what the last shed gave back */

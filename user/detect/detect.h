@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Findings: what the detectors conclude from the model (agg.h).  Pure: no
+ * I/O, no clock; detectors are evaluated at instants given by the caller
+ * (model.c evaluates on event time, so a live run and a report of its dump
+ * reach the same findings).  Thresholds come from struct vigil_config.
+ * docs/detectors.md explains each detector.
+ *
+ * Findings are kept per process entry (agg_proc.id) and kind: a process has
+ * at most one leak, one retention and one contention finding, raised the
+ * first time its rule holds and updated while it holds.  Each finding keeps
+ * its own copy of pid/comm/role, so it outlives the entry (agg_reap).
+ */
+#ifndef VIGIL_DETECT_H
+#define VIGIL_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "events.h"
+
+struct agg;
+struct vigil_config;
+
+enum finding_kind { FIND_LEAK, FIND_RETENTION, FIND_CONTENTION, FIND_KIND_COUNT };
+enum finding_severity { SEV_WARN, SEV_CRIT };
+enum leak_shape { LEAK_LINEAR, LEAK_STEPWISE };
+
+#define FINDING_BEHIND_MAX 4
+#define FINDING_SUMMARY_LEN 256
+
+struct finding_holder {
+	__u32 pid;
+	char comm[VIGIL_COMM_LEN];
+	__u64 ns; /* time the finding's process waited while this one held the CPU */
+};
+
+struct finding {
+	enum finding_kind kind;
+	enum finding_severity severity; /* the worst seen while active */
+	__u64 proc_id;   /* agg_proc.id; 0 for a host finding */
+	__u32 pid;       /* 0 for a host finding (contention: runnable > CPUs) */
+	__u16 role;      /* enum vigil_role */
+	char comm[VIGIL_COMM_LEN]; /* "[host]" for the host finding */
+	__u64 since_ts;  /* event time the condition began (e.g. start of growth) */
+	__u64 raised_ts; /* event time the detector first reported it */
+	__u64 last_ts;   /* last evaluation that still saw it */
+	bool active;     /* still true at the last evaluation (false once the process exited) */
+	double confidence; /* 0..1 */
+	char summary[FINDING_SUMMARY_LEN]; /* one line, printable ASCII */
+	const char *hint; /* what to do about it (static string), NULL when none */
+	union {
+		struct {
+			enum leak_shape shape;
+			double rate_bytes_per_s;
+			__u64 rss_from, rss_to; /* bytes: floor when the growth began, RSS now */
+			/* which memory grows, since the growth began: brk heap, live
+			 * anonymous mappings (mmap never unmapped), file and shmem RSS */
+			__s64 brk_growth, anon_map_growth, file_growth, shmem_growth;
+			__s64 anon_growth; /* anonymous RSS (includes brk heap and mappings) */
+			__u32 steps; /* stepwise: rises of the floor counted */
+		} leak;
+		struct {
+			__u64 rss_bytes, floor_bytes, retained_bytes; /* resident now, floor before the burst, kept */
+			__u64 heap_bytes;         /* brk heap still held */
+			__u64 heap_peak_bytes;    /* its high-water mark */
+			__u64 given_back_bytes;   /* munmap + MADV_DONTNEED/FREE + brk/mremap shrink since the floor */
+			__s64 anon_growth;        /* anonymous RSS growth since the floor */
+			__s64 anon_map_growth;    /* live anonymous mappings grown since the floor */
+			double idle_s;            /* how long it has been flat and idle */
+		} retention;
+		struct {
+			double wait_share;     /* waiting / runnable time */
+			double p99_ms, budget_ms;
+			double wait_share_max; /* the role's threshold */
+			__u64 wakeup_wait_ns, preempt_wait_ns;
+			__u64 runnable_ns, wait_ns, nwaits; /* over [from_ts, to_ts] */
+			__u64 from_ts, to_ts;  /* span the numbers cover (the latest episode) */
+			double runnable_avg;   /* host finding: runnable tasks on average */
+			unsigned ncpus;        /* host finding */
+			__u32 nbehind;
+			/* process: who held its CPU while it waited; host: who held
+			 * CPUs while tracked processes waited (latest window) */
+			struct finding_holder behind[FINDING_BEHIND_MAX];
+		} contention;
+	} ev;
+};
+
+struct detector;
+
+struct detector *detector_new(const struct vigil_config *cfg);
+void detector_free(struct detector *d);
+/* Evaluates every detector on the model as of event time now (the caller
+ * has settled the model up to now; now never decreases between calls).
+ * Findings are sticky: once raised they stay in the list, active or not,
+ * with their evidence updated while active. */
+void detector_eval(struct detector *d, struct agg *a, __u64 now);
+/* The end of the stream: evaluates at now once more, then judges run-queue
+ * waiting over the whole trace too, so a process that waited too much in
+ * total, but never long enough within one window, is still named. */
+void detector_finish(struct detector *d, struct agg *a, __u64 now);
+size_t detector_nfindings(const struct detector *d);
+/* Newest first.  The pointer stays valid until the detector is freed or the
+ * finding is forgotten (detector_dropped); its summary is brought up to date
+ * here, so fetch findings again after each evaluation. */
+const struct finding *detector_finding(const struct detector *d, size_t i);
+/* Every finding, newest first, into *buf (grown as needed, *cap its
+ * length; the caller frees it); returns how many, or (size_t)-1 out of
+ * memory.  d may be NULL (no detectors): 0. */
+size_t detector_findings(const struct detector *d, const struct finding ***buf, size_t *cap);
+/* Findings forgotten because the list was full (oldest inactive first). */
+size_t detector_dropped(const struct detector *d);
+
+const char *finding_kind_name(enum finding_kind k);   /* "leak", "retention", "contention" */
+const char *finding_kind_badge(enum finding_kind k);  /* the live view's word: "LEAK", "RETAIN", "CONTEND" */
+const char *finding_severity_name(enum finding_severity s); /* "warn", "crit" */
+const char *leak_shape_name(enum leak_shape s);       /* "linear", "stepwise" */
+
+#endif

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The text sink: `live --batch` and `replay --batch`, a plain-text snapshot
+ * per interval (snapshot.c) and, under it, the findings raised since the
+ * last one. */
+#include "sink.h"
+
+#include <errno.h>
+
+#include "agg.h"
+#include "model.h"
+#include "snapshot.h"
+
+static int text_interval(struct sink *s, const struct sink_tick *t)
+{
+	struct snapshot_info si = {
+		.elapsed_s = t->elapsed_s,
+		.interval_s = t->interval_s,
+		.wall_ns = t->wall_ns,
+		.pf_source = s->pf_text ? s->pf_text : s->meta.pf_source,
+		.note = t->note,
+		.self_cpu_pct = t->self_cpu_pct,
+		.self_rss = t->self_rss,
+		.bpf_cpu_pct = t->bpf_cpu_pct,
+		.max_rows = s->max_rows,
+	};
+
+	errno = 0;
+	snapshot_text(s->out, model_agg(t->m), &si);
+	return ferror(s->out) ? -1 : 0;
+}
+
+static int text_findings(struct sink *s, const struct sink_tick *t, const struct finding *const *f, size_t n)
+{
+	struct report r = {.agg = model_agg(t->m), .meta = &s->meta, .findings = f, .nfindings = n};
+
+	report_findings_text(s->out, &r, "NEW FINDINGS");
+	fflush(s->out);
+	return ferror(s->out) ? -1 : 0;
+}
+
+const struct sink_ops sink_text = {
+	.name = "text",
+	.interval = text_interval,
+	.findings = text_findings,
+};

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* One derived row per process, one span rule, one order (pview.h). */
+#include "pview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "format.h"
+#include "hist.h"
+#include "roles.h"
+#include "textsafe.h"
+
+double pview_span_s(const struct agg *a, bool interval, __u64 origin, double fallback_s)
+{
+	const struct agg_host *h = agg_host(a);
+	__u64 end = h->accounted_ts > h->last_ts ? h->accounted_ts : h->last_ts;
+
+	if (interval) {
+		if (h->ivl_start_ts && h->accounted_ts > h->ivl_start_ts)
+			return (double)(h->accounted_ts - h->ivl_start_ts) / 1e9;
+		return fallback_s > 0 ? fallback_s : 0;
+	}
+	if (!origin)
+		origin = h->first_ts;
+	if (end > origin)
+		return (double)(end - origin) / 1e9;
+	return fallback_s > 0 ? fallback_s : 0;
+}
+
+static int wb_cmp(const void *x, const void *y)
+{
+	const struct agg_wb *a = x, *b = y;
+	return a->ns != b->ns ? (a->ns < b->ns ? 1 : -1) : (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+static double per_s(__u64 n, double span_s)
+{
+	return span_s > 0 ? (double)n / span_s : 0;
+}
+
+void pview_fill(struct pview *v, const struct agg_proc *p, bool interval, double span_s)
+{
+	double on, wait;
+
+	v->p = p;
+	if (interval) {
+		agg_proc_interval(p, &v->c);
+		v->runq = agg_proc_runq_interval(p);
+	} else {
+		v->c = p->tot;
+		v->runq = &p->runq;
+	}
+	v->nwb = 0;
+	for (unsigned i = 0; i < p->nwb && i < AGG_WB_TOP; i++) {
+		__u64 ns = interval ? p->wb[i].ns - p->wb[i].base_ns : p->wb[i].ns;
+		if (!ns || (interval && p->wb[i].ns < p->wb[i].base_ns))
+			continue;
+		v->wb[v->nwb] = p->wb[i];
+		v->wb[v->nwb++].ns = ns;
+	}
+	/* interval deltas can reorder holders */
+	qsort(v->wb, v->nwb, sizeof(v->wb[0]), wb_cmp);
+	on = (double)v->c.on_cpu_ns;
+	wait = (double)v->c.runq_wait_ns;
+	v->cpu_pct = span_s > 0 ? on / 1e7 / span_s : 0;
+	v->wait_share = on + wait > 0 ? wait / (on + wait) : 0;
+	v->invol_per_s = per_s(v->c.sw_invol, span_s);
+	v->vol_per_s = per_s(v->c.sw_vol, span_s);
+	v->faults_per_s = per_s(v->c.page_faults, span_s);
+}
+
+int pview_cmp(const void *x, const void *y)
+{
+	const struct pview *a = x, *b = y;
+	int ra = role_rank(a->p->role), rb = role_rank(b->p->role);
+
+	if (ra != rb)
+		return ra - rb;
+	if (a->c.on_cpu_ns != b->c.on_cpu_ns)
+		return a->c.on_cpu_ns < b->c.on_cpu_ns ? 1 : -1;
+	if (a->p->mem.rss != b->p->mem.rss)
+		return a->p->mem.rss < b->p->mem.rss ? 1 : -1;
+	if (a->p->pid != b->p->pid)
+		return a->p->pid < b->p->pid ? -1 : 1;
+	return a->p->id < b->p->id ? -1 : a->p->id > b->p->id;
+}
+
+/* ---- the field table ---- */
+
+static void f_role(char *b, size_t l, const struct pview *v)
+{
+	snprintf(b, l, "%s", role_name(v->p->role));
+}
+
+static void f_pid(char *b, size_t l, const struct pview *v)
+{
+	snprintf(b, l, "%u", v->p->pid);
+}
+
+/* a process's name is hostile: the one text-safety policy */
+static void f_comm(char *b, size_t l, const struct pview *v)
+{
+	text_sanitize(b, l, v->p->comm, sizeof(v->p->comm));
+}
+
+static void f_cpu(char *b, size_t l, const struct pview *v)
+{
+	snprintf(b, l, "%.1f", v->cpu_pct);
+}
+
+static void rq_pct(char *b, size_t l, const struct pview *v, double pct)
+{
+	if (v->runq->count)
+		fmt_ns(b, l, (double)hist_percentile(v->runq, pct));
+	else
+		snprintf(b, l, "-");
+}
+
+static void f_rq_p50(char *b, size_t l, const struct pview *v)
+{
+	rq_pct(b, l, v, 50);
+}
+
+static void f_rq_p99(char *b, size_t l, const struct pview *v)
+{
+	rq_pct(b, l, v, 99);
+}
+
+static void f_invol(char *b, size_t l, const struct pview *v)
+{
+	fmt_count(b, l, v->invol_per_s);
+}
+
+static void f_rss(char *b, size_t l, const struct pview *v)
+{
+	if (v->p->mem.rss_first_ts)
+		fmt_bytes(b, l, (double)v->p->mem.rss);
+	else
+		snprintf(b, l, "-");
+}
+
+static void f_rss_trend(char *b, size_t l, const struct pview *v)
+{
+	fmt_bytes(b, l, agg_rss_trend_per_min(&v->p->rss));
+}
+
+static void f_faults(char *b, size_t l, const struct pview *v)
+{
+	fmt_count(b, l, v->faults_per_s);
+}
+
+static void f_anon_map(char *b, size_t l, const struct pview *v)
+{
+	fmt_bytes(b, l, (double)v->p->mem.anon_live_bytes);
+}
+
+static void f_heap(char *b, size_t l, const struct pview *v)
+{
+	fmt_bytes(b, l, (double)v->p->mem.heap_bytes);
+}
+
+const struct pview_field pview_fields[] = {
+	{"role", "ROLE", "", -6, PVIEW_LABEL, f_role},
+	{"pid", "PID", "", 7, PVIEW_LABEL, f_pid},
+	{"comm", "COMM", "", -16, PVIEW_LABEL, f_comm},
+	{"cpu_pct", "CPU%", "percent", 6, PVIEW_COUNTER, f_cpu},
+	{"runq_p50_ns", "RQ-P50", "ns", 8, PVIEW_COUNTER, f_rq_p50},
+	{"runq_p99_ns", "RQ-P99", "ns", 8, PVIEW_COUNTER, f_rq_p99},
+	{"involuntary_per_s", "INVOL/s", "per_s", 7, PVIEW_COUNTER, f_invol},
+	{"rss_bytes", "RSS", "bytes", 8, PVIEW_GAUGE, f_rss},
+	{"rss_trend_bytes_per_min", "RSS/min", "bytes", 8, PVIEW_GAUGE, f_rss_trend},
+	{"page_faults_per_s", "FAULT/s", "per_s", 8, PVIEW_COUNTER, f_faults},
+	{"anon_map_bytes", "ANON-MAP", "bytes", 8, PVIEW_GAUGE, f_anon_map},
+	{"heap_bytes", "HEAP", "bytes", 8, PVIEW_GAUGE, f_heap},
+};
+const size_t pview_nfields = sizeof(pview_fields) / sizeof(pview_fields[0]);

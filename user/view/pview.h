@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The process view: one derived row per process of the model, the same for
+ * the report (text, JSON, Markdown), the `live --batch` snapshots and the
+ * live view's table.  One rule for spans and rates, one order of rows.
+ *
+ * The span rule: the model counts on event time, so a share or a rate
+ * divides by the event time its counters cover -- for an interval from its
+ * start (agg_interval_reset) to the time the model is settled up to
+ * (accounted_ts), for the whole trace from the origin to the last record or
+ * settled time.  The caller's wall-clock length is used only when the model
+ * has no event time for the span (nothing settled in it yet).
+ */
+#ifndef VIGIL_PVIEW_H
+#define VIGIL_PVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "agg.h"
+
+/* Seconds the counters cover: the interval's (interval) or the trace's
+ * since origin (0: the first record); fallback_s when there is no event
+ * time for it. */
+double pview_span_s(const struct agg *a, bool interval, __u64 origin, double fallback_s);
+
+struct pview {
+	const struct agg_proc *p;
+	struct agg_counters c;   /* totals, or the interval's */
+	const struct hist *runq; /* run-queue latency over the same span */
+	unsigned nwb;
+	struct agg_wb wb[AGG_WB_TOP]; /* ns over the span, largest first, > 0 */
+	double cpu_pct;    /* on-CPU time / span: > 100 with several busy threads */
+	double wait_share; /* run-queue wait / (wait + on-CPU) */
+	double invol_per_s, vol_per_s, faults_per_s; /* over the span */
+};
+
+/* p's row over the interval (interval) or the whole trace, span_s long. */
+void pview_fill(struct pview *v, const struct agg_proc *p, bool interval, double span_s);
+
+/* The field table: one row per column of the process table (today the
+ * text snapshot's; the metrics and the other tables are to read it too).
+ * A new column or metric is one row plus its fill. */
+enum pview_kind { PVIEW_LABEL, PVIEW_COUNTER, PVIEW_GAUGE };
+struct pview_field {
+	const char *id;    /* stable name: "cpu_pct", "rss_bytes" (metrics, JSON) */
+	const char *title; /* column header: "CPU%" */
+	const char *unit;  /* "percent", "bytes", "ns", "per_s", "" */
+	int width;         /* columns; < 0: left-aligned, cut to the width */
+	enum pview_kind kind; /* a counter (a rate over the span) or a gauge (a level now) */
+	/* the cell's text into buf ("-" when unknown) */
+	void (*fill)(char *buf, size_t len, const struct pview *v);
+};
+extern const struct pview_field pview_fields[];
+extern const size_t pview_nfields;
+
+/* The one order: role (role_rank), then busiest (on-CPU time over the
+ * span), then largest RSS, then pid, then entry id.  For qsort. */
+int pview_cmp(const void *x, const void *y);
+
+#endif

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#define _GNU_SOURCE /* qsort_r */
+#include "tui_snap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "procfs.h"
+#include "pview.h"
+#include "roles.h"
+#include "tui_text.h"
+
+/* process-controlled text -> printable, whatever the source put in it */
+static void printable(char *out, size_t outsz, const char *in, size_t inmax)
+{
+	procfs_printable(out, outsz, in, strnlen(in, inmax));
+}
+
+static double per_s(__u64 n, double interval_s)
+{
+	return interval_s > 0 ? (double)n / interval_s : 0;
+}
+
+static void take_cpu(struct tui_row *r, const struct agg_proc *p, double interval_s)
+{
+	r->cpu_pct = interval_s > 0 ? 100.0 * (double)r->ivl.on_cpu_ns / (interval_s * 1e9) : 0;
+	r->invol_per_s = per_s(r->ivl.sw_invol, interval_s);
+	r->vol_per_s = per_s(r->ivl.sw_vol, interval_s);
+	const struct hist *rq = agg_proc_runq_interval(p);
+
+	r->rq_known = rq->count > 0;
+	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(rq, 50) : 0;
+	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(rq, 99) : 0;
+	r->rq_count = p->runq.count;
+	r->rq_p50_all = (double)hist_percentile(&p->runq, 50);
+	r->rq_p90_all = (double)hist_percentile(&p->runq, 90);
+	r->rq_p99_all = (double)hist_percentile(&p->runq, 99);
+	r->rq_max_all = (double)hist_max(&p->runq);
+	r->rq_nslots = (unsigned)hist_log2(&p->runq, 1000, r->rq_slots, TUI_RQ_SLOTS);
+}
+
+static void take_wb(struct tui_row *r, const struct agg_proc *p)
+{
+	r->nwb = p->nwb < AGG_WB_TOP ? p->nwb : AGG_WB_TOP;
+	for (unsigned i = 0; i < r->nwb; i++) {
+		r->wb[i].pid = p->wb[i].pid;
+		printable(r->wb[i].comm, sizeof(r->wb[i].comm), p->wb[i].comm, sizeof(p->wb[i].comm));
+		r->wb[i].ns = p->wb[i].ns;
+		r->wb[i].ivl_ns = p->wb[i].ns - p->wb[i].base_ns;
+	}
+}
+
+/* the newest TUI_SERIES_MAX points, each step's peak */
+static void take_series(struct tui_row *r, const struct agg_proc *p)
+{
+	const struct agg_rss_series *s = &p->rss;
+	unsigned from = s->n > TUI_SERIES_MAX ? s->n - TUI_SERIES_MAX : 0;
+
+	r->nseries = s->n - from;
+	r->series_step_ns = s->step_ns;
+	r->series_t0 = r->nseries ? s->pts[from].ts : 0;
+	r->series_t1 = r->nseries ? s->pts[s->n - 1].ts : 0;
+	for (unsigned i = 0; i < r->nseries; i++)
+		r->series[i] = (float)s->pts[from + i].max;
+}
+
+static void take_row(struct tui_row *r, const struct agg_proc *p, double interval_s)
+{
+	memset(r, 0, offsetof(struct tui_row, series)); /* the series is filled below */
+	r->id = p->id;
+	r->pid = p->pid;
+	r->ppid = p->ppid;
+	r->nthreads = p->nthreads;
+	r->role = p->role;
+	r->exited = p->exited;
+	r->exit_code = p->exit_code;
+	printable(r->comm, sizeof(r->comm), p->comm, sizeof(p->comm));
+	printable(r->cmdline, sizeof(r->cmdline), p->cmdline, sizeof(p->cmdline));
+	r->start_ns = p->start_ns;
+	r->first_ts = p->first_ts;
+	r->last_ts = p->last_ts;
+	r->exit_ts = p->exit_ts;
+	r->tot = p->tot;
+	agg_proc_interval(p, &r->ivl);
+	r->mem = p->mem;
+	take_cpu(r, p, interval_s);
+	r->faults_per_s = per_s(r->ivl.page_faults, interval_s);
+	r->rss_known = p->mem.rss_first_ts != 0;
+	r->rss = p->mem.rss;
+	r->rss_trend_per_min = agg_rss_trend_per_min(&p->rss);
+	r->anon_live = p->mem.anon_live_bytes;
+	r->heap = p->mem.heap_bytes;
+	take_wb(r, p);
+	take_series(r, p);
+}
+
+static unsigned badge_of(enum finding_kind k)
+{
+	switch (k) {
+	case FIND_LEAK: return TUI_B_LEAK;
+	case FIND_RETENTION: return TUI_B_RETAIN;
+	case FIND_CONTENTION: return TUI_B_CONTEND;
+	default: return 0;
+	}
+}
+
+static void mark_badges(struct tui_snap *s)
+{
+	for (size_t i = 0; i < s->nfindings; i++) {
+		const struct finding *f = &s->findings[i];
+		long r = f->proc_id ? tui_snap_find(s, f->proc_id) : -1;
+		unsigned b = badge_of(f->kind);
+
+		if (r < 0)
+			continue;
+		s->rows[r].badges |= b;
+		if (f->active)
+			s->rows[r].badges_active |= b;
+		if (f->active && f->severity == SEV_CRIT)
+			s->rows[r].badges_crit |= b;
+	}
+}
+
+static int take_findings(struct tui_snap *s, const struct finding *const *f, size_t nf)
+{
+	if (nf > TUI_FINDINGS_MAX)
+		nf = TUI_FINDINGS_MAX;
+	if (nf > s->findings_cap) {
+		struct finding *nfp = realloc(s->findings, nf * sizeof(*nfp));
+		if (!nfp)
+			return -1;
+		s->findings = nfp;
+		s->findings_cap = nf;
+	}
+	s->nfindings = 0;
+	for (size_t i = 0; i < nf; i++) {
+		struct finding *d;
+
+		if (!f[i])
+			continue;
+		d = &s->findings[s->nfindings++];
+		*d = *f[i];
+		printable(d->comm, sizeof(d->comm), f[i]->comm, sizeof(f[i]->comm));
+		printable(d->summary, sizeof(d->summary), f[i]->summary, sizeof(f[i]->summary));
+		for (unsigned k = 0; k < FINDING_BEHIND_MAX && d->kind == FIND_CONTENTION; k++)
+			printable(d->ev.contention.behind[k].comm, VIGIL_COMM_LEN, f[i]->ev.contention.behind[k].comm,
+				  VIGIL_COMM_LEN);
+	}
+	return 0;
+}
+
+static int take_host(struct tui_snap *s, const struct agg *a, double interval_s)
+{
+	const struct agg_host *h = agg_host(a);
+	double ivl_ns = interval_s * 1e9;
+
+	if (h->ncpus > s->ncpus || !s->cpu_busy_pct) {
+		double *c = realloc(s->cpu_busy_pct, (h->ncpus ? h->ncpus : 1) * sizeof(*c));
+		if (!c)
+			return -1;
+		s->cpu_busy_pct = c;
+	}
+	s->ncpus = h->ncpus;
+	for (unsigned c = 0; c < h->ncpus; c++) {
+		double pct = ivl_ns > 0 ? 100.0 * (double)(h->cpu_busy_ns[c] - h->cpu_busy_base[c]) / ivl_ns : 0;
+		s->cpu_busy_pct[c] = pct > 100 ? 100 : pct;
+	}
+	s->interval_s = interval_s;
+	s->ts = h->accounted_ts ? h->accounted_ts : h->last_ts;
+	s->runnable = agg_runnable_avg(a, 1);
+	s->events_ivl = h->tot.events - h->base.events;
+	s->lost_total = h->tot.lost;
+	s->drops = h->drops;
+	return 0;
+}
+
+int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding *const *f, size_t nf,
+		  double interval_s)
+{
+	size_t n = agg_nprocs(a);
+
+	if (n > s->rows_cap) {
+		struct tui_row *r = realloc(s->rows, n * sizeof(*r));
+		if (!r)
+			return -1;
+		s->rows = r;
+		s->rows_cap = n;
+	}
+	/* the one span rule (pview.h): the event time the interval's counters
+	 * cover; the caller's wall-clock interval only without it */
+	interval_s = pview_span_s(a, true, 0, interval_s);
+	if (take_host(s, a, interval_s) || take_findings(s, f, nf))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		take_row(&s->rows[i], agg_proc_at(a, i), interval_s);
+	s->nrows = n;
+	mark_badges(s);
+	s->valid = true;
+	return 0;
+}
+
+int tui_snap_take_findings(struct tui_snap *s, const struct finding *const *f, size_t nf)
+{
+	if (take_findings(s, f, nf))
+		return -1;
+	for (size_t i = 0; i < s->nrows; i++)
+		s->rows[i].badges = s->rows[i].badges_active = s->rows[i].badges_crit = 0;
+	mark_badges(s);
+	return 0;
+}
+
+void tui_snap_free(struct tui_snap *s)
+{
+	free(s->rows);
+	free(s->findings);
+	free(s->cpu_busy_pct);
+	memset(s, 0, sizeof(*s));
+}
+
+long tui_snap_find(const struct tui_snap *s, __u64 id)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		if (s->rows[i].id == id)
+			return (long)i;
+	return -1;
+}
+
+/* ---- ordering ---- */
+
+static int cmp_num(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* active critical findings outrank active ones, which outrank ended ones */
+static double badge_weight(const struct tui_row *r)
+{
+	return __builtin_popcount(r->badges_crit) * 100 + __builtin_popcount(r->badges_active) * 10 +
+	       __builtin_popcount(r->badges);
+}
+
+/* natural order of a column: negative when a comes first */
+static int cmp_key(const struct tui_row *a, const struct tui_row *b, enum tui_col key)
+{
+	switch (key) {
+	case TC_PID: return cmp_num(a->pid, b->pid);
+	case TC_COMM: return strcmp(a->comm, b->comm);
+	case TC_CMDLINE: return strcmp(a->cmdline, b->cmdline);
+	case TC_CPU: return -cmp_num(a->cpu_pct, b->cpu_pct);
+	case TC_RQ50: /* no wait in the interval sorts after any wait */
+		return a->rq_known != b->rq_known ? (a->rq_known ? -1 : 1) : -cmp_num(a->rq_p50_ns, b->rq_p50_ns);
+	case TC_RQ99:
+		return a->rq_known != b->rq_known ? (a->rq_known ? -1 : 1) : -cmp_num(a->rq_p99_ns, b->rq_p99_ns);
+	case TC_INVOL: return -cmp_num(a->invol_per_s, b->invol_per_s);
+	case TC_RSS: return -cmp_num((double)a->rss, (double)b->rss);
+	case TC_TREND: return -cmp_num(a->rss_trend_per_min, b->rss_trend_per_min);
+	case TC_FAULTS: return -cmp_num(a->faults_per_s, b->faults_per_s);
+	case TC_MAPPED: return -cmp_num((double)a->anon_live, (double)b->anon_live);
+	case TC_HEAP: return -cmp_num((double)a->heap, (double)b->heap);
+	case TC_FLAGS: {
+		int c = -cmp_num(badge_weight(a), badge_weight(b));
+		return c ? c : -cmp_num(a->cpu_pct, b->cpu_pct);
+	}
+	default: return 0;
+	}
+}
+
+static int cmp_rows(const void *x, const void *y, void *ctx)
+{
+	const struct tui_snap *s = ((const void *const *)ctx)[0];
+	const struct tui_order *o = ((const void *const *)ctx)[1];
+	const struct tui_row *a = &s->rows[*(const size_t *)x], *b = &s->rows[*(const size_t *)y];
+	int c = role_rank(a->role) - role_rank(b->role);
+
+	if (c)
+		return c;
+	c = cmp_key(a, b, o->key);
+	if (c)
+		return o->invert ? -c : c;
+	c = cmp_num(a->pid, b->pid);
+	return c ? c : cmp_num((double)a->id, (double)b->id);
+}
+
+static bool passes(const struct tui_row *r, const struct tui_order *o)
+{
+	if (o->role >= 0 && r->role != (unsigned)o->role)
+		return false;
+	if (!o->filter || !*o->filter)
+		return true;
+	return tt_contains(r->comm, o->filter) || tt_contains(r->cmdline, o->filter);
+}
+
+size_t tui_snap_order(const struct tui_snap *s, const struct tui_order *o, size_t *idx)
+{
+	const void *ctx[2] = {s, o};
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nrows; i++)
+		if (passes(&s->rows[i], o))
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_rows, ctx);
+	return n;
+}

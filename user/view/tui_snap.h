@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the live view shows, copied out of the model once per interval: the
+ * numbers of every process over the interval (the same numbers as the text
+ * snapshot, snapshot.c), what the detail view draws, and the findings.
+ *
+ * Why a copy rather than reading the model at draw time: the view re-sorts,
+ * filters, scrolls and opens details between intervals, and pauses while
+ * the model keeps going; reading the model then would show half an
+ * interval's counts divided by a whole interval.  Every string in here is
+ * printable (procfs_printable), so nothing a process controls reaches the
+ * terminal.  Pure: no terminal, no I/O, no clock.
+ */
+#ifndef VIGIL_TUI_SNAP_H
+#define VIGIL_TUI_SNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "agg.h"
+#include "detect.h"
+
+#define TUI_SERIES_MAX 256  /* RSS points kept per process (the newest) */
+#define TUI_RQ_SLOTS 32     /* log2 run-queue slots in us: 2^32 us is 71 min */
+#define TUI_FINDINGS_MAX 128 /* newest findings kept */
+
+enum tui_badge { TUI_B_LEAK = 1, TUI_B_RETAIN = 2, TUI_B_CONTEND = 4 };
+
+struct tui_wb {
+	__u32 pid;
+	char comm[VIGIL_COMM_LEN]; /* printable; "" when never named */
+	__u64 ns, ivl_ns;          /* whole trace, current interval */
+};
+
+struct tui_row {
+	__u64 id; /* agg_proc.id: the view keeps its selection by it */
+	__u32 pid, ppid, nthreads;
+	__u16 role;
+	bool exited;
+	__s32 exit_code;
+	char comm[VIGIL_COMM_LEN];
+	char cmdline[VIGIL_CMDLINE_MAX + 1];
+
+	/* the table: rates over the interval, gauges now */
+	double cpu_pct, invol_per_s, vol_per_s, faults_per_s;
+	bool rq_known; /* a run-queue wait ended in the interval */
+	double rq_p50_ns, rq_p99_ns;
+	bool rss_known; /* an RSS record has been seen */
+	__u64 rss;
+	double rss_trend_per_min; /* over up to the last minute of the series */
+	__u64 anon_live, heap;
+	unsigned badges, badges_active, badges_crit; /* enum tui_badge bits */
+
+	/* the detail view */
+	__u64 start_ns, first_ts, last_ts, exit_ts;
+	struct agg_counters tot, ivl;
+	struct agg_mem mem;
+	__u64 rq_count;
+	double rq_p50_all, rq_p90_all, rq_p99_all, rq_max_all; /* ns, whole trace */
+	__u64 rq_slots[TUI_RQ_SLOTS]; /* hist_log2 of the whole trace, us */
+	unsigned rq_nslots;
+	unsigned nwb;
+	struct tui_wb wb[AGG_WB_TOP];
+	unsigned nseries;
+	__u64 series_step_ns, series_t0, series_t1; /* first and last point shown */
+	float series[TUI_SERIES_MAX]; /* peak RSS of each step, oldest first */
+};
+
+struct tui_snap {
+	bool valid; /* taken at least once */
+	double interval_s;
+	__u64 ts; /* event time the model was settled to */
+	unsigned ncpus;
+	double *cpu_busy_pct; /* [ncpus], as far as switches were streamed */
+	double runnable;      /* running + waiting tasks on average over the interval */
+	__u64 events_ivl, lost_total;
+	struct agg_drops drops;
+	struct tui_row *rows;
+	size_t nrows, rows_cap;
+	struct finding *findings; /* newest first; comm and summary printable */
+	size_t nfindings, findings_cap;
+};
+
+/* Copies the model's state (a settled agg and its findings, newest first)
+ * into s, reusing s's memory.  interval_s: the wall-clock length of the
+ * interval the agg's base counters started, used only when the model has no
+ * event time for it (pview.h's span rule).  Exited entries are included (marked).
+ * 0, or -1 when out of memory (s then keeps its previous content). */
+int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding *const *f, size_t nf,
+		  double interval_s);
+/* Only the findings and the badges (the numbers stay): the end of a replay,
+ * where the last full interval stays on screen with the final findings. */
+int tui_snap_take_findings(struct tui_snap *s, const struct finding *const *f, size_t nf);
+void tui_snap_free(struct tui_snap *s);
+
+/* The columns of the process table, in display order. */
+enum tui_col {
+	TC_PID, TC_COMM, TC_CPU, TC_RQ50, TC_RQ99, TC_INVOL, TC_RSS, TC_TREND, TC_FAULTS, TC_MAPPED,
+	TC_HEAP, TC_FLAGS, TC_CMDLINE, TC_COUNT
+};
+
+struct tui_order {
+	enum tui_col key;   /* numbers: largest first; PID, COMM, CMDLINE: ascending */
+	bool invert;
+	int role;           /* enum vigil_role, or -1 for every role */
+	const char *filter; /* substring of comm or cmdline, any case; NULL or "" = all */
+};
+
+/* Rows of s that pass o's filters, as indices into s->rows, grouped by role
+ * (asr, avatar, camera, other) and sorted by o->key within a group (pid
+ * breaks ties).  idx has room for s->nrows.  Returns the count. */
+size_t tui_snap_order(const struct tui_snap *s, const struct tui_order *o, size_t *idx);
+
+/* The row of proc id, or -1. */
+long tui_snap_find(const struct tui_snap *s, __u64 id);
+
+#endif
