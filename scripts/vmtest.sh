@@ -238,7 +238,13 @@ run_vm() { # $1 = arch, $2 = kernel spec, $3 = mode, $4 = row label; appends to 
 	if [ "$arch" = x86 ]; then
 		# -cx16: QEMU 7.2's TCG corrupts EFLAGS in cmpxchg16b, which 6.12's SLUB uses
 		# (a double fault in kmem_cache_alloc); without it SLUB takes its other path
-		qemu=(qemu-system-x86_64 -M q35 -cpu max,-cx16 -append "console=ttyS0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-4} panic=-1")
+		# thread=single: with one host thread per vCPU, a vCPU could run a
+		# stale copy of code the kernel had just patched (tracepoint
+		# static keys flip as vigil attaches and detaches): "Oops: int3"
+		# in mm_trace_rss_stat on 6.12, 2 runs in 6.  One thread for both
+		# vCPUs sees every patch at once.
+		qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=single -cpu max,-cx16
+		      -append "console=ttyS0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-4} panic=-1")
 	else
 		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -append "console=ttyAMA0 quiet loglevel=${VIGIL_VMTEST_LOGLEVEL:-4} panic=-1")
 	fi
