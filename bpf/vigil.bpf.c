@@ -462,7 +462,7 @@ static __always_inline __s64 rss_pages(struct mm_struct *mm, int member)
 	case 3: v = RSS_READ(mm, 3); break;
 	default: return 0;
 	}
-	return v < 0 ? 0 : v;
+	return v; /* on_rss() keeps a passing negative count at 0 */
 }
 
 /* the clock once, when first needed: *ts is 0 until then */

@@ -113,20 +113,47 @@ bool feature_kernel_btf(void)
 	return vmlinux_btf != NULL;
 }
 
+/* Each probe loads a program or makes a map: asked of the kernel once per
+ * run (start-up asks for the default page-fault source, then again while
+ * choosing programs).  *answer: -1 until asked. */
+static bool asked_once(int *answer, int (*probe)(void))
+{
+	if (*answer < 0)
+		*answer = probe() == 1;
+	return *answer;
+}
+
+static int probe_task_pt_regs(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL);
+}
+
+static int probe_current_task_btf(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL);
+}
+
+static int probe_task_storage(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL);
+}
+
 bool feature_task_pt_regs(void)
 {
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) == 1;
+	static int answer = -1;
+	return asked_once(&answer, probe_task_pt_regs);
 }
 
 bool feature_current_btf(void)
 {
-	return feature_kernel_btf() &&
-	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) == 1;
+	static int answer = -1;
+	return feature_kernel_btf() && asked_once(&answer, probe_current_task_btf);
 }
 
 bool feature_task_storage(void)
 {
-	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	static int answer = -1;
+	return asked_once(&answer, probe_task_storage);
 }
 
 bool feature_tp_btf(const char *name)
