@@ -422,6 +422,124 @@ int pf_perf(void *ctx)
 	return 0;
 }
 
+/* ---- allocation sites: sampled page faults ----------------------------------
+ * A PERF_COUNT_SW_PAGE_FAULTS event per CPU overflows once in ~N faults
+ * (user space varies N around its mean so that no periodic access pattern
+ * aliases with it) and runs site_sample.  Faults of untracked tasks end
+ * here; a tracked one's sample carries its user registers and the top of
+ * its user stack (dwarf) or the frame-pointer walk (fp). */
+const volatile __u32 site_mode = SITE_MODE_OFF;
+/* The mean sampling period: what one sample stands for.  Written by user
+ * space when it adapts the rate (bss is shared memory). */
+__u64 site_weight = 1;
+
+#if defined(__TARGET_ARCH_x86)
+#define SITE_NREGS 17
+/* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15, then rip */
+#define SITE_FILL_REGS(r, p) do {						\
+	(r)[0] = (p)->ax; (r)[1] = (p)->dx; (r)[2] = (p)->cx; (r)[3] = (p)->bx;	\
+	(r)[4] = (p)->si; (r)[5] = (p)->di; (r)[6] = (p)->bp; (r)[7] = (p)->sp;	\
+	(r)[8] = (p)->r8; (r)[9] = (p)->r9; (r)[10] = (p)->r10; (r)[11] = (p)->r11; \
+	(r)[12] = (p)->r12; (r)[13] = (p)->r13; (r)[14] = (p)->r14;		\
+	(r)[15] = (p)->r15; (r)[16] = (p)->ip;					\
+} while (0)
+/* cs is a u16 in the kernel's pt_regs, but a program may only load its
+ * context's registers whole: a volatile u64 load of its slot */
+#define SITE_USER_MODE(p) ((*(volatile __u64 *)&(p)->cs & 3) == 3)
+#define SITE_SP 7
+#elif defined(__TARGET_ARCH_arm64)
+#define SITE_NREGS 33
+/* DWARF numbering: x0-x30, sp, then pc */
+#define SITE_FILL_REGS(r, p) do {						\
+	_Pragma("unroll") for (int i_ = 0; i_ < 31; i_++)			\
+		(r)[i_] = (p)->regs[i_];					\
+	(r)[31] = (p)->sp; (r)[32] = (p)->pc;					\
+} while (0)
+#define SITE_USER_MODE(p) ((*(volatile __u64 *)&(p)->pstate & 0xf) == 0) /* EL0t */
+#define SITE_SP 31
+#endif
+
+/* Copies what there is of the stack's top: near the top of a stack the
+ * whole copy would run off its mapping and fail, so shorter ones follow. */
+static __always_inline __u16 copy_user_stack(__u8 *dst, __u64 sp)
+{
+	if (!bpf_probe_read_user(dst, VIGIL_SITE_STACK_BYTES, (void *)sp))
+		return VIGIL_SITE_STACK_BYTES;
+	if (!bpf_probe_read_user(dst, 4096, (void *)sp))
+		return 4096;
+	if (!bpf_probe_read_user(dst, 1024, (void *)sp))
+		return 1024;
+	if (!bpf_probe_read_user(dst, 256, (void *)sp))
+		return 256;
+	return 0;
+}
+
+SEC("perf_event")
+int site_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct vigil_stats *st;
+	struct ev_site_raw *r;
+	__u32 flags = 0;
+
+	if (!is_tracked(tgid))
+		return 0;
+	st = stats_slot();
+	/* a burst of samples (8 KiB each) must never crowd out the events:
+	 * past a quarter of the buffer they are skipped, and counted */
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&rb, BPF_RB_RING_SIZE) / 4) {
+		if (st)
+			__sync_fetch_and_add(&st->site_skipped, 1);
+		return 0;
+	}
+	if (!SITE_USER_MODE(&ctx->regs)) {
+		/* a fault taken by the kernel on user memory (read() into a
+		 * new buffer): the user registers are the syscall entry's */
+		if (!sc_regs) {
+			if (st)
+				__sync_fetch_and_add(&st->site_skipped, 1);
+			return 0;
+		}
+		flags |= SITE_RAW_IN_KERNEL;
+	}
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	fill_hdr(&r->h, EV_SITE_RAW, sizeof(*r), bpf_ktime_get_ns(), tgid, tid);
+	r->addr = ctx->addr;
+	r->weight = site_weight;
+	r->nregs = SITE_NREGS;
+	/* always from the context first: a load through a pointer that may be
+	 * the context or not is refused, so the two sources never share code */
+	SITE_FILL_REGS(r->regs, &ctx->regs);
+	if (flags & SITE_RAW_IN_KERNEL) {
+		bpf_user_pt_regs_t *u = (bpf_user_pt_regs_t *)r->data; /* scratch until the stack copy */
+
+		if (bpf_probe_read_kernel(u, sizeof(*u), (void *)bpf_task_pt_regs(bpf_get_current_task_btf()))) {
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+			if (st)
+				__sync_fetch_and_add(&st->site_skipped, 1);
+			return 0;
+		}
+		SITE_FILL_REGS(r->regs, u);
+	}
+	if (site_mode == SITE_MODE_FP) {
+		long n = bpf_get_stack(ctx, r->data, VIGIL_SITE_IPS_MAX * 8, BPF_F_USER_STACK);
+
+		flags |= SITE_RAW_FP;
+		r->data_len = n > 0 ? (__u16)n : 0;
+	} else {
+		flags |= SITE_RAW_DWARF;
+		r->data_len = copy_user_stack(r->data, r->regs[SITE_SP]);
+	}
+	r->flags = flags;
+	if (st)
+		__sync_fetch_and_add(&st->site_taken, 1);
+	submit(r);
+	return 0;
+}
+
 /* ---- RSS ------------------------------------------------------------------- */
 
 /* mm->rss_stat was an array of atomics before 6.2 and percpu_counters since;

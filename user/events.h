@@ -37,6 +37,10 @@ enum ev_type {
 	EV_COMM = 14,    /* name of a CPU holder that is not otherwise described */
 	EV_LOST = 15,    /* user space: events the kernel could not queue */
 	EV_PROC = 16,    /* user space: process metadata, before first use */
+	EV_SITE_RAW = 17,    /* a sampled page fault with its user stack, ring buffer only */
+	EV_SITE_FRAME = 18,  /* user space: a symbolized frame, before its first use */
+	EV_SITE_STACK = 19,  /* user space: a call stack of frames, before its first use */
+	EV_SITE_SAMPLE = 20, /* user space: a sampled page fault and its stack */
 	EV_TYPE_MAX
 };
 
@@ -187,6 +191,71 @@ struct ev_proc {
 	char cmdline[]; /* up to VIGIL_CMDLINE_MAX, arguments separated by NUL */
 };
 
+/* ---- allocation sites (docs/sites.md) -------------------------------------
+ * A perf software page-fault event samples one fault in N of every CPU; the
+ * BPF program keeps those of tracked processes with the user registers and
+ * either a copy of the top of the user stack (dwarf: unwound in user space
+ * with the binaries' CFI) or the frame-pointer walk's return addresses (fp).
+ * User space turns each EV_SITE_RAW into EV_SITE_SAMPLE (plus the FRAME and
+ * STACK records it needs first), so dumps hold resolved names only and read
+ * the same on any machine. */
+#define VIGIL_SITE_STACK_BYTES 8192 /* user stack copied per dwarf sample (perf's default) */
+#define VIGIL_SITE_NREGS 33         /* arm64: x0-x30, sp, pc; x86_64 uses 17 */
+#define VIGIL_SITE_IPS_MAX 127      /* frame-pointer walk depth */
+#define VIGIL_SITE_FRAMES_MAX 64    /* frames kept per stack (VIGIL_CMDLINE_MAX / 4) */
+
+enum site_mode { SITE_MODE_OFF = 0, SITE_MODE_FP = 1, SITE_MODE_DWARF = 2 };
+
+#define SITE_RAW_FP 0x1       /* data[] holds __u64 return addresses, innermost first */
+#define SITE_RAW_DWARF 0x2    /* data[] holds the user stack from regs' sp up */
+#define SITE_RAW_IN_KERNEL 0x4 /* faulted in kernel mode: regs are the syscall entry's */
+
+/* BPF -> user space only; never in a dump (larger than VIGIL_REC_MAX). */
+struct ev_site_raw {
+	struct ev_hdr h;
+	__u64 addr;     /* the faulting address */
+	__u64 weight;   /* faults this sample stands for: the mean sampling period */
+	__u32 flags;    /* SITE_RAW_* */
+	__u16 nregs;    /* registers in regs[], DWARF numbering, the pc last; 0: none */
+	__u16 data_len; /* bytes of data[] filled */
+	__u64 regs[VIGIL_SITE_NREGS];
+	__u8 data[VIGIL_SITE_STACK_BYTES];
+};
+
+enum site_frame_kind { SITE_FRAME_NATIVE = 0, SITE_FRAME_PYTHON = 1, SITE_FRAME_KERNEL = 2 };
+
+/* A frame: a code address of a module with what is known of it.  Ids are
+ * unique within one trace; hdr.pid = hdr.tid = 0. */
+struct ev_site_frame {
+	struct ev_hdr h;
+	__u32 id;       /* > 0 */
+	__u32 line;     /* source line, 0 unknown */
+	__u16 kind;     /* enum site_frame_kind */
+	__u16 text_len; /* bytes that follow: module NUL function NUL file (no NUL after file) */
+	__u32 pad;
+	__u64 offset;   /* the address in the module's file (its ELF vaddr) */
+	char text[];    /* at most VIGIL_CMDLINE_MAX */
+};
+
+/* A call stack: frame ids, innermost first.  hdr.pid = hdr.tid = 0. */
+#define SITE_STACK_TRUNCATED 0x1 /* deeper than the stack copy or VIGIL_SITE_FRAMES_MAX */
+struct ev_site_stack {
+	struct ev_hdr h;
+	__u32 id;         /* > 0 */
+	__u16 frames_len; /* bytes of frames[]: 4 per frame */
+	__u16 flags;      /* SITE_STACK_* */
+	__u32 frames[];
+};
+
+/* One sampled fault of process hdr.pid, thread hdr.tid. */
+struct ev_site_sample {
+	struct ev_hdr h;
+	__u64 addr;  /* the faulting address */
+	__u64 bytes; /* resident bytes it stands for: weight x page size */
+	__u32 stack; /* stack id; 0: no stack could be taken */
+	__u32 flags; /* SITE_RAW_* of the raw sample it came from */
+};
+
 /* Page-fault sources (dump header and startup message). */
 enum vigil_pf_source {
 	PF_SRC_NONE = 0,
@@ -208,6 +277,8 @@ enum vigil_pf_source {
 struct vigil_stats {
 	__u64 produced; /* records the programs tried to submit */
 	__u64 lost;     /* of those, reserve failures (ring buffer full) */
+	__u64 site_taken;   /* page-fault samples of tracked processes sent (EV_SITE_RAW) */
+	__u64 site_skipped; /* ... not sent: the ring buffer was a quarter full */
 };
 
 /* Per-CPU state of the BPF hot paths (map "cpu_states").  User space reads
@@ -261,7 +332,12 @@ _Static_assert(sizeof(struct ev_exit) == 32, "ev_exit layout");
 _Static_assert(sizeof(struct ev_comm) == 40, "ev_comm layout");
 _Static_assert(sizeof(struct ev_lost) == 32, "ev_lost layout");
 _Static_assert(sizeof(struct ev_proc) == 56, "ev_proc layout");
-_Static_assert(sizeof(struct vigil_stats) == 16, "vigil_stats layout");
+_Static_assert(sizeof(struct vigil_stats) == 32, "vigil_stats layout");
+_Static_assert(sizeof(struct ev_site_raw) == 312 + VIGIL_SITE_STACK_BYTES, "ev_site_raw layout");
+_Static_assert(sizeof(struct ev_site_frame) == 48, "ev_site_frame layout");
+_Static_assert(sizeof(struct ev_site_stack) == 32, "ev_site_stack layout");
+_Static_assert(sizeof(struct ev_site_sample) == 48, "ev_site_sample layout");
+_Static_assert(VIGIL_SITE_FRAMES_MAX * 4 <= VIGIL_CMDLINE_MAX, "a stack's frames fit a record's tail");
 #endif
 
 #endif /* VIGIL_EVENTS_H */

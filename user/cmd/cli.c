@@ -112,6 +112,12 @@ static const struct cli_choice pf_sources[] = {
 	{NULL, 0, 0},
 };
 
+/* +1: 0 is "not given" (the default, trace_run.c) */
+static const struct cli_choice site_modes[] = {
+	{"off", SITE_MODE_OFF + 1, 0}, {"fp", SITE_MODE_FP + 1, 0}, {"dwarf", SITE_MODE_DWARF + 1, 0},
+	{NULL, 0, 0},
+};
+
 #define AT(field) offsetof(struct cli, field)
 
 /* Order matters: it is the order of the synopsis and of the help. */
@@ -151,6 +157,11 @@ static const struct cli_option options[] = {
 	 "config"},
 	{"pf-source", 0, ARG_CHOICE, "SOURCE", CMD_TRACE, 0, 0, 0, pf_sources, ST_INT, AT(pf_source),
 	 NULL, "page-fault source (default: counters with the BTF scheduler tracepoints, else tracepoint, else perf)", NULL},
+	{"sites", 0, ARG_CHOICE, "MODE", CMD_TRACE, 0, 0, 0, site_modes, ST_INT, AT(sites),
+	 NULL, "allocation sites from sampled page faults: call stacks unwound with the binaries' CFI "
+	 "(dwarf, the default), by frame pointers (fp), or none (docs/sites.md)", NULL},
+	{"site-rate", 0, ARG_NUM, "N", CMD_TRACE, CLI_INT, 1, 1 << 24, NULL, ST_UINT, AT(site_rate),
+	 NULL, "sample one page fault in N (default: adaptive, at most ~250 samples/s)", NULL},
 	{"btf", 0, ARG_FILE, "FILE", CMD_TRACE, 0, 0, 0, NULL, ST_STR, AT(btf_path),
 	 NULL, "the kernel's BTF, for a kernel built without it (docs/kernels.md)", NULL},
 	/* the kernel's limit up front, not as a failed load: it holds a ring

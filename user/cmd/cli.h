@@ -35,6 +35,8 @@ struct cli {
 	bool help; /* -h/--help was given: nothing else was parsed */
 	bool insecure_config; /* --insecure-config */
 	int pf_source;
+	int sites;            /* --sites: enum site_mode + 1; 0 = the default */
+	unsigned site_rate;   /* --site-rate N: a fixed sampling period; 0 = adaptive */
 	unsigned ringbuf_kb;
 	int format; /* enum out_format */
 	const char *record; /* live --record FILE */

@@ -47,6 +47,8 @@ int trace_session_open(struct cli *c, struct session **s, session_sink sink, voi
 		.ringbuf_kb = c->ringbuf_kb,
 		.verbose = c->verbose,
 		.btf_path = c->btf_path,
+		.site_mode = c->sites ? c->sites - 1 : SITE_MODE_DWARF,
+		.site_period = c->site_rate,
 		.sink = sink,
 		.sink_ctx = ctx,
 	};

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "decode.h"
 
+#include <string.h>
+
 static const struct {
 	const char *name;
 	size_t size;
@@ -21,6 +23,10 @@ static const struct {
 	[EV_COMM] = {"comm", sizeof(struct ev_comm)},
 	[EV_LOST] = {"lost", sizeof(struct ev_lost)},
 	[EV_PROC] = {"proc", sizeof(struct ev_proc)},
+	[EV_SITE_RAW] = {"site_raw", sizeof(struct ev_site_raw)},
+	[EV_SITE_FRAME] = {"site_frame", sizeof(struct ev_site_frame)},
+	[EV_SITE_STACK] = {"site_stack", sizeof(struct ev_site_stack)},
+	[EV_SITE_SAMPLE] = {"site_sample", sizeof(struct ev_site_sample)},
 };
 
 const char *ev_type_name(unsigned type)
@@ -66,6 +72,7 @@ enum ev_check ev_check(const void *buf, size_t len, size_t *rec_size)
 
 	if (len < sizeof(*h))
 		return EV_ERR_SHORT;
+	/* a raw site sample never reaches here: ev_check_site_raw() is its gate */
 	if (h->size < sizeof(*h) || h->size > VIGIL_REC_MAX)
 		return EV_ERR_SIZE;
 	if (h->size > len)
@@ -85,9 +92,55 @@ enum ev_check ev_check(const void *buf, size_t len, size_t *rec_size)
 		enum ev_check c = check_text(h->size, fixed, ((const struct ev_proc *)buf)->cmdline_len);
 		if (c != EV_OK)
 			return c;
+	} else if (h->type == EV_SITE_FRAME) {
+		if (h->size < fixed)
+			return EV_ERR_SIZE;
+		enum ev_check c = check_text(h->size, fixed, ((const struct ev_site_frame *)buf)->text_len);
+		if (c != EV_OK)
+			return c;
+	} else if (h->type == EV_SITE_STACK) {
+		if (h->size < fixed)
+			return EV_ERR_SIZE;
+		unsigned len = ((const struct ev_site_stack *)buf)->frames_len;
+		enum ev_check c = check_text(h->size, fixed, len);
+		if (c != EV_OK)
+			return c;
+		if (len % sizeof(__u32))
+			return EV_ERR_TEXT_LEN;
 	} else if (h->size != fixed) {
 		return EV_ERR_SIZE;
 	}
 	*rec_size = h->size;
 	return EV_OK;
+}
+
+enum ev_check ev_check_site_raw(const void *buf, size_t len)
+{
+	const struct ev_site_raw *r = buf;
+
+	if (len < sizeof(*r))
+		return EV_ERR_SHORT;
+	if (r->h.type != EV_SITE_RAW)
+		return EV_ERR_TYPE;
+	if (r->h.size != sizeof(*r))
+		return EV_ERR_SIZE;
+	if (r->nregs > VIGIL_SITE_NREGS || r->data_len > VIGIL_SITE_STACK_BYTES ||
+	    ((r->flags & SITE_RAW_FP) && r->data_len % sizeof(__u64)))
+		return EV_ERR_TEXT_LEN;
+	return EV_OK;
+}
+
+void ev_site_frame_text(const struct ev_site_frame *f, struct site_frame_text *out)
+{
+	size_t n = f->text_len > VIGIL_CMDLINE_MAX ? VIGIL_CMDLINE_MAX : f->text_len, at = 0;
+	const char **part[3] = {&out->module, &out->function, &out->file};
+
+	memcpy(out->buf, f->text, n);
+	out->buf[n] = 0;
+	for (int i = 0; i < 3; i++) {
+		*part[i] = out->buf + at;
+		at += strlen(out->buf + at);
+		if (at < n)
+			at++; /* past the NUL that ends this part */
+	}
 }

@@ -19,6 +19,17 @@ enum ev_check {
  * the record's size (hdr.size) and the record may be read as its type. */
 enum ev_check ev_check(const void *buf, size_t len, size_t *rec_size);
 const char *ev_check_str(enum ev_check c);
+/* The gate of EV_SITE_RAW, which only the ring buffer carries (ev_check
+ * refuses it: it is larger than VIGIL_REC_MAX).  len: bytes available. */
+enum ev_check ev_check_site_raw(const void *buf, size_t len);
+
+/* The three texts of a frame record (module, function, file; "" when
+ * missing), copied into buf, whose NULs end them. */
+struct site_frame_text {
+	char buf[VIGIL_CMDLINE_MAX + 1];
+	const char *module, *function, *file;
+};
+void ev_site_frame_text(const struct ev_site_frame *f, struct site_frame_text *out);
 
 /* "faults", "mmap", ... ; "unknown" for anything else */
 const char *ev_type_name(unsigned type);

@@ -50,13 +50,19 @@
 #define FIELDS_PROC(F) F(U32, 24, 0) F(U16, 28, 0) F(U16, 30, 0) F(U64, 32, 0) F(TEXT16, 40, 0) \
 	F(TAIL, 56, 30)
 
-/* every type with its field list */
+#define FIELDS_SITE_FRAME(F) F(U32, 24, 0) F(U32, 28, 0) F(U16, 32, 0) F(U16, 34, 0) \
+	F(U32, 36, 0) F(U64, 40, 0) F(TAIL, 48, 34)
+#define FIELDS_SITE_STACK(F) F(U32, 24, 0) F(U16, 28, 0) F(U16, 30, 0) F(TAIL, 32, 28)
+#define FIELDS_SITE_SAMPLE(F) F(ADR, 24, 0) F(U64, 32, 0) F(U32, 40, 0) F(U32, 44, 0)
+
+/* every type with its field list (EV_SITE_RAW has none: it is never stored) */
 #define ALL_TYPES(T) T(EV_FAULTS, FIELDS_FAULTS) T(EV_MMAP, FIELDS_MMAP) \
 	T(EV_MUNMAP, FIELDS_MUNMAP) T(EV_MREMAP, FIELDS_MREMAP) T(EV_MADVISE, FIELDS_MADVISE) \
 	T(EV_BRK, FIELDS_BRK) T(EV_RSS, FIELDS_RSS) T(EV_SWITCH, FIELDS_SWITCH) \
 	T(EV_WAKEUP, FIELDS_WAKEUP) T(EV_MIGRATE, FIELDS_MIGRATE) T(EV_FORK, FIELDS_FORK) \
 	T(EV_EXEC, FIELDS_EXEC) T(EV_EXIT, FIELDS_EXIT) T(EV_COMM, FIELDS_COMM) \
-	T(EV_LOST, FIELDS_LOST) T(EV_PROC, FIELDS_PROC)
+	T(EV_LOST, FIELDS_LOST) T(EV_PROC, FIELDS_PROC) T(EV_SITE_FRAME, FIELDS_SITE_FRAME) \
+	T(EV_SITE_STACK, FIELDS_SITE_STACK) T(EV_SITE_SAMPLE, FIELDS_SITE_SAMPLE)
 
 /* ---- fields of a record ------------------------------------------------ */
 
@@ -367,7 +373,7 @@ size_t dump_decode(struct dump_codec_state *s, const unsigned char *in,
 	size_t size;
 	__u64 v, d;
 
-	if (type == 0 || type >= EV_TYPE_MAX) {
+	if (type == 0 || type >= EV_TYPE_MAX || type == EV_SITE_RAW) {
 		*why = "unknown record tag";
 		return 0;
 	}

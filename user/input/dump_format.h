@@ -29,7 +29,7 @@
 
 #define DUMP_MAGIC "VIGILDMP" /* 8 bytes, no NUL on disk */
 #define DUMP_MAGIC_LEN 8
-#define DUMP_VERSION 2     /* what this build writes */
+#define DUMP_VERSION 3     /* what this build writes (3: version 2 plus the site records) */
 #define DUMP_VERSION_MIN 1 /* oldest it reads */
 
 #define DUMP_HEADER_SIZE 256  /* what this version writes */

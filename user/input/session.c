@@ -12,6 +12,7 @@
 
 #include "pidmap.h"
 #include "procfs.h"
+#include "site_resolve.h"
 #include "targets.h"
 
 /* pidmap value: state bits | role << 8 */
@@ -47,6 +48,7 @@ struct session {
 	unsigned fork_delay_ms;           /* tests: VIGIL_TEST_FORK_DELAY_MS, user space slow after a fork record */
 	unsigned long long next_rescan;   /* CLOCK_MONOTONIC ns */
 	unsigned rescan_after;            /* the pid the last rescan stopped at */
+	struct site_resolver *sites;      /* --sites: raw samples to frames, stacks, samples */
 };
 
 /* EV_PROC: the metadata every later event of the process relies on */
@@ -235,6 +237,8 @@ static void on_exit_rec(struct session *s, const struct ev_exit *x)
 	if (!v || !(*v & ST_SELECTED))
 		return;
 	s->sink(s->sink_ctx, &x->h);
+	if (x->group_dead)
+		site_resolver_forget(s->sites, x->h.pid);
 	if (x->group_dead && !(*v & ST_EXITED)) {
 		*v |= ST_EXITED;
 		s->live--;
@@ -364,6 +368,10 @@ static void on_record(void *ctx, const struct ev_hdr *h)
 	case EV_COMM:
 		on_comm(s, (const struct ev_comm *)h);
 		return;
+	case EV_SITE_RAW:
+		if (s->sites && known(s, h->pid, h->ts))
+			site_resolver_sample(s->sites, (const struct ev_site_raw *)h);
+		return;
 	case EV_SWITCH: /* the kernel already chose: a target, or a holder of a target's CPU */
 	case EV_LOST:
 		s->sink(s->sink_ctx, h);
@@ -434,6 +442,13 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	so.ringbuf_kb = o->ringbuf_kb;
 	so.btf_path = o->btf_path;
 	so.verbose = o->verbose;
+	so.site_mode = o->site_mode;
+	so.site_period = o->site_period;
+	if (o->site_mode != SITE_MODE_OFF && !(s->sites = site_resolver_new(o->sink, o->sink_ctx))) {
+		session_close(s);
+		snprintf(msg, msglen, "out of memory");
+		return -ENOMEM;
+	}
 	so.cb = on_record;
 	so.cb_ctx = s;
 	err = source_open(&s->src, &so, msg, msglen);
@@ -486,6 +501,7 @@ void session_close(struct session *s)
 	if (!s)
 		return;
 	source_close(s->src);
+	site_resolver_free(s->sites);
 	pidmap_free(&s->procs);
 	free(s);
 }
@@ -493,3 +509,7 @@ void session_close(struct session *s)
 struct source *session_source(struct session *s) { return s->src; }
 size_t session_live_targets(const struct session *s) { return s->live; }
 size_t session_live_pids(const struct session *s) { return s->live_explicit; }
+void session_site_stats(const struct session *s, struct site_resolve_stats *out)
+{
+	site_resolver_stats(s->sites, out);
+}

@@ -22,6 +22,8 @@ struct session_opts {
 	unsigned ringbuf_kb;
 	bool verbose;
 	const char *btf_path;
+	int site_mode;        /* enum site_mode */
+	unsigned site_period; /* fixed sampling period, 0 = adaptive */
 	session_sink sink;
 	void *sink_ctx;
 };
@@ -41,5 +43,8 @@ struct source *session_source(struct session *s);
 size_t session_live_targets(const struct session *s);
 /* Explicit -p targets still alive (0 once all have exited). */
 size_t session_live_pids(const struct session *s);
+struct site_resolve_stats;
+/* What allocation-site resolution did so far (all 0 without --sites). */
+void session_site_stats(const struct session *s, struct site_resolve_stats *out);
 
 #endif

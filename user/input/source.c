@@ -22,6 +22,7 @@
 #include "ksources.h"
 #include "vigil.skel.h"
 #include "bpfcost.h"
+#include "site_sampler.h"
 
 struct source {
 	struct vigil_bpf *skel;
@@ -39,6 +40,7 @@ struct source {
 	bool stopped;
 	char warnings[2048];
 	unsigned ksources; /* KSRC_*: what was attached */
+	struct site_sampler *sites;
 };
 
 /* libbpf's own chatter only with -v; its warnings (which carry the
@@ -69,6 +71,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct source *s = ctx;
 	size_t rec_size;
 
+	if (size >= sizeof(struct ev_hdr) && ((const struct ev_hdr *)data)->type == EV_SITE_RAW) {
+		if (ev_check_site_raw(data, size) != EV_OK) {
+			s->counts.malformed++;
+			return 0;
+		}
+		site_sampler_sampled(s->sites, ((const struct ev_hdr *)data)->cpu);
+		s->counts.received++;
+		s->o.cb(s->o.cb_ctx, data);
+		return 0;
+	}
 	if (ev_check(data, size, &rec_size) != EV_OK) {
 		s->counts.malformed++;
 		return 0;
@@ -83,12 +95,14 @@ static void report_lost(struct source *s)
 {
 	struct vigil_stats *per_cpu = s->stats_buf;
 	__u32 zero = 0;
-	unsigned long long produced = 0, lost = 0, ts = clock_mono_ns();
+	unsigned long long produced = 0, lost = 0, taken = 0, skipped = 0, ts = clock_mono_ns();
 
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stats), &zero, per_cpu) == 0) {
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
 			produced += per_cpu[cpu].produced;
 			lost += per_cpu[cpu].lost;
+			taken += per_cpu[cpu].site_taken;
+			skipped += per_cpu[cpu].site_skipped;
 			if (per_cpu[cpu].lost > s->lost_seen[cpu]) {
 				struct ev_lost e = {
 					.h = {.type = EV_LOST, .size = sizeof(e), .cpu = cpu, .ts = ts},
@@ -100,6 +114,11 @@ static void report_lost(struct source *s)
 		}
 		s->counts.produced = produced;
 		s->counts.lost = lost;
+		s->counts.site_taken = taken;
+		s->counts.site_skipped = skipped;
+		if (!s->stopped)
+			site_sampler_tick(s->sites, taken + skipped, ts);
+		s->counts.site_period = site_sampler_period(s->sites);
 	}
 }
 
@@ -585,6 +604,9 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 		choose_syscalls(s);
 		err = choose_pf(s, msg, msglen);
 	}
+	s->skel->rodata->site_mode = o->site_mode;
+	if (o->site_mode == SITE_MODE_OFF)
+		disable(s->skel->progs.site_sample);
 	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */
 	if (err)
 		goto fail;
@@ -600,6 +622,12 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	}
 	if (s->pf_source == PF_SRC_PERF) {
 		err = attach_pf_perf(s, msg, msglen);
+		if (err)
+			goto fail;
+	}
+	if (o->site_mode != SITE_MODE_OFF) {
+		err = site_sampler_open(&s->sites, s->skel->progs.site_sample, &s->skel->data->site_weight,
+					o->site_period, s->ncpus, msg, msglen);
 		if (err)
 			goto fail;
 	}
@@ -678,6 +706,7 @@ void source_stop(struct source *s)
 	s->stopped = true;
 	bpfcost_stop(s->cost);
 	flush_running(s);
+	site_sampler_stop(s->sites);
 	detach_pf_perf(s);
 	vigil_bpf__detach(s->skel);
 	if (s->rb)
@@ -690,6 +719,7 @@ void source_close(struct source *s)
 	if (!s)
 		return;
 	detach_pf_perf(s);
+	site_sampler_close(s->sites);
 	ring_buffer__free(s->rb);
 	vigil_bpf__destroy(s->skel);
 	feature_cleanup();

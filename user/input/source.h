@@ -20,6 +20,8 @@ struct source_opts {
 	unsigned ringbuf_kb; /* ring buffer size; rounded up to a power of two pages */
 	bool verbose;        /* show libbpf's own messages */
 	const char *btf_path; /* the kernel's BTF, for kernels without their own (NULL: the kernel's) */
+	int site_mode;        /* enum site_mode: allocation-site sampling (docs/sites.md) */
+	unsigned site_period; /* a fixed sampling period; 0 = adaptive */
 	source_cb cb;
 	void *cb_ctx;
 };
@@ -77,6 +79,9 @@ struct source_counts {
 	unsigned long long received; /* records handed to the callback (not counting EV_LOST) */
 	unsigned long long malformed; /* records that failed validation */
 	unsigned long long pending;  /* coalesced records delivered from per-CPU state at stop */
+	unsigned long long site_taken;   /* page-fault samples of tracked processes sent */
+	unsigned long long site_skipped; /* ... skipped because the ring buffer was busy */
+	unsigned long long site_period;  /* the mean sampling period now; 0 when not sampling */
 };
 void source_counts(struct source *s, struct source_counts *c);
 

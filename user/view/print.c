@@ -8,6 +8,7 @@
 #include "pidmap.h"
 #include "procfs.h"
 #include "roles.h"
+#include "textsafe.h"
 
 #define NAMES_MAX 65536
 
@@ -178,6 +179,32 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 	case EV_LOST: {
 		const struct ev_lost *e = (const void *)h;
 		fprintf(f, " count=%llu", (unsigned long long)e->count);
+		break;
+	}
+	case EV_SITE_FRAME: {
+		const struct ev_site_frame *e = (const void *)h;
+		struct site_frame_text t;
+		char clean[VIGIL_CMDLINE_MAX + 1];
+
+		ev_site_frame_text(e, &t);
+		fprintf(f, " id=%u kind=%u offset=0x%llx line=%u", e->id, e->kind, (unsigned long long)e->offset,
+			e->line);
+		fprintf(f, " module=\"%s\"", text_sanitize(clean, sizeof(clean), t.module, strlen(t.module)));
+		fprintf(f, " function=\"%s\"", text_sanitize(clean, sizeof(clean), t.function, strlen(t.function)));
+		fprintf(f, " file=\"%s\"", text_sanitize(clean, sizeof(clean), t.file, strlen(t.file)));
+		break;
+	}
+	case EV_SITE_STACK: {
+		const struct ev_site_stack *e = (const void *)h;
+		fprintf(f, " id=%u%s frames=", e->id, (e->flags & SITE_STACK_TRUNCATED) ? " truncated=1" : "");
+		for (unsigned i = 0; i < e->frames_len / 4u; i++)
+			fprintf(f, "%s%u", i ? "," : "", e->frames[i]);
+		break;
+	}
+	case EV_SITE_SAMPLE: {
+		const struct ev_site_sample *e = (const void *)h;
+		fprintf(f, " addr=0x%llx bytes=%llu stack=%u flags=0x%x", (unsigned long long)e->addr,
+			(unsigned long long)e->bytes, e->stack, e->flags);
 		break;
 	}
 	case EV_PROC: {

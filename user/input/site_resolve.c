@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "site_resolve.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "u64map.h"
+
+/* processes whose mappings are kept at once; the least recently sampled
+ * one makes room (its Dwfl holds the ELF files of its modules open) */
+#define PROCS_MAX 64
+/* mappings are read again at most this often per process */
+#define REREPORT_NS 1000000000ull
+/* distinct frames and stacks per trace: past these, samples keep their
+ * unwound stack but new frames collapse into one "[frame table full]" */
+#define FRAMES_MAX (1u << 20)
+#define STACKS_MAX (1u << 20)
+#define MODULES_MAX 65535
+
+#if defined(__x86_64__)
+#define DWARF_REGS 17 /* rax..r15, rip: all DWARF registers, the pc among them */
+#define RAW_REGS 17   /* ev_site_raw.regs: the same */
+#define SP_REG 7
+#elif defined(__aarch64__)
+#define DWARF_REGS 32 /* x0..x30, sp; the pc is set apart */
+#define RAW_REGS 33   /* ev_site_raw.regs: those, then the pc */
+#define SP_REG 31
+#else
+#error "allocation sites: unwinding is written for x86_64 and aarch64"
+#endif
+
+struct proc_unwind {
+	unsigned pid;
+	Dwfl *dwfl;           /* NULL: the mappings could not be read */
+	unsigned long long reported_ns;
+	unsigned long long used_ns;
+};
+
+/* one frame of the stack being built */
+struct pc_ent {
+	Dwarf_Addr pc;   /* for lookups: a return address minus one */
+};
+
+struct stack_ent {
+	__u32 n;
+	__u32 *frames;
+};
+
+struct site_resolver {
+	site_emit emit;
+	void *ctx;
+	long page_size;
+	struct proc_unwind procs[PROCS_MAX];
+	/* the sample being unwound, for libdw's callbacks */
+	const struct ev_site_raw *cur;
+	Dwarf_Addr pcs[VIGIL_SITE_FRAMES_MAX];
+	unsigned npcs;
+	bool truncated;
+	/* modules: full path -> id (1-based), for frame keys */
+	struct u64map module_ids; /* hash of the path -> id */
+	char **modules;
+	unsigned nmodules;
+	/* frames: (module id << 48 | address in the module) -> frame id */
+	struct u64map frame_ids;
+	__u32 nframes;
+	/* stacks: hash of the frame ids -> stack id */
+	struct u64map stack_ids;
+	struct stack_ent *stacks; /* [id - 1] */
+	__u32 nstacks;
+	struct site_resolve_stats st;
+};
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* ---- libdw's view of the sample: one thread, registers and stack copy ---- */
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct site_resolver *r = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = r;
+	return (pid_t)r->cur->h.tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_argp = arg;
+	return true;
+}
+
+/* Only the copied stack is readable: the process has moved on since. */
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct site_resolver *r = arg;
+	const struct ev_site_raw *s = r->cur;
+	__u64 sp = s->regs[SP_REG];
+
+	(void)dwfl;
+	if (addr < sp || addr - sp + sizeof(*result) > s->data_len) {
+		r->truncated = true;
+		return false;
+	}
+	memcpy(result, s->data + (addr - sp), sizeof(*result));
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct site_resolver *r = arg;
+	const struct ev_site_raw *s = r->cur;
+	Dwarf_Word regs[VIGIL_SITE_NREGS];
+
+	if (s->nregs != RAW_REGS)
+		return false; /* a sample from another architecture */
+	for (unsigned i = 0; i < s->nregs; i++)
+		regs[i] = s->regs[i];
+	if (!dwfl_thread_state_registers(thread, 0, DWARF_REGS, regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, regs[s->nregs - 1]);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int on_frame(Dwfl_Frame *state, void *arg)
+{
+	struct site_resolver *r = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
+		return DWARF_CB_ABORT;
+	if (r->npcs == VIGIL_SITE_FRAMES_MAX) {
+		r->truncated = true;
+		return DWARF_CB_ABORT;
+	}
+	/* a return address points after the call: its caller is found at the
+	 * call itself */
+	r->pcs[r->npcs++] = activation ? pc : pc - 1;
+	return DWARF_CB_OK;
+}
+
+/* ---- per-process mappings ---------------------------------------------------- */
+
+static void proc_drop(struct proc_unwind *p)
+{
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	memset(p, 0, sizeof(*p));
+}
+
+static Dwfl *proc_report(struct site_resolver *r, unsigned pid)
+{
+	Dwfl *d = dwfl_begin(&proc_callbacks);
+
+	if (!d)
+		return NULL;
+	dwfl_report_begin(d);
+	if (dwfl_linux_proc_report(d, (pid_t)pid) != 0 || dwfl_report_end(d, NULL, NULL) != 0 ||
+	    !dwfl_attach_state(d, NULL, (pid_t)pid, &thread_callbacks, r)) {
+		dwfl_end(d);
+		return NULL;
+	}
+	return d;
+}
+
+static struct proc_unwind *proc_get(struct site_resolver *r, unsigned pid, unsigned long long now)
+{
+	struct proc_unwind *p = NULL, *oldest = &r->procs[0];
+
+	for (int i = 0; i < PROCS_MAX; i++) {
+		if (r->procs[i].pid == pid) {
+			p = &r->procs[i];
+			break;
+		}
+		if (r->procs[i].used_ns < oldest->used_ns)
+			oldest = &r->procs[i];
+	}
+	if (!p) {
+		p = oldest;
+		proc_drop(p);
+		p->pid = pid;
+		p->dwfl = proc_report(r, pid);
+		p->reported_ns = now;
+	}
+	p->used_ns = now;
+	return p;
+}
+
+/* The pc is in no module known for the process: a library loaded since
+ * (dlopen), or code that is in none.  The mappings are read again, at most
+ * once per REREPORT_NS. */
+static void proc_refresh(struct site_resolver *r, struct proc_unwind *p, unsigned long long now)
+{
+	if (now - p->reported_ns < REREPORT_NS)
+		return;
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	p->dwfl = proc_report(r, p->pid);
+	p->reported_ns = now;
+}
+
+/* ---- interning ---------------------------------------------------------------- */
+
+static __u64 hash_bytes(const void *p, size_t n, __u64 h)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h ? h : 1;
+}
+
+static unsigned module_id(struct site_resolver *r, const char *path)
+{
+	__u64 h = hash_bytes(path, strlen(path), 0xcbf29ce484222325ull);
+	uint32_t *v = u64map_get(&r->module_ids, h);
+	char **grown;
+
+	if (v)
+		return *v;
+	if (r->nmodules >= MODULES_MAX)
+		return 0;
+	grown = realloc(r->modules, (r->nmodules + 1) * sizeof(*grown));
+	if (!grown)
+		return 0;
+	r->modules = grown;
+	if (!(r->modules[r->nmodules] = strdup(path)))
+		return 0;
+	if (u64map_put(&r->module_ids, h, r->nmodules + 1)) {
+		free(r->modules[r->nmodules]);
+		return 0;
+	}
+	return ++r->nmodules;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* Appends at most max bytes of s (its end, where a path's most telling
+ * part is, when from_end) and a NUL; returns the new length. */
+static size_t put_text(char *buf, size_t len, const char *s, size_t max, bool from_end)
+{
+	size_t n = strlen(s);
+
+	if (n > max) {
+		if (from_end)
+			s += n - max;
+		n = max;
+	}
+	memcpy(buf + len, s, n);
+	buf[len + n] = 0;
+	return len + n + 1;
+}
+
+static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *path, Dwarf_Addr pc,
+			__u64 offset, __u64 ts)
+{
+	union {
+		struct ev_site_frame f;
+		char buf[sizeof(struct ev_site_frame) + VIGIL_CMDLINE_MAX + 1];
+	} u;
+	char fallback[96];
+	const char *fn = NULL, *file = NULL;
+	int line = 0;
+	size_t len = 0;
+
+	if (m) {
+		GElf_Off off;
+		GElf_Sym sym;
+		fn = dwfl_module_addrinfo(m, pc, &off, &sym, NULL, NULL, NULL);
+		Dwfl_Line *l = dwfl_module_getsrc(m, pc);
+		if (l)
+			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	}
+	if (!fn || !*fn) {
+		snprintf(fallback, sizeof(fallback), "%s+0x%llx", path ? base_name(path) : "[unknown]",
+			 (unsigned long long)offset);
+		fn = fallback;
+	}
+	memset(&u.f, 0, sizeof(u.f));
+	len = put_text(u.f.text, len, path ? base_name(path) : "[unknown]", 63, false);
+	len = put_text(u.f.text, len, fn, 127, false);
+	len = put_text(u.f.text, len, file ? file : "", VIGIL_CMDLINE_MAX - len - 1, true) - 1;
+	u.f.h.type = EV_SITE_FRAME;
+	u.f.h.size = (__u16)(sizeof(u.f) + len);
+	u.f.h.ts = ts;
+	u.f.id = ++r->nframes;
+	u.f.line = line > 0 ? (__u32)line : 0;
+	u.f.kind = SITE_FRAME_NATIVE;
+	u.f.text_len = (__u16)len;
+	u.f.offset = offset;
+	r->emit(r->ctx, &u.f.h);
+	r->st.frames++;
+	return u.f.id;
+}
+
+static __u32 frame_of(struct site_resolver *r, Dwfl *d, Dwarf_Addr pc, __u64 ts)
+{
+	Dwfl_Module *m = d ? dwfl_addrmodule(d, pc) : NULL;
+	const char *path = NULL;
+	Dwarf_Addr start = 0, bias = 0;
+	__u64 offset = pc, key;
+	unsigned mid = 0;
+	uint32_t *v;
+
+	if (m) {
+		const char *mainfile = NULL, *name;
+		name = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, &mainfile, NULL);
+		path = mainfile ? mainfile : name;
+		/* file addresses stay the same in every process that maps it */
+		if (dwfl_module_getelf(m, &bias))
+			offset = pc - bias;
+		else
+			offset = pc - start;
+		mid = path ? module_id(r, path) : 0;
+	}
+	key = mid ? ((__u64)mid << 48) | (offset & 0xffffffffffffull) : (pc | (1ull << 63));
+	if ((v = u64map_get(&r->frame_ids, key)))
+		return *v;
+	if (r->nframes >= FRAMES_MAX)
+		return 0;
+	__u32 id = emit_frame(r, m, path, pc, offset, ts);
+	u64map_put(&r->frame_ids, key, id);
+	return id;
+}
+
+static __u32 stack_of(struct site_resolver *r, const __u32 *frames, unsigned n, bool truncated,
+		      __u64 ts)
+{
+	__u64 h = hash_bytes(frames, n * sizeof(*frames), 0xcbf29ce484222325ull ^ truncated);
+	uint32_t *v = u64map_get(&r->stack_ids, h);
+	union {
+		struct ev_site_stack s;
+		char buf[sizeof(struct ev_site_stack) + VIGIL_SITE_FRAMES_MAX * 4];
+	} u;
+
+	if (v) {
+		const struct stack_ent *e = &r->stacks[*v - 1];
+		if (e->n == n && !memcmp(e->frames, frames, n * sizeof(*frames)))
+			return *v;
+		h = 0; /* a hash collision: a stack of its own, not cached */
+	}
+	if (r->nstacks >= STACKS_MAX)
+		return 0;
+	struct stack_ent *grown = realloc(r->stacks, (r->nstacks + 1) * sizeof(*grown));
+	if (!grown)
+		return 0;
+	r->stacks = grown;
+	grown[r->nstacks].n = n;
+	grown[r->nstacks].frames = malloc(n ? n * sizeof(*frames) : 1);
+	if (!grown[r->nstacks].frames)
+		return 0;
+	memcpy(grown[r->nstacks].frames, frames, n * sizeof(*frames));
+	__u32 id = ++r->nstacks;
+	if (h)
+		u64map_put(&r->stack_ids, h, id);
+	memset(&u.s, 0, sizeof(u.s));
+	u.s.h.type = EV_SITE_STACK;
+	u.s.h.size = (__u16)(sizeof(u.s) + n * 4);
+	u.s.h.ts = ts;
+	u.s.id = id;
+	u.s.frames_len = (__u16)(n * 4);
+	u.s.flags = truncated ? SITE_STACK_TRUNCATED : 0;
+	memcpy(u.s.frames, frames, n * 4);
+	r->emit(r->ctx, &u.s.h);
+	r->st.stacks++;
+	return id;
+}
+
+/* ---- the public side ----------------------------------------------------------- */
+
+struct site_resolver *site_resolver_new(site_emit emit, void *ctx)
+{
+	struct site_resolver *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->emit = emit;
+	r->ctx = ctx;
+	r->page_size = sysconf(_SC_PAGESIZE);
+	if (r->page_size <= 0)
+		r->page_size = 4096;
+	u64map_init(&r->module_ids, MODULES_MAX);
+	u64map_init(&r->frame_ids, FRAMES_MAX);
+	u64map_init(&r->stack_ids, STACKS_MAX);
+	return r;
+}
+
+void site_resolver_free(struct site_resolver *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < PROCS_MAX; i++)
+		proc_drop(&r->procs[i]);
+	for (unsigned i = 0; i < r->nmodules; i++)
+		free(r->modules[i]);
+	free(r->modules);
+	for (__u32 i = 0; i < r->nstacks; i++)
+		free(r->stacks[i].frames);
+	free(r->stacks);
+	u64map_free(&r->module_ids);
+	u64map_free(&r->frame_ids);
+	u64map_free(&r->stack_ids);
+	free(r);
+}
+
+static void collect_pcs(struct site_resolver *r, struct proc_unwind *p, const struct ev_site_raw *raw)
+{
+	r->npcs = 0;
+	r->truncated = false;
+	if (raw->flags & SITE_RAW_FP) {
+		const __u64 *ips = (const __u64 *)raw->data;
+		unsigned n = raw->data_len / sizeof(__u64);
+		for (unsigned i = 0; i < n && ips[i]; i++) {
+			if (r->npcs == VIGIL_SITE_FRAMES_MAX) {
+				r->truncated = true;
+				break;
+			}
+			/* the first is where the fault happened; the others return addresses */
+			r->pcs[r->npcs++] = i ? ips[i] - 1 : ips[i];
+		}
+		return;
+	}
+	if (p->dwfl) {
+		r->cur = raw;
+		if (dwfl_getthread_frames(p->dwfl, (pid_t)raw->h.tid, on_frame, r) != 0 && !r->npcs)
+			r->npcs = 0;
+		r->cur = NULL;
+	}
+	if (!r->npcs && raw->nregs)
+		r->pcs[r->npcs++] = raw->regs[raw->nregs - 1];
+}
+
+void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw)
+{
+	unsigned long long t0 = clock_mono_ns();
+	struct proc_unwind *p = proc_get(r, raw->h.pid, t0);
+	__u32 frames[VIGIL_SITE_FRAMES_MAX];
+	unsigned n = 0;
+	__u64 pc0 = raw->nregs ? raw->regs[raw->nregs - 1] : 0;
+
+	if (p->dwfl && pc0 && !dwfl_addrmodule(p->dwfl, pc0))
+		proc_refresh(r, p, t0);
+	if (!p->dwfl)
+		r->st.no_maps++;
+	collect_pcs(r, p, raw);
+	for (unsigned i = 0; i < r->npcs; i++) {
+		__u32 id = frame_of(r, p->dwfl, r->pcs[i], raw->h.ts);
+		if (id)
+			frames[n++] = id;
+	}
+	if (r->truncated)
+		r->st.truncated++;
+	struct ev_site_sample s = {
+		.h = {.type = EV_SITE_SAMPLE, .size = sizeof(s), .cpu = raw->h.cpu, .ts = raw->h.ts,
+		      .pid = raw->h.pid, .tid = raw->h.tid},
+		.addr = raw->addr,
+		.bytes = raw->weight * (__u64)r->page_size,
+		.stack = n ? stack_of(r, frames, n, r->truncated, raw->h.ts) : 0,
+		.flags = raw->flags,
+	};
+	r->emit(r->ctx, &s.h);
+	r->st.samples++;
+	r->st.unwind_ns += clock_mono_ns() - t0;
+}
+
+void site_resolver_forget(struct site_resolver *r, unsigned pid)
+{
+	for (int i = 0; r && i < PROCS_MAX; i++)
+		if (r->procs[i].pid == pid)
+			proc_drop(&r->procs[i]);
+}
+
+void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out)
+{
+	if (r)
+		*out = r->st;
+	else
+		memset(out, 0, sizeof(*out));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * From a raw page-fault sample (EV_SITE_RAW: registers and a copy of the
+ * user stack, or frame-pointer return addresses) to the records a dump
+ * keeps (docs/sites.md): the call stack is unwound with the binaries' CFI
+ * (libdw, as perf --call-graph dwarf does), each frame symbolized once
+ * (.symtab/.dynsym, .gnu_debuglink and build-id debug files, DWARF lines)
+ * and emitted as EV_SITE_FRAME, each distinct stack once as EV_SITE_STACK,
+ * then the sample as EV_SITE_SAMPLE.  Frames are keyed by (module file,
+ * address in it), so the same code in two processes is one frame.
+ *
+ * Runs live, on the machine of the process, while its mappings exist: a
+ * process's mappings are read (/proc/PID/maps) at its first sample and
+ * again when a sample's pc falls outside every module known for it.
+ */
+#ifndef VIGIL_SITE_RESOLVE_H
+#define VIGIL_SITE_RESOLVE_H
+
+#include "events.h"
+
+typedef void (*site_emit)(void *ctx, const struct ev_hdr *rec);
+
+struct site_resolver;
+
+struct site_resolve_stats {
+	unsigned long long samples;   /* raw samples resolved */
+	unsigned long long frames;    /* distinct frames emitted */
+	unsigned long long stacks;    /* distinct stacks emitted */
+	unsigned long long unwind_ns; /* time spent unwinding and symbolizing */
+	unsigned long long no_maps;   /* samples of processes whose mappings could not be read */
+	unsigned long long truncated; /* stacks cut at the copy's end or the frame limit */
+};
+
+struct site_resolver *site_resolver_new(site_emit emit, void *ctx);
+void site_resolver_free(struct site_resolver *r);
+/* raw passed ev_check_site_raw() */
+void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw);
+/* The process exited: its mappings are forgotten (its frames stay). */
+void site_resolver_forget(struct site_resolver *r, unsigned pid);
+void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out);
+
+#endif
