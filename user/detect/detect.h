@@ -34,6 +34,20 @@ struct finding_holder {
 	__u64 ns; /* time the finding's process waited while this one held the CPU */
 };
 
+/* The allocation sites that grew most over a memory finding's window
+ * (model/sites.h): stack ids of agg_sites(), which outlive the process. */
+#define FINDING_SITES_MAX 5
+struct finding_site {
+	__u32 stack;
+	__u64 bytes;   /* growth over the window */
+	__u64 samples; /* samples of the stack, ever */
+};
+struct finding_sites {
+	__u32 n;
+	__u64 total; /* positive growth of all the process's stacks over the window */
+	struct finding_site top[FINDING_SITES_MAX];
+};
+
 struct finding {
 	enum finding_kind kind;
 	enum finding_severity severity; /* the worst seen while active */
@@ -48,6 +62,7 @@ struct finding {
 	double confidence; /* 0..1 */
 	char summary[FINDING_SUMMARY_LEN]; /* one line, printable ASCII */
 	const char *hint; /* what to do about it (static string), NULL when none */
+	struct finding_sites sites; /* leak, retention: where the memory came from (n 0: unknown) */
 	union {
 		struct {
 			enum leak_shape shape;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "detect_core.h"
+#include "sites.h"
 
 /* Enough for one finding of each kind for every process a long run sees;
  * past it the oldest inactive findings are forgotten (detector_dropped). */
@@ -410,4 +411,14 @@ void mem_take(struct detector *d, struct pstate *s, const struct agg_proc *p, __
 	s->prev_ts = now;
 	s->prev_rss = p->mem.rss;
 	base_of(&s->prev, p, now);
+}
+
+void finding_sites_fill(struct finding *f, const struct agg_proc *p, __u64 from, __u64 to)
+{
+	struct site_row rows[FINDING_SITES_MAX];
+	size_t n = sites_top(p->sites, from, to, rows, FINDING_SITES_MAX, &f->sites.total);
+
+	f->sites.n = (__u32)n;
+	for (size_t i = 0; i < n; i++)
+		f->sites.top[i] = (struct finding_site){rows[i].stack, (__u64)rows[i].bytes, rows[i].samples};
 }

@@ -279,4 +279,8 @@ void cpu_ring_free(struct ring *r);
 double cpu_coarse_p99(const struct cpu_sample *cur, const struct cpu_sample *base, __u64 n);
 __u64 cpu_base_ns(const struct cpu_sample *base, __u32 pid); /* waited behind pid at base; 0 if not kept */
 
+/* The finding's sites: the process's stacks that grew most over
+ * (from, to] (allocation sites, model/sites.h). */
+void finding_sites_fill(struct finding *f, const struct agg_proc *p, __u64 from, __u64 to);
+
 #endif

@@ -404,6 +404,7 @@ static void leak_report(struct detector *d, struct pstate *s, const struct agg_p
 	f->ev.leak.file_growth = (__s64)p->mem.file - (__s64)s->leak_base.file;
 	f->ev.leak.shmem_growth = (__s64)p->mem.shmem - (__s64)s->leak_base.shmem;
 	f->ev.leak.anon_growth = (__s64)p->mem.anon - (__s64)s->leak_base.anon;
+	finding_sites_fill(f, p, f->since_ts, now);
 	f->confidence = o->conf;
 	/* crit: at this rate the process doubles its resident memory within an hour */
 	sev = o->rate * 3600 >= (double)p->mem.rss ? SEV_CRIT : SEV_WARN;

@@ -142,6 +142,7 @@ static void retention_report(struct detector *d, struct pstate *s, const struct 
 	f->ev.retention.anon_growth = h->anon_growth;
 	f->ev.retention.anon_map_growth = h->map_growth;
 	f->ev.retention.idle_s = (double)(now - s->rest_start) / NS_PER_S;
+	finding_sites_fill(f, p, f->since_ts, now);
 	f->confidence = retention_confidence(p, h);
 	finding_touch(s->f[FIND_RETENTION], h->retained >= 2 * c->min_retained_bytes ? SEV_CRIT : SEV_WARN, now);
 }

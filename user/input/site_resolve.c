@@ -296,6 +296,12 @@ static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *pat
 		if (l)
 			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
 	}
+	char plain[128];
+	const char *at = fn ? strchr(fn, '@') : NULL;
+	if (at && at > fn) { /* "__libc_start_main@@GLIBC_2.34": the version is noise here */
+		snprintf(plain, sizeof(plain), "%.*s", (int)(at - fn), fn);
+		fn = plain;
+	}
 	if (!fn || !*fn) {
 		snprintf(fallback, sizeof(fallback), "%s+0x%llx", path ? base_name(path) : "[unknown]",
 			 (unsigned long long)offset);

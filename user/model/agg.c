@@ -20,6 +20,7 @@
 #include <string.h>
 #include "agg.h"
 #include "decode.h"
+#include "sites.h"
 #include "waited_behind.h"
 
 #define MAP_ANONYMOUS_FLAG 0x20
@@ -204,6 +205,7 @@ struct agg {
 	__u32 names_mask, names_shift;
 	__u8 intervals; /* agg_interval_reset() was called: entries keep runq_ivl */
 	__u64 next_id;
+	struct site_model *sites;
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -348,6 +350,7 @@ static void proc_free(struct proc *p)
 	wbh_free(&p->wbh);
 	free(p->anon);
 	free(p->pub.rss.pts);
+	sites_proc_free(p->pub.sites);
 	free(p);
 }
 
@@ -1080,6 +1083,7 @@ static void on_exec(struct agg *a, const struct ev_exec *e)
 	if (p->anon)
 		memset(p->anon, 0, ANON_SLOTS * sizeof(*p->anon));
 	p->nanon = 0;
+	sites_clear(a->sites, p->pub.sites, e->h.ts);
 	if (e->old_tid && e->old_tid != e->h.tid)
 		exec_rename(a, e);
 	touch(p, e->h.ts);
@@ -1260,6 +1264,7 @@ static void on_munmap(struct agg *a, const struct ev_munmap *e)
 	p->pub.tot.munmap_calls++;
 	p->pub.tot.munmap_bytes += e->len;
 	anon_remove(p, e->addr, page_round(a, e->len));
+	sites_release(a->sites, p->pub.sites, e->addr, e->len, e->h.ts);
 }
 
 static void on_mremap(struct agg *a, const struct ev_mremap *e)
@@ -1278,6 +1283,12 @@ static void on_mremap(struct agg *a, const struct ev_mremap *e)
 	/* an anonymous mapping we knew moves/resizes; others are not ours */
 	if (anon_find(p, e->old_addr) && anon_remove(p, e->old_addr, page_round(a, e->old_len)))
 		anon_add(a, p, (__u64)e->ret, page_round(a, e->new_len));
+	/* sampled pages do not follow a move (their new addresses are
+	 * sampled again as they fault); a shrink gives back its tail */
+	if ((__u64)e->ret != e->old_addr)
+		sites_release(a->sites, p->pub.sites, e->old_addr, e->old_len, e->h.ts);
+	else if (e->new_len < e->old_len)
+		sites_release(a->sites, p->pub.sites, e->old_addr + e->new_len, e->old_len - e->new_len, e->h.ts);
 }
 
 static void on_madvise(struct agg *a, const struct ev_madvise *e)
@@ -1292,10 +1303,12 @@ static void on_madvise(struct agg *a, const struct ev_madvise *e)
 	case ADV_DONTNEED:
 		c->madv_dontneed_calls++;
 		c->madv_dontneed_bytes += e->len;
+		sites_release(a->sites, p->pub.sites, e->addr, e->len, e->h.ts);
 		break;
 	case ADV_FREE:
 		c->madv_free_calls++;
 		c->madv_free_bytes += e->len;
+		sites_release(a->sites, p->pub.sites, e->addr, e->len, e->h.ts);
 		break;
 	default:
 		c->madv_other_calls++;
@@ -1319,6 +1332,8 @@ static void on_brk(struct agg *a, const struct ev_brk *e)
 		p->pub.tot.brk_grow_bytes += e->new_brk - e->old_brk;
 	else
 		p->pub.tot.brk_shrink_bytes += e->old_brk - e->new_brk;
+	if (e->new_brk < e->old_brk)
+		sites_release(a->sites, p->pub.sites, e->new_brk, e->old_brk - e->new_brk, e->h.ts);
 	m->brk_cur = e->new_brk;
 	m->heap_bytes = m->brk_cur > m->brk_start ? m->brk_cur - m->brk_start : 0;
 	if (m->heap_bytes > m->heap_peak_bytes)
@@ -1467,6 +1482,21 @@ static void on_faults(struct agg *a, const struct ev_faults *e)
 	p->pub.tot.major_faults += e->major;
 }
 
+static void on_site_sample(struct agg *a, const struct ev_site_sample *e)
+{
+	struct proc *p = proc_subject(a, e->h.pid, e->h.ts);
+
+	if (!p || !a->sites)
+		return;
+	touch(p, e->h.ts);
+	sites_sample(a->sites, &p->pub.sites, e);
+}
+
+const struct site_model *agg_sites(const struct agg *a)
+{
+	return a->sites;
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 #define AS(type, rec) ((const struct type *)(rec))
@@ -1512,6 +1542,9 @@ void agg_event(struct agg *a, const struct ev_hdr *r)
 	case EV_COMM: on_comm(a, AS(ev_comm, r)); break;
 	case EV_LOST: a->host.tot.lost += AS(ev_lost, r)->count; break;
 	case EV_PROC: on_proc(a, AS(ev_proc, r)); break;
+	case EV_SITE_FRAME: if (a->sites) sites_frame(a->sites, AS(ev_site_frame, r)); break;
+	case EV_SITE_STACK: if (a->sites) sites_stack(a->sites, AS(ev_site_stack, r)); break;
+	case EV_SITE_SAMPLE: on_site_sample(a, AS(ev_site_sample, r)); break;
 	}
 }
 
@@ -1724,7 +1757,8 @@ struct agg *agg_new(const struct agg_limits *lim)
 	a->pool = calloc(a->lim.max_threads, sizeof(*a->pool));
 	a->procs = calloc(a->lim.max_procs, sizeof(*a->procs));
 	a->names = calloc(nn, sizeof(*a->names));
-	if (!a->cpus || !a->busy || !a->busy_base || !a->pool || !a->procs || !a->names ||
+	a->sites = sites_new(a->lim.page_size);
+	if (!a->cpus || !a->busy || !a->busy_base || !a->pool || !a->procs || !a->names || !a->sites ||
 	    map_init(&a->pids, a->lim.max_procs) || map_init(&a->tids, a->lim.max_threads)) {
 		agg_free(a);
 		return NULL;
@@ -1750,6 +1784,7 @@ void agg_free(struct agg *a)
 	free(a->names);
 	free(a->pids.s);
 	free(a->tids.s);
+	sites_free(a->sites);
 	free(a);
 }
 

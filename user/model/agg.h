@@ -195,6 +195,9 @@ struct agg_proc {
 	 * (read that one with agg_proc_runq_interval()). */
 	struct hist runq_wakeup, runq_preempt, runq, runq_ivl;
 	__u8 ivl_hist; /* runq_ivl is kept: agg_interval_reset() was called */
+
+	/* allocation sites (sites.h): NULL until its first sampled fault */
+	struct proc_sites *sites;
 };
 
 struct agg_host_counters {
@@ -297,6 +300,8 @@ static inline const struct hist *agg_proc_runq_interval(const struct agg_proc *p
  * the current interval (interval != 0) or the whole trace, up to the last
  * settle.  Compare with ncpus. */
 double agg_runnable_avg(const struct agg *a, int interval);
+/* The frames and stacks of the trace (sites.h); NULL only out of memory. */
+const struct site_model *agg_sites(const struct agg *a);
 
 /* RSS change per minute over (up to) the last minute of a series. */
 double agg_rss_trend_per_min(const struct agg_rss_series *s);

@@ -21,6 +21,8 @@
 #include "pf_source.h"
 #include "pview.h"
 #include "roles.h"
+#include "site_render.h"
+#include "sites.h"
 #include "targets.h"
 #include "textsafe.h"
 
@@ -428,6 +430,12 @@ static void j_mem(struct json *j, const struct ctx *c, const struct pview *v)
 	json_kv_u64(j, "failed_calls", k->failed_calls);
 	json_kv_u64(j, "anon_mapped_bytes", m->anon_live_bytes);
 	json_kv_bool(j, "rss_known", m->rss_first_ts != 0);
+	if (sites_present(agg_sites(c->r->agg))) {
+		struct finding_site top[10];
+		__u64 total;
+		size_t n = site_proc_top(v->p, top, 10, &total);
+		site_json_list(j, "sites", agg_sites(c->r->agg), top, n, total);
+	}
 	json_kv_u64(j, "rss_start_bytes", m->rss_start);
 	json_kv_u64(j, "rss_end_bytes", m->rss);
 	json_kv_u64(j, "rss_peak_bytes", m->rss_peak);
@@ -498,6 +506,8 @@ static void j_evidence(struct json *j, const struct ctx *c, const struct finding
 		json_kv_i64(j, "shmem_growth_bytes", f->ev.leak.shmem_growth);
 		json_kv_i64(j, "anon_growth_bytes", f->ev.leak.anon_growth);
 		json_kv_u64(j, "steps", f->ev.leak.steps);
+		if (sites_present(agg_sites(c->r->agg)))
+			site_json_list(j, "sites", agg_sites(c->r->agg), f->sites.top, f->sites.n, f->sites.total);
 		break;
 	case FIND_RETENTION:
 		json_kv_u64(j, "rss_bytes", f->ev.retention.rss_bytes);
@@ -509,6 +519,8 @@ static void j_evidence(struct json *j, const struct ctx *c, const struct finding
 		json_kv_i64(j, "anon_growth_bytes", f->ev.retention.anon_growth);
 		json_kv_i64(j, "anon_map_growth_bytes", f->ev.retention.anon_map_growth);
 		json_kv_num(j, "idle_s", rnd(f->ev.retention.idle_s, 3));
+		if (sites_present(agg_sites(c->r->agg)))
+			site_json_list(j, "sites", agg_sites(c->r->agg), f->sites.top, f->sites.n, f->sites.total);
 		break;
 	case FIND_CONTENTION:
 		json_kv_num(j, "wait_share", rnd(f->ev.contention.wait_share, 4));
@@ -735,6 +747,7 @@ struct items {
 	enum style st;
 	unsigned n;
 	const char *indent;
+	const struct site_model *sites; /* the trace's, for memory findings */
 };
 
 static void item(struct items *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -850,11 +863,36 @@ static void contention_items(struct items *it, const struct finding *f, bool in_
 	item_end(it);
 }
 
+/* one line per site: share, growth, the program's innermost frames */
+static void site_items(struct items *it, const struct finding *f)
+{
+	char line[384], g[24];
+
+	if (!sites_present(it->sites))
+		return;
+	if (!f->sites.n) {
+		item(it, "sites: none sampled in this window");
+		return;
+	}
+	for (__u32 i = 0; i < f->sites.n; i++) {
+		const struct finding_site *s = &f->sites.top[i];
+		item_start(it);
+		fprintf(it->f, "site %2.0f%% %s: ", f->sites.total ? 100.0 * (double)s->bytes / (double)f->sites.total : 0,
+			sgrowth(g, sizeof(g), (__s64)s->bytes));
+		site_line(line, sizeof(line), it->sites, s->stack, 3);
+		if (it->st == ST_MD)
+			md_text(it->f, line, sizeof(line));
+		else
+			fputs(line, it->f);
+		item_end(it);
+	}
+}
+
 static void finding_items(struct items *it, const struct finding *f)
 {
 	switch (f->kind) {
-	case FIND_LEAK: leak_items(it, f); break;
-	case FIND_RETENTION: retention_items(it, f); break;
+	case FIND_LEAK: leak_items(it, f); site_items(it, f); break;
+	case FIND_RETENTION: retention_items(it, f); site_items(it, f); break;
 	case FIND_CONTENTION: contention_items(it, f, false); break;
 	default: break;
 	}
@@ -997,7 +1035,7 @@ static void t_header(FILE *f, const struct ctx *c)
 static void t_finding(FILE *f, const struct ctx *c, const struct finding *fd)
 {
 	char buf[FINDING_SUMMARY_LEN * 2];
-	struct items it = {.f = f, .st = ST_TEXT, .indent = "        "};
+	struct items it = {.f = f, .st = ST_TEXT, .indent = "        ", .sites = agg_sites(c->r->agg)};
 
 	fprintf(f, "  %-4s  %-10s  %-6s  ", sev_label(fd), finding_kind_name(fd->kind),
 		fd->pid ? role_name(fd->role) : "host");
@@ -1219,7 +1257,7 @@ static void md_findings(FILE *f, const struct ctx *c)
 	fputc('\n', f);
 	for (size_t i = 0; i < c->nfs; i++) {
 		const struct finding *fd = c->fs[i];
-		struct items it = {.f = f, .st = ST_MD};
+		struct items it = {.f = f, .st = ST_MD, .sites = agg_sites(c->r->agg)};
 
 		fprintf(f, "**%zu. %s", i + 1, finding_kind_name(fd->kind));
 		fputs(" — ", f);
