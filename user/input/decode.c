@@ -101,12 +101,10 @@ enum ev_check ev_check(const void *buf, size_t len, size_t *rec_size)
 	} else if (h->type == EV_SITE_STACK) {
 		if (h->size < fixed)
 			return EV_ERR_SIZE;
-		unsigned len = ((const struct ev_site_stack *)buf)->frames_len;
-		enum ev_check c = check_text(h->size, fixed, len);
+		/* frames_len / 4 frames: readers ignore a remainder */
+		enum ev_check c = check_text(h->size, fixed, ((const struct ev_site_stack *)buf)->frames_len);
 		if (c != EV_OK)
 			return c;
-		if (len % sizeof(__u32))
-			return EV_ERR_TEXT_LEN;
 	} else if (h->size != fixed) {
 		return EV_ERR_SIZE;
 	}

@@ -33,6 +33,12 @@ void ev_site_frame_text(const struct ev_site_frame *f, struct site_frame_text *o
 
 /* "faults", "mmap", ... ; "unknown" for anything else */
 const char *ev_type_name(unsigned type);
+/* Can a record of this type be in a dump?  Every known type but
+ * EV_SITE_RAW, which user space resolves first. */
+static inline int ev_type_stored(unsigned type)
+{
+	return type > 0 && type < EV_TYPE_MAX && type != EV_SITE_RAW;
+}
 /* Fixed part of a type's layout, 0 for unknown types */
 size_t ev_fixed_size(unsigned type);
 

@@ -603,7 +603,8 @@ static void j_events(struct json *j, const struct ctx *c)
 	json_kv_u64(j, "lost", ev_lost(c));
 	json_kv_obj(j, "by_type");
 	for (unsigned t = 1; t < EV_TYPE_MAX; t++)
-		json_kv_u64(j, ev_type_name(t), ev_by_type(c, t));
+		if (ev_type_stored(t) && (t < EV_SITE_FRAME || sites_present(agg_sites(c->r->agg))))
+			json_kv_u64(j, ev_type_name(t), ev_by_type(c, t));
 	json_end(j);
 	json_kv_u64(j, "bad_records", c->h->tot.bad_records);
 	json_kv_num(j, "per_s", rnd(ev_rate(c), 1));
