@@ -9,7 +9,7 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm pkg-config        # user space and BPF compilers
 	libclang-rt-14-dev                   # libFuzzer, for the fuzz target (tests/fuzz)
-	libbpf-dev libelf-dev zlib1g-dev libncurses-dev bpftool   # libraries, skeleton generator
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev libncurses-dev bpftool   # libraries (libdw: site unwinding), skeleton generator
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
 )
@@ -19,7 +19,7 @@ for arg in "$@"; do
 	--vmtest)
 		pkgs+=(qemu-system-x86 qemu-system-arm cpio debian-archive-keyring lz4   # the VMs, their initramfs, BTF from bzImage
 		       gcc-aarch64-linux-gnu libc6-dev-arm64-cross                 # vigil for arm64 guests
-		       libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libncurses-dev:arm64)
+		       libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 zlib1g-dev:arm64 libncurses-dev:arm64)
 		foreign=arm64 ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac

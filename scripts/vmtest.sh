@@ -137,7 +137,7 @@ kernel_dir() {
 
 # ---- the guest's user space: Debian's packages of the guest's arch ----------
 # what the guest runs, and what that needs (Depends and Pre-Depends, from apt)
-SYSROOT_ROOTS=(bash strace bpftool busybox-static libbpf1 libelf1 zlib1g libncursesw6 libtinfo6)
+SYSROOT_ROOTS=(bash strace bpftool busybox-static libbpf1 libelf1 libdw1 zlib1g libncursesw6 libtinfo6)
 sysroot() { # $1 = arch; prints the directory
 	local arch=$1 da d p deb pkgs
 	da=$(debarch "$arch")

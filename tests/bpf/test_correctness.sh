@@ -54,10 +54,12 @@ for pf in counters tracepoint perf; do
 		pid=$(kv "$majf" pid); want=$(kv "$majf" majflt)
 		got=$(dump_major "$TMP/$pf.vgl" "$pid")
 		echo "   $pf wl_majfault pid=$pid: vigil major=$got getrusage majflt=$want (reading phase $(kv "$majf" majors))"
-		if [ "$(kv "$majf" majors)" -ge 200 ] && [ "$got" = "$want" ]; then
+		# exact, but for the faults taken before main that the exec'd
+		# program did not cause (the forked shell's, before exec)
+		if [ "$(kv "$majf" majors)" -ge 200 ] && [ "$got" -le "$want" ] && [ "$got" -ge $((want - $(kv "$majf" at_main))) ]; then
 			pass "$t.major_faults"
 		else
-			fail "$t.major_faults" "vigil major=$got, expected $want (workload: $majf)"
+			fail "$t.major_faults" "vigil major=$got, expected $want less at most at_main (workload: $majf)"
 		fi
 	fi
 
