@@ -260,7 +260,7 @@ int cmd_live(struct cli *c)
 	json_lines_init(&jl, s, loop.start_ns);
 	tick.m = l.model;
 	/* the view draws itself; every other output is a sink */
-	if (!t && sink_open(&out, json ? "json" : "text", stdout, &jl.meta, 40)) {
+	if (!t && sink_open(&out, SINK_LIVE, json ? "json" : "text", stdout, &jl.meta, 40)) {
 		cli_err("no sink for this format");
 		rc = EXIT_RUNTIME;
 		goto out;

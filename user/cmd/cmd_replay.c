@@ -441,7 +441,7 @@ int cmd_replay(struct cli *c)
 		if (meta.real_ns)
 			meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
 		meta.origin_ns = p.origin;
-		sink_open(&p.out, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
+		sink_open(&p.out, SINK_LIVE, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
 		p.out.pf_text = pf_source_desc((int)p.host.pf_source);
 	}
 	rc = p.t ? run_view(&p) : p.batch ? run_batch(&p) : run_text(&p);

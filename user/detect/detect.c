@@ -38,6 +38,30 @@ const char *finding_kind_badge(enum finding_kind k)
 	return kind_of(k) ? kind_of(k)->badge : "?";
 }
 
+enum finding_colour finding_kind_colour(enum finding_kind k)
+{
+	return kind_of(k) ? kind_of(k)->colour : FC_CYAN;
+}
+
+const char *finding_hint(const struct finding *f)
+{
+	if (f->hint)
+		return f->hint;
+	return kind_of(f->kind) ? kind_of(f->kind)->hint : NULL;
+}
+
+void finding_evidence_fields(const struct finding *f, struct evidence_fields *o)
+{
+	if (kind_of(f->kind) && kind_of(f->kind)->fields)
+		kind_of(f->kind)->fields(f, o);
+}
+
+void finding_evidence_lines(const struct finding *f, struct evidence_lines *o)
+{
+	if (kind_of(f->kind) && kind_of(f->kind)->lines)
+		kind_of(f->kind)->lines(f, o);
+}
+
 const char *finding_severity_name(enum finding_severity s)
 {
 	return s == SEV_CRIT ? "crit" : "warn";

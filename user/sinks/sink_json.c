@@ -23,8 +23,9 @@ static int json_line(struct sink *s, const struct sink_tick *t)
 	s->meta.elapsed_s = t->elapsed_s;
 	s->meta.duration_s = t->interval_s;
 	s->meta.self = t->self;
+	s->meta.one_line = true;
 	errno = 0;
-	if (report_write(s->out, REPORT_JSON_LINE, &r)) {
+	if (report_write(s->out, "json", &r)) {
 		if (!errno)
 			errno = EIO;
 		return -1;
@@ -56,6 +57,7 @@ static int json_close(struct sink *s, const struct sink_tick *t)
 
 const struct sink_ops sink_json = {
 	.name = "json",
+	.use = SINK_LIVE,
 	.interval = json_interval,
 	.close = json_close,
 };

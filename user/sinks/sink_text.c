@@ -40,6 +40,7 @@ static int text_findings(struct sink *s, const struct sink_tick *t, const struct
 
 const struct sink_ops sink_text = {
 	.name = "text",
+	.use = SINK_LIVE,
 	.interval = text_interval,
 	.findings = text_findings,
 };
