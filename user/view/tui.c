@@ -104,8 +104,7 @@ static void setup_attrs(struct tui *t)
 	} pairs[TA_COUNT] = {
 		[TA_TITLE] = {COLOR_BLACK, COLOR_CYAN, 0},   [TA_COLHDR] = {COLOR_BLACK, COLOR_GREEN, 0},
 		[TA_SORT] = {COLOR_BLACK, COLOR_CYAN, A_BOLD}, [TA_SEL] = {COLOR_BLACK, COLOR_CYAN, 0},
-		[TA_GROUP] = {COLOR_CYAN, -1, A_BOLD},         [TA_LEAK] = {COLOR_RED, -1, A_BOLD},
-		[TA_RETAIN] = {COLOR_YELLOW, -1, A_BOLD},      [TA_CONTEND] = {COLOR_MAGENTA, -1, A_BOLD},
+		[TA_GROUP] = {COLOR_CYAN, -1, A_BOLD},
 		[TA_CRIT] = {COLOR_WHITE, COLOR_RED, A_BOLD},  [TA_ALERT] = {COLOR_WHITE, COLOR_RED, A_BOLD},
 		[TA_NOTE] = {COLOR_YELLOW, -1, 0},             [TA_BAR] = {COLOR_GREEN, -1, 0},
 	};
@@ -113,7 +112,6 @@ static void setup_attrs(struct tui *t)
 	static const attr_t plain[TA_COUNT] = {
 		[TA_TITLE] = A_REVERSE, [TA_COLHDR] = A_REVERSE, [TA_SORT] = A_REVERSE | A_BOLD | A_UNDERLINE,
 		[TA_SEL] = A_REVERSE,   [TA_GROUP] = A_BOLD,     [TA_DIM] = A_DIM,
-		[TA_LEAK] = A_BOLD,     [TA_RETAIN] = A_BOLD,    [TA_CONTEND] = A_BOLD,
 		[TA_CRIT] = A_BOLD | A_REVERSE, [TA_ALERT] = A_BOLD | A_REVERSE, [TA_NOTE] = A_BOLD,
 		[TA_BOLD] = A_BOLD,
 	};
@@ -123,11 +121,20 @@ static void setup_attrs(struct tui *t)
 	if (t->colour && use_default_colors() != OK)
 		t->colour = false; /* pairs below use the default background */
 	for (int i = 0; i < TA_COUNT; i++) {
+		short fg = pairs[i].fg, bg = pairs[i].bg;
+		attr_t extra = pairs[i].extra;
+
 		t->attr[i] = plain[i];
-		if (!t->colour || (!pairs[i].fg && !pairs[i].bg && !pairs[i].extra))
+		if (i >= TA_KIND) { /* a finding kind: bold in its detector's colour */
+			t->attr[i] = A_BOLD;
+			fg = (short)finding_kind_colour((enum finding_kind)(i - TA_KIND));
+			bg = -1;
+			extra = A_BOLD;
+		}
+		if (!t->colour || (!fg && !bg && !extra))
 			continue;
-		init_pair((short)i, pairs[i].fg, pairs[i].bg);
-		t->attr[i] = COLOR_PAIR(i) | pairs[i].extra;
+		init_pair((short)i, fg, bg);
+		t->attr[i] = COLOR_PAIR(i) | extra;
 	}
 }
 

@@ -220,27 +220,23 @@ static void column_titles(struct tui *t, int y, const int w[TC_COUNT])
 	}
 }
 
-/* badge words if they fit the cell, else initials */
+/* badge words (the detector table's) if they fit the cell, else initials */
 static void badge_text(char *buf, size_t len, const struct tui_row *r, int width)
 {
-	static const struct {
-		unsigned bit;
-		const char *word;
-	} b[] = {{TUI_B_LEAK, "LEAK"}, {TUI_B_RETAIN, "RETAIN"}, {TUI_B_CONTEND, "CONTEND"}};
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;
 		buf[0] = '\0';
-		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-			char word[8];
-			if (!(r->badges & b[i].bit))
+		for (unsigned k = 0; k < FIND_KIND_COUNT; k++) {
+			char word[16];
+			if (!(r->badges & TUI_BADGE(k)))
 				continue;
-			snprintf(word, sizeof(word), "%s", b[i].word);
+			snprintf(word, sizeof(word), "%s", finding_kind_badge((enum finding_kind)k));
 			if (pass)
 				word[1] = '\0';
-			if (!(r->badges_active & b[i].bit)) /* ended: lower case */
+			if (!(r->badges_active & TUI_BADGE(k))) /* ended: lower case */
 				for (char *p = word; *p; p++)
 					*p = (char)(*p - 'A' + 'a');
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n && !pass ? " " : "", word);
@@ -252,16 +248,14 @@ static void badge_text(char *buf, size_t len, const struct tui_row *r, int width
 		snprintf(buf, len, "exited");
 }
 
+/* the colour of the first active kind, in the table's order */
 static enum tui_attr badge_attr(const struct tui_row *r)
 {
 	if (r->badges_crit)
 		return TA_CRIT;
-	if (r->badges_active & TUI_B_LEAK)
-		return TA_LEAK;
-	if (r->badges_active & TUI_B_RETAIN)
-		return TA_RETAIN;
-	if (r->badges_active & TUI_B_CONTEND)
-		return TA_CONTEND;
+	for (unsigned k = 0; k < FIND_KIND_COUNT; k++)
+		if (r->badges_active & TUI_BADGE(k))
+			return (enum tui_attr)(TA_KIND + k);
 	return TA_DIM;
 }
 
@@ -376,7 +370,7 @@ static enum tui_attr kind_attr(const struct finding *f)
 		return TA_DIM;
 	if (f->severity == SEV_CRIT)
 		return TA_CRIT;
-	return f->kind == FIND_LEAK ? TA_LEAK : f->kind == FIND_RETENTION ? TA_RETAIN : TA_CONTEND;
+	return (unsigned)f->kind < FIND_KIND_COUNT ? (enum tui_attr)(TA_KIND + f->kind) : TA_NORMAL;
 }
 
 static const char *sev_word(const struct finding *f)

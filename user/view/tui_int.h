@@ -14,8 +14,10 @@
 /* Roles of text on screen; each maps to a colour pair or, on a terminal
  * without colour, to plain attributes (tui.c: setup_attrs). */
 enum tui_attr {
-	TA_NORMAL, TA_TITLE, TA_COLHDR, TA_SORT, TA_SEL, TA_GROUP, TA_DIM, TA_LEAK, TA_RETAIN,
-	TA_CONTEND, TA_CRIT, TA_ALERT, TA_NOTE, TA_BAR, TA_BOLD, TA_COUNT
+	TA_NORMAL, TA_TITLE, TA_COLHDR, TA_SORT, TA_SEL, TA_GROUP, TA_DIM, TA_CRIT, TA_ALERT, TA_NOTE,
+	TA_BAR, TA_BOLD,
+	TA_KIND, /* a finding kind's own colour (the detector table's), TA_KIND + kind */
+	TA_COUNT = TA_KIND + FIND_KIND_COUNT
 };
 
 enum tui_view { TV_TABLE, TV_DETAIL };
