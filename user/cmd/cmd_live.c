@@ -127,7 +127,7 @@ static void self_interval(struct json_lines *jl, struct session *s)
 }
 
 /* vigil's own CPU over the interval and RSS, its BPF programs' last sample */
-static void self_cost(struct sink_tick *si, struct session *s, struct selfstat *prev)
+static void self_cost(struct run_status *si, struct session *s, struct selfstat *prev)
 {
 	struct selfstat now;
 	double ns;
@@ -140,27 +140,6 @@ static void self_cost(struct sink_tick *si, struct session *s, struct selfstat *
 		*prev = now;
 	}
 	si->bpf_cpu_pct = bpf_cost(s, &ns);
-}
-
-/* The view's header: what the model does not know. */
-static void tui_tick(struct tui *t, struct live *l, const char *pf_source, const struct sink_tick *si)
-{
-	const struct agg_host *h = agg_host(model_agg(l->model));
-	struct tui_status st = {
-		.mode = "LIVE",
-		.elapsed_s = si->elapsed_s,
-		.wall_ns = clock_real_ns(),
-		.pf_source = pf_source,
-		.self_cpu_pct = si->self_cpu_pct,
-		.self_rss = si->self_rss,
-		.bpf_cpu_pct = si->bpf_cpu_pct,
-		.events_per_s = si->interval_s > 0 ? (h->tot.events - h->base.events) / si->interval_s : 0,
-		.lost = h->tot.lost,
-		.note = si->note,
-		.alert = l->alert[0] ? l->alert : NULL,
-	};
-
-	tui_update(t, l->model, &st, si->interval_s);
 }
 
 /* A reader that went away (| head) is an ordinary end; other errors are not. */
@@ -203,7 +182,7 @@ static int live_open(struct cli *c, struct live *l, struct session **s)
 
 /* The sink's last word: the whole run's totals, with the records flushed at
  * stop and vigil's cost since it started (the JSON sink's final line). */
-static int live_close_sink(struct sink *out, struct sink_tick *tick, struct json_lines *jl,
+static int live_close_sink(struct sink *out, struct run_status *tick, struct json_lines *jl,
 			   const struct trace_loop *loop, struct session *s, bool json, bool gone)
 {
 	unsigned long long end = loop->stop_ns ? loop->stop_ns : clock_mono_ns();
@@ -226,7 +205,7 @@ int cmd_live(struct cli *c)
 	struct live l = {0};
 	struct session *s = NULL;
 	struct trace_loop loop;
-	struct sink_tick tick = {.self_cpu_pct = -1, .bpf_cpu_pct = -1};
+	struct run_status tick = {.mode = "LIVE", .self_cpu_pct = -1, .bpf_cpu_pct = -1};
 	struct json_lines jl = {0};
 	struct sink out = {0};
 	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
@@ -265,7 +244,7 @@ int cmd_live(struct cli *c)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	out.pf_text = pf_source;
+	tick.pf_source = pf_source;
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
 		int act = TUI_NONE;
@@ -304,11 +283,12 @@ int cmd_live(struct cli *c)
 		} else {
 			self_cost(&tick, s, &self_prev);
 		}
+		tick.wall_ns = clock_real_ns();
+		tick.alert = l.alert[0] ? l.alert : NULL;
 		if (t) {
-			tui_tick(t, &l, pf_source, &tick);
+			tui_update(t, &tick);
 			tui_draw(t);
 		} else {
-			tick.wall_ns = clock_real_ns();
 			if (sink_interval(&out, &tick)) {
 				rc = stdout_failed();
 				out_gone = true;

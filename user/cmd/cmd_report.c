@@ -39,7 +39,7 @@ static int replay(struct dump_reader *r, struct model *m)
 static int write_report(struct cli *c, struct model *m, const struct report_meta *meta)
 {
 	struct sink out;
-	struct sink_tick t = {.m = m};
+	struct run_status t = {.m = m};
 	int err;
 
 	if (sink_open(&out, SINK_REPORT, cli_format_name(c->format), stdout, meta, 0)) {

@@ -44,7 +44,7 @@ int sink_open(struct sink *s, enum sink_use use, const char *name, FILE *out, co
 	return s->ops->open ? s->ops->open(s) : 0;
 }
 
-int sink_interval(struct sink *s, const struct sink_tick *t)
+int sink_interval(struct sink *s, const struct run_status *t)
 {
 	size_t n;
 
@@ -68,7 +68,7 @@ int sink_record(struct sink *s, const struct ev_hdr *rec)
 }
 
 /* A report sink's end: the whole run's document, its findings included. */
-static int report_close(struct sink *s, const struct sink_tick *t)
+static int report_close(struct sink *s, const struct run_status *t)
 {
 	struct detector *d = model_detector(t->m);
 	struct report r = {.agg = model_agg(t->m), .meta = &s->meta};
@@ -84,7 +84,7 @@ static int report_close(struct sink *s, const struct sink_tick *t)
 	return report_write(s->out, s->ops->name, &r);
 }
 
-int sink_close(struct sink *s, const struct sink_tick *t)
+int sink_close(struct sink *s, const struct run_status *t)
 {
 	int rc = 0;
 

@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "report.h"
+#include "status.h"
 
 struct model;
 struct finding;
@@ -35,20 +36,6 @@ struct names;
 /* What a command uses a sink for (a format name is unique within a use). */
 enum sink_use { SINK_LIVE, SINK_REPORT, SINK_RECORDS };
 
-/* One tick: what the model does not know. */
-struct sink_tick {
-	struct model *m;            /* settled up to the tick */
-	double elapsed_s;           /* since the run's start */
-	double interval_s;          /* wall-clock length of the interval (close: of the run);
-				     * the span rule's fallback (pview.h) */
-	unsigned long long wall_ns; /* CLOCK_REALTIME of the tick; 0: omit */
-	const char *note;           /* e.g. why every process is shown; NULL: none */
-	double self_cpu_pct;        /* vigil's own CPU over the interval, % of one CPU; < 0: omit */
-	unsigned long long self_rss; /* bytes; 0: omit */
-	double bpf_cpu_pct;         /* vigil's BPF programs, last sample; < 0: omit */
-	const struct report_self *self; /* vigil's own cost for JSON; NULL: unknown */
-};
-
 struct sink_ops {
 	const char *name; /* the --format value */
 	enum sink_use use;
@@ -59,13 +46,13 @@ struct sink_ops {
 	 * stream said so far, s->names); 0 or -1 with errno */
 	int (*record)(struct sink *s, const struct ev_hdr *rec);
 	/* the interval that ends at the tick; 0, or -1 with errno on a write error */
-	int (*interval)(struct sink *s, const struct sink_tick *t);
+	int (*interval)(struct sink *s, const struct run_status *t);
 	/* the findings raised since the last call, newest first; NULL: the
 	 * interval op shows every finding itself */
-	int (*findings)(struct sink *s, const struct sink_tick *t, const struct finding *const *f, size_t n);
+	int (*findings)(struct sink *s, const struct run_status *t, const struct finding *const *f, size_t n);
 	/* the end of the run: its whole totals (t), or NULL when it has no
 	 * final word (its reader left); NULL op: nothing to add */
-	int (*close)(struct sink *s, const struct sink_tick *t);
+	int (*close)(struct sink *s, const struct run_status *t);
 	/* SINK_REPORT: the whole document over v; 0, or -1 on a write error.
 	 * The close op of a report sink is sink.c's: it builds the view */
 	int (*report)(FILE *f, const struct report_view *v);
@@ -76,7 +63,6 @@ struct sink {
 	FILE *out;
 	struct report_meta meta; /* the run: host, clock base, page-fault source */
 	unsigned max_rows;       /* text: processes shown (0: all) */
-	const char *pf_text;     /* text: the page-fault source described; NULL: meta's name */
 	unsigned long long t0;   /* records: the time shown as 0 */
 	struct names *names;     /* records: process names the stream gave (print.h) */
 	size_t shown;            /* findings already passed to the findings op */
@@ -93,11 +79,11 @@ int sink_open(struct sink *s, enum sink_use use, const char *name, FILE *out, co
 const struct sink_ops *sink_find(enum sink_use use, const char *name);
 /* The interval that ends at t, then the findings raised since the last
  * call.  0, or -1 with errno on a write error. */
-int sink_interval(struct sink *s, const struct sink_tick *t);
+int sink_interval(struct sink *s, const struct run_status *t);
 /* One record (SINK_RECORDS).  0, or -1 with errno on a write error. */
 int sink_record(struct sink *s, const struct ev_hdr *rec);
 /* The run's end (t: its totals, NULL: none); frees what the sink holds. */
-int sink_close(struct sink *s, const struct sink_tick *t);
+int sink_close(struct sink *s, const struct run_status *t);
 
 extern const struct sink_ops sink_text, sink_json, sink_report_text, sink_report_json, sink_report_md,
 	sink_dump_text, sink_dump_csv;

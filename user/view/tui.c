@@ -246,32 +246,39 @@ static void copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-void tui_set_status(struct tui *t, const struct tui_status *st)
+/* the status's strings into the header's own arrays */
+void tui_set_status(struct tui *t, const struct run_status *st)
 {
 	struct tui_hdr *h = &t->hdr;
 
 	if (!st)
 		return;
+	h->st = *st;
+	h->st.m = NULL; /* the header outlives the tick: no model through it */
 	copy_str(h->mode, sizeof(h->mode), st->mode);
 	copy_str(h->host, sizeof(h->host), st->host);
 	copy_str(h->pf, sizeof(h->pf), st->pf_source);
 	copy_str(h->note, sizeof(h->note), st->note);
 	copy_str(h->alert, sizeof(h->alert), st->alert);
-	h->elapsed_s = st->elapsed_s;
-	h->wall_ns = st->wall_ns;
-	h->self_cpu_pct = st->self_cpu_pct;
-	h->self_rss = st->self_rss;
-	h->bpf_cpu_pct = st->bpf_cpu_pct;
-	h->events_per_s = st->events_per_s;
-	h->lost = st->lost;
+	h->st.mode = h->mode;
+	h->st.host = h->host;
+	h->st.pf_source = h->pf;
+	h->st.note = h->note;
+	h->st.alert = h->alert;
 }
 
 void tui_update_agg(struct tui *t, const struct agg *a, const struct finding *const *f, size_t nf,
-		    const struct tui_status *st, double interval_s)
+		    const struct run_status *st, double interval_s)
 {
 	int rc;
 
+	const struct agg_host *h = agg_host(a);
+
 	tui_set_status(t, st);
+	/* what the model says of the interval: records per second, losses */
+	if (interval_s > 0)
+		t->hdr.events_per_s = (double)(h->tot.events - h->base.events) / interval_s;
+	t->hdr.lost = h->tot.lost;
 	if (t->paused)
 		return;
 	/* on failure the previous copy stays on screen: better old numbers than none */

@@ -58,14 +58,14 @@ static void title_left(const struct tui *t, int v, char *buf, size_t len)
 	char when[32] = "", el[16];
 	bool host = h->host[0] && v < 2;
 
-	if (h->wall_ns) {
-		time_t s = (time_t)(h->wall_ns / 1000000000ull);
+	if (h->st.wall_ns) {
+		time_t s = (time_t)(h->st.wall_ns / 1000000000ull);
 		struct tm tm;
 		if (localtime_r(&s, &tm))
 			strftime(when, sizeof(when), v % 2 ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
 	}
 	snprintf(buf, len, " vigil %s  %s%s%s  +%s", h->mode[0] ? h->mode : "LIVE", host ? h->host : "",
-		 host ? "  " : "", when, tt_elapsed(el, sizeof(el), h->elapsed_s));
+		 host ? "  " : "", when, tt_elapsed(el, sizeof(el), h->st.elapsed_s));
 }
 
 /* the right part: the page-fault source in full, or its first word, then
@@ -143,14 +143,14 @@ static void numbers_line(struct tui *t, int y)
 		snprintf(buf, sizeof(buf), "runnable %.2f/%u", t->snap.runnable, t->snap.ncpus);
 		put_seg(t, y, &x, buf, t->snap.runnable > t->snap.ncpus ? TA_NOTE : TA_NORMAL);
 	}
-	if (h->self_cpu_pct >= 0 || h->self_rss) {
-		snprintf(buf, sizeof(buf), "vigil %.1f%% %s", h->self_cpu_pct >= 0 ? h->self_cpu_pct : 0,
-			 h->self_rss ? fmt_bytes(b2, sizeof(b2), (double)h->self_rss) : "");
+	if (h->st.self_cpu_pct >= 0 || h->st.self_rss) {
+		snprintf(buf, sizeof(buf), "vigil %.1f%% %s", h->st.self_cpu_pct >= 0 ? h->st.self_cpu_pct : 0,
+			 h->st.self_rss ? fmt_bytes(b2, sizeof(b2), (double)h->st.self_rss) : "");
 		put_seg(t, y, &x, buf, TA_NORMAL);
 	}
-	if (h->bpf_cpu_pct >= 0) {
+	if (h->st.bpf_cpu_pct >= 0) {
 		/* the in-kernel part, which the process's own CPU time does not hold */
-		snprintf(buf, sizeof(buf), "BPF %.1f%%", h->bpf_cpu_pct);
+		snprintf(buf, sizeof(buf), "BPF %.1f%%", h->st.bpf_cpu_pct);
 		put_seg(t, y, &x, buf, TA_NORMAL);
 	}
 }

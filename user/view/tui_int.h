@@ -32,10 +32,14 @@ struct tui_disp {
 #define TUI_FILTER_MAX 64
 #define TUI_TEXT_MAX 512 /* widest line drawn, in columns */
 
+/* The header: the caller's run_status, its strings copied here (the
+ * view draws long after the caller's buffers changed), and the event rate
+ * and losses the view reads off the model. */
 struct tui_hdr {
+	struct run_status st; /* its strings point into the arrays below */
 	char mode[48], host[64], pf[64], note[TUI_TEXT_MAX], alert[TUI_TEXT_MAX];
-	double elapsed_s, self_cpu_pct, bpf_cpu_pct, events_per_s;
-	unsigned long long wall_ns, self_rss, lost;
+	double events_per_s;
+	unsigned long long lost;
 };
 
 struct tui {
