@@ -29,7 +29,6 @@
 #include "source.h"
 #include "targets.h"
 #include "trace_run.h"
-#include "tui.h"
 
 #define EXITED_KEEP_NS (10ull * 1000000000ull) /* exited processes stay visible this long */
 
@@ -200,6 +199,25 @@ static int live_close_sink(struct sink *out, struct run_status *tick, struct jso
 	return EXIT_OK;
 }
 
+/* The sink cmd_live draws on: JSON lines (--format json, always batch),
+ * text snapshots (--batch), else the live view, or text snapshots when
+ * stdout cannot show it. */
+static int live_sink_open(struct cli *c, struct sink *out, const struct report_meta *meta)
+{
+	bool json = c->format == FMT_JSON;
+
+	if (!json && !c->batch) {
+		if (sink_open(out, SINK_LIVE, "tui", stdout, meta, 0) == 0)
+			return EXIT_OK;
+		fprintf(stderr, "vigil: %s: printing text snapshots\n", out->why);
+	}
+	if (sink_open(out, SINK_LIVE, json ? "json" : cli_format_name(c->format), stdout, meta, 40)) {
+		cli_err("live cannot show format %s", cli_format_name(c->format));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int cmd_live(struct cli *c)
 {
 	struct live l = {0};
@@ -210,7 +228,7 @@ int cmd_live(struct cli *c)
 	struct sink out = {0};
 	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
 	bool out_gone = false; /* stdout failed or its reader left */
-	struct tui *t = NULL;
+	bool interactive = false; /* the live view: it waits for keys */
 	struct selfstat self_prev;
 	const char *pf_source;
 	int rc;
@@ -228,32 +246,21 @@ int cmd_live(struct cli *c)
 	if ((rc = live_open(c, &l, &s)))
 		goto out;
 	pf_source = pf_source_desc(source_pf_source(session_source(s)));
-	if (!c->batch && !json) {
-		char why[160];
-		t = tui_open(TUI_LIVE, why, sizeof(why));
-		if (!t)
-			fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
-	}
 	trace_loop_init(&loop, c);
 	self_prev = loop.self_start;
 	json_lines_init(&jl, s, loop.start_ns);
 	tick.m = l.model;
-	/* the view draws itself; every other output is a sink */
-	if (!t && sink_open(&out, SINK_LIVE, json ? "json" : "text", stdout, &jl.meta, 40)) {
-		cli_err("no sink for this format");
-		rc = EXIT_RUNTIME;
+	/* the sink: the live view on a terminal, else text snapshots or JSON lines */
+	if ((rc = live_sink_open(c, &out, &jl.meta)))
 		goto out;
-	}
+	interactive = out.ops->wait != NULL;
 	tick.pf_source = pf_source;
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
-		int act = TUI_NONE;
-
-		if (t) {
+		if (interactive) {
 			/* keys wait with the drain period; the view never waits on events */
 			session_poll(s, 0);
-			act = tui_input(t, loop.poll_ms);
-			if (act == TUI_QUIT)
+			if (sink_wait(&out, loop.poll_ms))
 				break;
 		} else {
 			session_poll(s, loop.poll_ms);
@@ -261,17 +268,14 @@ int cmd_live(struct cli *c)
 		if (l.write_err) {
 			snprintf(l.alert, sizeof(l.alert), "%s; recording stopped, the view goes on",
 				 dump_writer_error(l.w));
-			if (!t)
+			if (!interactive) /* the view shows it in its header */
 				cli_err("%s", l.alert);
 			dump_writer_close(l.w);
 			l.w = NULL;
 			l.write_err = 0;
 		}
-		if (!trace_loop_tick(&loop)) {
-			if (t && act == TUI_REDRAW)
-				tui_draw(t);
+		if (!trace_loop_tick(&loop))
 			continue;
-		}
 		unsigned long long now = clock_mono_ns();
 		struct agg *a = model_agg(l.model);
 		agg_settle(a, 0);
@@ -285,29 +289,24 @@ int cmd_live(struct cli *c)
 		}
 		tick.wall_ns = clock_real_ns();
 		tick.alert = l.alert[0] ? l.alert : NULL;
-		if (t) {
-			tui_update(t, &tick);
-			tui_draw(t);
-		} else {
-			if (sink_interval(&out, &tick)) {
-				rc = stdout_failed();
-				out_gone = true;
-				break;
-			}
+		if (sink_interval(&out, &tick)) {
+			rc = stdout_failed();
+			out_gone = true;
+			break;
 		}
 		agg_interval_reset(a, 0);
 		last_tick = now;
 		if (l.w && (l.write_err = dump_writer_flush(l.w)))
 			continue;
 	}
-	tui_close(t); /* the terminal is the user's again before anything is printed */
+	if (interactive) /* the terminal is the user's again before anything is printed */
+		sink_close(&out, NULL);
 	session_stop(s);
-	if (!t) {
+	if (!interactive) {
 		int crc = live_close_sink(&out, &tick, &jl, &loop, s, json, out_gone);
 		if (crc)
 			rc = crc;
 	}
-	t = NULL;
 	trace_report_end(&loop, s, stderr);
 	if (l.w) {
 		if (dump_writer_finish(l.w)) {
@@ -319,7 +318,6 @@ int cmd_live(struct cli *c)
 	}
 out:
 	sink_close(&out, NULL);
-	tui_close(t);
 	session_close(s);
 	dump_writer_close(l.w);
 	model_free(l.model);

@@ -11,6 +11,7 @@
 
 /* One row per output format. */
 static const struct sink_ops *const sinks[] = {
+	&sink_live_tui,    /* live: the ncurses view */
 	&sink_text,        /* live, replay: a text snapshot per interval */
 	&sink_json,        /* live, replay: a JSON line per interval */
 	&sink_report_text, /* report */
@@ -42,6 +43,11 @@ int sink_open(struct sink *s, enum sink_use use, const char *name, FILE *out, co
 		s->meta = *meta;
 	s->max_rows = max_rows;
 	return s->ops->open ? s->ops->open(s) : 0;
+}
+
+int sink_wait(struct sink *s, int timeout_ms)
+{
+	return s->ops->wait ? s->ops->wait(s, timeout_ms) : 0;
 }
 
 int sink_interval(struct sink *s, const struct run_status *t)

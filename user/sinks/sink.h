@@ -5,9 +5,11 @@
  * and name (the --format value) and drives it the same way:
  *
  *   sink_open() (the open op) ->
- *     SINK_LIVE:    for each interval: sink_interval() (the interval op,
- *                   then the findings op with the findings raised since the
- *                   last call)  -- `live`, `replay`
+ *     SINK_LIVE:    sink_wait() (the user of the live view) and, for each
+ *                   interval, sink_interval() (the interval op, then the
+ *                   findings op with the findings raised since the last
+ *                   call)  -- `live`, `replay` (whose own view it drives
+ *                   itself: its keys steer the playback)
  *     SINK_RECORDS: for each record: sink_record()  -- `dump`
  *   -> sink_close() (the close op with the whole run's tick; a report sink
  *      writes its document there: its report op over the run's view)
@@ -42,6 +44,10 @@ struct sink_ops {
 	/* before anything else (a header line, the terminal); 0 or -1 with
 	 * errno; NULL: nothing */
 	int (*open)(struct sink *s);
+	/* an interactive sink (the live view): waits up to timeout_ms for the
+	 * user and handles what they typed; 1 when they asked to stop, else 0.
+	 * NULL: the command waits for events instead */
+	int (*wait)(struct sink *s, int timeout_ms);
 	/* SINK_RECORDS: one record that passed ev_check (names: what the
 	 * stream said so far, s->names); 0 or -1 with errno */
 	int (*record)(struct sink *s, const struct ev_hdr *rec);
@@ -63,6 +69,8 @@ struct sink {
 	FILE *out;
 	struct report_meta meta; /* the run: host, clock base, page-fault source */
 	unsigned max_rows;       /* text: processes shown (0: all) */
+	void *state;             /* the sink's own (the live view) */
+	char why[160];           /* the open op failed: why */
 	unsigned long long t0;   /* records: the time shown as 0 */
 	struct names *names;     /* records: process names the stream gave (print.h) */
 	size_t shown;            /* findings already passed to the findings op */
@@ -77,6 +85,9 @@ int sink_open(struct sink *s, enum sink_use use, const char *name, FILE *out, co
 	      unsigned max_rows);
 /* The table row of that use and name; NULL: none. */
 const struct sink_ops *sink_find(enum sink_use use, const char *name);
+/* Waits up to timeout_ms for the user of an interactive sink: 1 when they
+ * asked to stop, else 0 (at once when the sink has no user). */
+int sink_wait(struct sink *s, int timeout_ms);
 /* The interval that ends at t, then the findings raised since the last
  * call.  0, or -1 with errno on a write error. */
 int sink_interval(struct sink *s, const struct run_status *t);
@@ -85,7 +96,7 @@ int sink_record(struct sink *s, const struct ev_hdr *rec);
 /* The run's end (t: its totals, NULL: none); frees what the sink holds. */
 int sink_close(struct sink *s, const struct run_status *t);
 
-extern const struct sink_ops sink_text, sink_json, sink_report_text, sink_report_json, sink_report_md,
+extern const struct sink_ops sink_live_tui, sink_text, sink_json, sink_report_text, sink_report_json, sink_report_md,
 	sink_dump_text, sink_dump_csv;
 
 #endif
