@@ -18,6 +18,7 @@
 #include "dump_read.h"
 #include "model.h"
 #include "print.h"
+#include "sink.h"
 #include "report.h"
 
 static int memfd = -1;
@@ -32,7 +33,7 @@ static void report_all(struct model *m, struct dump_reader *r, int complete)
 	struct report_meta meta = {0};
 	struct report_dump ds = {.path = path, .complete = complete};
 	struct report rep = {.agg = model_agg(m), .findings = fs, .nfindings = n, .meta = &meta};
-	static const enum report_format fmts[] = {REPORT_TEXT, REPORT_JSON, REPORT_JSON_LINE, REPORT_MD};
+	static const char *const fmts[] = {"text", "json", "json", "md"};
 
 	if (!fs)
 		return;
@@ -44,8 +45,10 @@ static void report_all(struct model *m, struct dump_reader *r, int complete)
 	report_meta_from_host(&meta, dump_reader_host(r));
 	meta.title = path;
 	meta.dump = &ds;
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		meta.one_line = i == 2;
 		report_write(sink, fmts[i], &rep);
+	}
 	free(fs);
 }
 
@@ -79,14 +82,19 @@ static void dump_pass(void)
 	char err[512];
 
 	if (names && !dump_reader_open(&r, path, err, sizeof(err))) {
-		unsigned long long t0 = dump_reader_host(r)->mono_ns;
+		struct sink text, csv;
 
-		print_csv_header(sink);
+		sink_open(&text, SINK_RECORDS, "text", sink, NULL, 0);
+		sink_open(&csv, SINK_RECORDS, "csv", sink, NULL, 0);
+		text.t0 = csv.t0 = dump_reader_host(r)->mono_ns;
+		text.names = csv.names = names;
 		while (dump_reader_next(r, &h) == 1) {
 			names_learn(names, h);
-			print_event(sink, h, names, t0, 0);
-			print_event(sink, h, names, t0, 1);
+			sink_record(&text, h);
+			sink_record(&csv, h);
 		}
+		sink_close(&text, NULL);
+		sink_close(&csv, NULL);
 		dump_reader_close(r);
 	}
 	names_free(names);

@@ -17,6 +17,7 @@
 #include "dump_write.h"
 #include "model.h"
 #include "print.h"
+#include "sink.h"
 #include "report.h"
 #include "synth.h"
 #include "testhost.h"
@@ -235,11 +236,15 @@ static void test_csv_rfc4180(void)
 	nrecs = 0;
 	synth_sink = to_array;
 	fill_hostile();
-	print_csv_header(f);
+	struct sink csv;
+
+	CHECK(sink_open(&csv, SINK_RECORDS, "csv", f, NULL, 0) == 0);
+	csv.names = names;
 	for (size_t i = 0; i < nrecs; i++) {
 		names_learn(names, recs[i]);
-		print_event(f, recs[i], names, 0, 1);
+		CHECK(sink_record(&csv, recs[i]) == 0);
 	}
+	sink_close(&csv, NULL);
 	fclose(f);
 	n = csv_strict(out, len, 7, &bad);
 	if (n < 0)
@@ -265,8 +270,14 @@ static void test_dump_time_before_start(void)
 	SW_BLOCK(5000000000ull - 1000, 0, 100, 100, 0, 0);   /* 1 us before */
 	SW_BLOCK(5000000000ull - 2500000000ull, 0, 100, 100, 0, 0); /* 2.5 s before */
 	SW_BLOCK(5000000000ull + 1500000000ull, 0, 100, 100, 0, 0);
+	struct sink text;
+
+	CHECK(sink_open(&text, SINK_RECORDS, "text", f, NULL, 0) == 0);
+	text.names = names;
+	text.t0 = 5000000000ull;
 	for (size_t i = 0; i < nrecs; i++)
-		print_event(f, recs[i], names, 5000000000ull, 0);
+		CHECK(sink_record(&text, recs[i]) == 0);
+	sink_close(&text, NULL);
 	fclose(f);
 	CHECK(strstr(out, "    -0.000001 cpu=0") == out);
 	CHECK(strstr(out, "\n    -2.500000 cpu=0") != NULL);
@@ -299,8 +310,8 @@ static void test_late_target_reported(void)
 	model_finish(M);
 	rep.agg = model_agg(M);
 	f = open_memstream(&out, &len);
-	report_write(f, REPORT_JSON, &rep);
-	report_write(f, REPORT_TEXT, &rep);
+	report_write(f, "json", &rep);
+	report_write(f, "text", &rep);
 	fclose(f);
 	CHECK(strstr(out, "\"target_since_s\": 2.5") != NULL);
 	CHECK(strstr(out, "note: pid 300 camera_srv (camera) became a target at +2.500 s") != NULL);

@@ -4,6 +4,7 @@
  * (strict reader in json_check.h) and hold the contract's keys with the
  * stream's numbers; text and Markdown must show the findings and never let
  * a control character through. */
+#include <errno.h>
 #include <math.h>
 #include <sys/wait.h>
 #include "check.h"
@@ -12,6 +13,7 @@
 #include "decode.h"
 #include "detect.h"
 #include "report.h"
+#include "sink.h"
 #include "synth.h"
 
 #define US 1000ULL
@@ -231,7 +233,7 @@ static void build_meta(void)
 }
 
 /* the whole report in memory */
-static char *render(enum report_format fmt, size_t *len)
+static char *render(const char *fmt, size_t *len)
 {
 	struct report r = {.agg = A, .findings = FP, .nfindings = 4, .meta = &M};
 	char *buf = NULL;
@@ -363,7 +365,7 @@ static void test_json_contract(void)
 	struct jv doc;
 
 	build_all();
-	char *buf = render(REPORT_JSON, &n);
+	char *buf = render("json", &n);
 	CHECK(parse(buf, n, &doc));
 	check_contract(&doc);
 	free(buf);
@@ -376,7 +378,7 @@ static void test_json_numbers(void)
 	struct jv doc;
 
 	build_all();
-	char *buf = render(REPORT_JSON, &n);
+	char *buf = render("json", &n);
 	/* JSON escapes C1 and bidi controls too: safe to cat */
 	CHECK(terminal_safe(buf, n));
 	if (!parse(buf, n, &doc)) {
@@ -490,7 +492,7 @@ static void test_damaged_dump(void)
 	D.error = "chunk 3: payload CRC mismatch";
 	D.offset = 123456;
 	M.dump = &D;
-	char *buf = render(REPORT_JSON, &n);
+	char *buf = render("json", &n);
 	CHECK(parse(buf, n, &doc));
 	CHECK(jv_get(&doc, "dump.complete")->type == JV_BOOL && !jv_get(&doc, "dump.complete")->b);
 	CHECK_STR(jv_str(&doc, "dump.error"), "chunk 3: payload CRC mismatch");
@@ -499,16 +501,16 @@ static void test_damaged_dump(void)
 	check_contract(&doc);
 	jv_free(&doc);
 	free(buf);
-	buf = render(REPORT_TEXT, NULL);
+	buf = render("text", NULL);
 	CHECK(strstr(buf, "DAMAGED at offset 123456") != NULL);
 	free(buf);
-	buf = render(REPORT_MD, NULL);
+	buf = render("md", NULL);
 	CHECK(strstr(buf, "offset 123456") != NULL);
 	free(buf);
 
 	D.complete = true;
 	D.error = NULL;
-	buf = render(REPORT_JSON, &n);
+	buf = render("json", &n);
 	CHECK(parse(buf, n, &doc));
 	CHECK(jv_get(&doc, "dump.complete")->b && jv_is(&doc, "dump.error", JV_NULL));
 	jv_free(&doc);
@@ -553,7 +555,7 @@ static void test_text(void)
 	size_t n;
 
 	build_all();
-	char *buf = render(REPORT_TEXT, &n);
+	char *buf = render("text", &n);
 	CHECK(terminal_safe(buf, n));
 	CHECK(strstr(buf, "FINDINGS (4") != NULL);
 	CHECK(strstr(buf, "RSS grows 50 MB/min and never returns") != NULL);
@@ -609,7 +611,7 @@ static void test_markdown(void)
 	size_t n;
 
 	build_all();
-	char *buf = render(REPORT_MD, &n);
+	char *buf = render("md", &n);
 	CHECK(terminal_safe(buf, n));
 	CHECK(md_tables_ok(buf));
 	CHECK(strstr(buf, "## vigil report") == buf);
@@ -649,7 +651,9 @@ static void test_interval_line(void)
 	agg_settle(A, 0);
 	M.interval = true;
 	M.elapsed_s = 5;
-	char *buf = render(REPORT_JSON_LINE, &n);
+	M.one_line = true;
+	char *buf = render("json", &n);
+	M.one_line = false;
 	CHECK(n > 1 && buf[n - 1] == '\n' && memchr(buf, '\n', n - 1) == NULL);
 	CHECK(parse(buf, n, &doc));
 	check_contract(&doc);
@@ -688,11 +692,17 @@ static void test_empty(void)
 	agg_free(A);
 	A = agg_new(NULL);
 	r.agg = A;
-	for (int fmt = REPORT_TEXT; fmt <= REPORT_MD; fmt++) {
+	/* every report format the sink table has, JSON also on one line */
+	static const char *const fmts[] = {"text", "json", "json", "md"};
+	struct report_meta m = {0};
+	r.meta = &m;
+	for (int i = 0; i < 4; i++) {
+		const char *fmt = fmts[i];
 		FILE *f = open_memstream(&buf, &n);
-		CHECK(report_write(f, (enum report_format)fmt, &r) == 0);
+		m.one_line = i == 2;
+		CHECK(report_write(f, fmt, &r) == 0);
 		fclose(f);
-		if (fmt == REPORT_JSON || fmt == REPORT_JSON_LINE) {
+		if (!strcmp(fmt, "json")) {
 			CHECK(parse(buf, n, &doc));
 			check_contract(&doc);
 			CHECK(jv_num(&doc, "duration_s") == 0 && jv_get(&doc, "processes")->n == 0);
@@ -701,7 +711,7 @@ static void test_empty(void)
 		} else {
 			CHECK(terminal_safe(buf, n));
 		}
-		if (fmt == REPORT_MD)
+		if (!strcmp(fmt, "md"))
 			CHECK(strstr(buf, "No process of role asr, avatar, camera, other was traced.") != NULL);
 		free(buf);
 		buf = NULL;
@@ -755,7 +765,7 @@ static void test_many_processes(void)
 	r.meta = &M;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	FILE *f = open_memstream(&buf, &n);
-	CHECK(report_write(f, REPORT_JSON, &r) == 0);
+	CHECK(report_write(f, "json", &r) == 0);
 	fclose(f);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CHECK(parse(buf, n, &doc));
@@ -767,6 +777,25 @@ static void test_many_processes(void)
 	/* only a gross regression (work per event or quadratic in processes)
 	 * fails: sanitizers are on and the host may be busy */
 	CHECK(s < 20.0);
+}
+
+/* A format no sink has is refused, never written as some other format;
+ * every report format of the sink table is found by its --format name. */
+static void test_unknown_format(void)
+{
+	struct report r = {.agg = A};
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	errno = 0;
+	CHECK(report_write(f, "yaml", &r) == -1 && errno == EINVAL);
+	fclose(f);
+	CHECK(n == 0);
+	free(buf);
+	CHECK(sink_find(SINK_REPORT, "md") == &sink_report_md);
+	CHECK(sink_find(SINK_LIVE, "md") == NULL);
+	CHECK(sink_find(SINK_RECORDS, "csv") == &sink_dump_csv);
 }
 
 int main(void)
@@ -781,6 +810,7 @@ int main(void)
 	RUN(test_empty);
 	RUN(test_findings_block);
 	RUN(test_many_processes);
+	RUN(test_unknown_format);
 	agg_free(A);
 	CHECK_DONE();
 }

@@ -241,15 +241,15 @@ static void test_snap_numbers(void)
 	CHECK_EQ_U64(r->nseries, 11);
 	CHECK(r->series[10] == (float)(200 * MB));
 	CHECK_STR(r->cmdline, "python3 asr_server.py --model sensevoice");
-	CHECK_EQ_U64(r->badges, TUI_B_LEAK);
-	CHECK_EQ_U64(r->badges_crit, TUI_B_LEAK);
+	CHECK_EQ_U64(r->badges, TUI_BADGE(FIND_LEAK));
+	CHECK_EQ_U64(r->badges_crit, TUI_BADGE(FIND_LEAK));
 	CHECK(fabs(s.cpu_busy_pct[0] - 600.0 / 9) < 0.01 && fabs(s.cpu_busy_pct[1] - 100.0 / 9) < 0.01);
 	CHECK_EQ_U64(s.nfindings, 1);
 	CHECK_STR(s.findings[0].summary, "grows ?[2J 6 MB/s");
 	/* findings only: badges follow, numbers stay */
 	f.active = false;
 	CHECK_EQ_U64(tui_snap_take_findings(&s, fp, 1), 0);
-	CHECK_EQ_U64(s.rows[i].badges, TUI_B_LEAK);
+	CHECK_EQ_U64(s.rows[i].badges, TUI_BADGE(FIND_LEAK));
 	CHECK_EQ_U64(s.rows[i].badges_active, 0);
 	CHECK(fabs(s.rows[i].cpu_pct - 600.0 / 9) < 0.01);
 	tui_snap_free(&s);

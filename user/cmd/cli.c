@@ -107,6 +107,14 @@ static const struct cli_choice formats[] = {
 	{"md", FMT_MD, CMD_REPORT},
 	{NULL, 0, 0},
 };
+const char *cli_format_name(int format)
+{
+	for (const struct cli_choice *f = formats; f->name; f++)
+		if (f->value == format)
+			return f->name;
+	return "?";
+}
+
 static const struct cli_choice pf_sources[] = {
 	{"counters", PF_SRC_COUNTERS, 0}, {"tracepoint", PF_SRC_TRACEPOINT, 0}, {"perf", PF_SRC_PERF, 0},
 	{NULL, 0, 0},

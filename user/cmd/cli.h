@@ -149,6 +149,8 @@ void cli_handle_signals(void);
 extern volatile sig_atomic_t cli_stop;
 
 /* message on stderr, prefixed with "vigil: " */
+/* The --format value of an enum out_format: the sink's name (sink.h). */
+const char *cli_format_name(int format);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -29,7 +29,6 @@
 #include "source.h"
 #include "targets.h"
 #include "trace_run.h"
-#include "tui.h"
 
 #define EXITED_KEEP_NS (10ull * 1000000000ull) /* exited processes stay visible this long */
 
@@ -127,7 +126,7 @@ static void self_interval(struct json_lines *jl, struct session *s)
 }
 
 /* vigil's own CPU over the interval and RSS, its BPF programs' last sample */
-static void self_cost(struct sink_tick *si, struct session *s, struct selfstat *prev)
+static void self_cost(struct run_status *si, struct session *s, struct selfstat *prev)
 {
 	struct selfstat now;
 	double ns;
@@ -140,27 +139,6 @@ static void self_cost(struct sink_tick *si, struct session *s, struct selfstat *
 		*prev = now;
 	}
 	si->bpf_cpu_pct = bpf_cost(s, &ns);
-}
-
-/* The view's header: what the model does not know. */
-static void tui_tick(struct tui *t, struct live *l, const char *pf_source, const struct sink_tick *si)
-{
-	const struct agg_host *h = agg_host(model_agg(l->model));
-	struct tui_status st = {
-		.mode = "LIVE",
-		.elapsed_s = si->elapsed_s,
-		.wall_ns = clock_real_ns(),
-		.pf_source = pf_source,
-		.self_cpu_pct = si->self_cpu_pct,
-		.self_rss = si->self_rss,
-		.bpf_cpu_pct = si->bpf_cpu_pct,
-		.events_per_s = si->interval_s > 0 ? (h->tot.events - h->base.events) / si->interval_s : 0,
-		.lost = h->tot.lost,
-		.note = si->note,
-		.alert = l->alert[0] ? l->alert : NULL,
-	};
-
-	tui_update(t, l->model, &st, si->interval_s);
 }
 
 /* A reader that went away (| head) is an ordinary end; other errors are not. */
@@ -203,7 +181,7 @@ static int live_open(struct cli *c, struct live *l, struct session **s)
 
 /* The sink's last word: the whole run's totals, with the records flushed at
  * stop and vigil's cost since it started (the JSON sink's final line). */
-static int live_close_sink(struct sink *out, struct sink_tick *tick, struct json_lines *jl,
+static int live_close_sink(struct sink *out, struct run_status *tick, struct json_lines *jl,
 			   const struct trace_loop *loop, struct session *s, bool json, bool gone)
 {
 	unsigned long long end = loop->stop_ns ? loop->stop_ns : clock_mono_ns();
@@ -221,17 +199,36 @@ static int live_close_sink(struct sink *out, struct sink_tick *tick, struct json
 	return EXIT_OK;
 }
 
+/* The sink cmd_live draws on: JSON lines (--format json, always batch),
+ * text snapshots (--batch), else the live view, or text snapshots when
+ * stdout cannot show it. */
+static int live_sink_open(struct cli *c, struct sink *out, const struct report_meta *meta)
+{
+	bool json = c->format == FMT_JSON;
+
+	if (!json && !c->batch) {
+		if (sink_open(out, SINK_LIVE, "tui", stdout, meta, 0) == 0)
+			return EXIT_OK;
+		fprintf(stderr, "vigil: %s: printing text snapshots\n", out->why);
+	}
+	if (sink_open(out, SINK_LIVE, json ? "json" : cli_format_name(c->format), stdout, meta, 40)) {
+		cli_err("live cannot show format %s", cli_format_name(c->format));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int cmd_live(struct cli *c)
 {
 	struct live l = {0};
 	struct session *s = NULL;
 	struct trace_loop loop;
-	struct sink_tick tick = {.self_cpu_pct = -1, .bpf_cpu_pct = -1};
+	struct run_status tick = {.mode = "LIVE", .self_cpu_pct = -1, .bpf_cpu_pct = -1};
 	struct json_lines jl = {0};
 	struct sink out = {0};
 	bool json = c->format == FMT_JSON; /* never drawn: JSON is always batch lines */
 	bool out_gone = false; /* stdout failed or its reader left */
-	struct tui *t = NULL;
+	bool interactive = false; /* the live view: it waits for keys */
 	struct selfstat self_prev;
 	const char *pf_source;
 	int rc;
@@ -249,32 +246,21 @@ int cmd_live(struct cli *c)
 	if ((rc = live_open(c, &l, &s)))
 		goto out;
 	pf_source = pf_source_desc(source_pf_source(session_source(s)));
-	if (!c->batch && !json) {
-		char why[160];
-		t = tui_open(TUI_LIVE, why, sizeof(why));
-		if (!t)
-			fprintf(stderr, "vigil: %s: printing text snapshots\n", why);
-	}
 	trace_loop_init(&loop, c);
 	self_prev = loop.self_start;
 	json_lines_init(&jl, s, loop.start_ns);
 	tick.m = l.model;
-	/* the view draws itself; every other output is a sink */
-	if (!t && sink_open(&out, json ? "json" : "text", stdout, &jl.meta, 40)) {
-		cli_err("no sink for this format");
-		rc = EXIT_RUNTIME;
+	/* the sink: the live view on a terminal, else text snapshots or JSON lines */
+	if ((rc = live_sink_open(c, &out, &jl.meta)))
 		goto out;
-	}
-	out.pf_text = pf_source;
+	interactive = out.ops->wait != NULL;
+	tick.pf_source = pf_source;
 	unsigned long long last_tick = loop.start_ns;
 	while (!trace_loop_done(&loop, s)) {
-		int act = TUI_NONE;
-
-		if (t) {
+		if (interactive) {
 			/* keys wait with the drain period; the view never waits on events */
 			session_poll(s, 0);
-			act = tui_input(t, loop.poll_ms);
-			if (act == TUI_QUIT)
+			if (sink_wait(&out, loop.poll_ms))
 				break;
 		} else {
 			session_poll(s, loop.poll_ms);
@@ -282,17 +268,14 @@ int cmd_live(struct cli *c)
 		if (l.write_err) {
 			snprintf(l.alert, sizeof(l.alert), "%s; recording stopped, the view goes on",
 				 dump_writer_error(l.w));
-			if (!t)
+			if (!interactive) /* the view shows it in its header */
 				cli_err("%s", l.alert);
 			dump_writer_close(l.w);
 			l.w = NULL;
 			l.write_err = 0;
 		}
-		if (!trace_loop_tick(&loop)) {
-			if (t && act == TUI_REDRAW)
-				tui_draw(t);
+		if (!trace_loop_tick(&loop))
 			continue;
-		}
 		unsigned long long now = clock_mono_ns();
 		struct agg *a = model_agg(l.model);
 		agg_settle(a, 0);
@@ -304,30 +287,26 @@ int cmd_live(struct cli *c)
 		} else {
 			self_cost(&tick, s, &self_prev);
 		}
-		if (t) {
-			tui_tick(t, &l, pf_source, &tick);
-			tui_draw(t);
-		} else {
-			tick.wall_ns = clock_real_ns();
-			if (sink_interval(&out, &tick)) {
-				rc = stdout_failed();
-				out_gone = true;
-				break;
-			}
+		tick.wall_ns = clock_real_ns();
+		tick.alert = l.alert[0] ? l.alert : NULL;
+		if (sink_interval(&out, &tick)) {
+			rc = stdout_failed();
+			out_gone = true;
+			break;
 		}
 		agg_interval_reset(a, 0);
 		last_tick = now;
 		if (l.w && (l.write_err = dump_writer_flush(l.w)))
 			continue;
 	}
-	tui_close(t); /* the terminal is the user's again before anything is printed */
+	if (interactive) /* the terminal is the user's again before anything is printed */
+		sink_close(&out, NULL);
 	session_stop(s);
-	if (!t) {
+	if (!interactive) {
 		int crc = live_close_sink(&out, &tick, &jl, &loop, s, json, out_gone);
 		if (crc)
 			rc = crc;
 	}
-	t = NULL;
 	trace_report_end(&loop, s, stderr);
 	if (l.w) {
 		if (dump_writer_finish(l.w)) {
@@ -339,7 +318,6 @@ int cmd_live(struct cli *c)
 	}
 out:
 	sink_close(&out, NULL);
-	tui_close(t);
 	session_close(s);
 	dump_writer_close(l.w);
 	model_free(l.model);

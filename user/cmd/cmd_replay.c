@@ -56,7 +56,6 @@ struct replay {
 	double speed;
 	unsigned long long base_wall; /* pacing: wall time when the position was base_pos */
 	__u64 base_pos;
-	double eps; /* events/s of the interval on screen */
 	char mode[48];
 	bool batch, json;          /* --batch: no pacing; --format json: live's JSON lines */
 	struct sink out;           /* no view: live's text or JSON sink */
@@ -118,54 +117,42 @@ static bool feed(struct replay *p, __u64 until)
 
 /* ---- what the header says ---- */
 
-static void status(struct replay *p, struct tui_status *st, double events_per_s)
+/* the run's status at the replay's position; interval_s: the interval shown
+ * (0: the numbers on screen stay, the findings are the model's last) */
+static void status(struct replay *p, struct run_status *st, double interval_s)
 {
-	const struct agg_host *h = agg_host(model_agg(p->m));
-
 	if (p->ended)
 		snprintf(p->mode, sizeof(p->mode), "REPLAY x%g  end of recording", p->speed);
 	else
 		snprintf(p->mode, sizeof(p->mode), "REPLAY x%g%s", p->speed, p->paused ? "  paused" : "");
-	*st = (struct tui_status){
+	*st = (struct run_status){
+		.m = p->m,
 		.mode = p->mode,
 		.host = p->host.hostname,
 		.elapsed_s = (double)(p->pos - p->origin) / 1e9,
+		.interval_s = interval_s,
 		/* the dump's clock base: wall = ts - mono_ns + real_ns */
 		.wall_ns = p->host.real_ns && p->pos >= p->host.mono_ns ? p->pos - p->host.mono_ns + p->host.real_ns : 0,
 		.pf_source = pf_source_desc((int)p->host.pf_source),
 		/* vigil's own cost was the recorder's, not in the dump */
 		.self_cpu_pct = -1,
 		.bpf_cpu_pct = -1,
-		.events_per_s = events_per_s,
-		.lost = h->tot.lost,
 		.alert = p->damage[0] ? p->damage : NULL,
 	};
-}
-
-static double interval_events_per_s(const struct replay *p, double secs)
-{
-	const struct agg_host *h = agg_host(model_agg(p->m));
-
-	return secs > 0 ? (double)(h->tot.events - h->base.events) / secs : 0;
 }
 
 /* the settled model, interval [ivl_start, now) -> the view or stdout */
 static void show(struct replay *p, __u64 now)
 {
-	double secs = (double)(now - p->ivl_start) / 1e9;
-	struct tui_status st;
+	struct run_status st;
 
-	p->eps = interval_events_per_s(p, secs);
-	status(p, &st, p->eps);
+	status(p, &st, (double)(now - p->ivl_start) / 1e9);
 	if (p->t) {
-		tui_update(p->t, p->m, &st, secs);
+		tui_update(p->t, &st);
 		return;
 	}
-	struct sink_tick t = {
-		.m = p->m, .elapsed_s = st.elapsed_s, .interval_s = secs, .wall_ns = st.wall_ns,
-		.note = st.alert, .self_cpu_pct = -1, .bpf_cpu_pct = -1,
-	};
-	if (!p->out_err && sink_interval(&p->out, &t))
+	st.note = st.alert; /* text has no highlighted line */
+	if (!p->out_err && sink_interval(&p->out, &st))
 		p->out_err = errno ? errno : EIO;
 }
 
@@ -174,7 +161,7 @@ static void show(struct replay *p, __u64 now)
 static void finish(struct replay *p)
 {
 	const struct agg_host *h;
-	struct tui_status st;
+	struct run_status st;
 
 	model_finish(p->m);
 	p->ended = true;
@@ -185,8 +172,8 @@ static void finish(struct replay *p)
 		return;
 	}
 	if (p->t) { /* the last full interval stays, with the final findings */
-		status(p, &st, p->eps);
-		tui_update(p->t, p->m, &st, 0);
+		status(p, &st, 0);
+		tui_update(p->t, &st);
 	}
 }
 
@@ -244,7 +231,7 @@ static int seek_back(struct replay *p)
 {
 	__u64 target = p->pos - p->origin > JUMP_NS ? p->pos - JUMP_NS : p->origin;
 	char err[512];
-	struct tui_status st;
+	struct run_status st;
 	int rc;
 
 	target = p->origin + (target - p->origin) / IVL_NS * IVL_NS;
@@ -254,8 +241,8 @@ static int seek_back(struct replay *p)
 		return rc;
 	}
 	if (target == p->origin) { /* nothing played yet: an empty table */
-		status(p, &st, 0);
-		tui_update(p->t, p->m, &st, 1.0);
+		status(p, &st, 1.0);
+		tui_update(p->t, &st);
 	}
 	play_to(p, target, false);
 	return EXIT_OK;
@@ -263,10 +250,10 @@ static int seek_back(struct replay *p)
 
 static void redraw_status(struct replay *p)
 {
-	struct tui_status st;
+	struct run_status st;
 
 	/* the header alone: the numbers of the interval on screen stay */
-	status(p, &st, p->eps);
+	status(p, &st, 0);
 	tui_set_status(p->t, &st);
 }
 
@@ -323,10 +310,10 @@ static int wait_ms(const struct replay *p)
 
 static int run_view(struct replay *p)
 {
-	struct tui_status st;
+	struct run_status st;
 
-	status(p, &st, 0);
-	tui_update(p->t, p->m, &st, 1.0);
+	status(p, &st, 1.0);
+	tui_update(p->t, &st);
 	tui_draw(p->t);
 	rebase(p);
 	while (!cli_stop) {
@@ -377,7 +364,7 @@ static int run_batch(struct replay *p)
 	if (p->json && p->ended && !p->out_err) {
 		const struct agg_host *h = agg_host(model_agg(p->m));
 		double span = h->last_ts > p->origin ? (double)(h->last_ts - p->origin) / 1e9 : 0;
-		struct sink_tick t = {.m = p->m, .elapsed_s = span, .interval_s = span, .self_cpu_pct = -1,
+		struct run_status t = {.m = p->m, .elapsed_s = span, .interval_s = span, .self_cpu_pct = -1,
 				      .bpf_cpu_pct = -1};
 
 		if (sink_close(&p->out, &t))
@@ -441,8 +428,7 @@ int cmd_replay(struct cli *c)
 		if (meta.real_ns)
 			meta.real_ns = p.host.real_ns + p.origin - p.host.mono_ns; /* mod 2^64: origin may be earlier */
 		meta.origin_ns = p.origin;
-		sink_open(&p.out, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
-		p.out.pf_text = pf_source_desc((int)p.host.pf_source);
+		sink_open(&p.out, SINK_LIVE, p.json ? "json" : "text", stdout, &meta, 40); /* both exist */
 	}
 	rc = p.t ? run_view(&p) : p.batch ? run_batch(&p) : run_text(&p);
 	tui_close(p.t); /* before anything else is printed */

@@ -16,17 +16,9 @@
 #include "malloc_tune.h"
 #include "model.h"
 #include "report.h"
+#include "sink.h"
 
 #define REPORT_HEAP_RESERVE (32u << 20) /* address space; RSS only as used */
-
-static enum report_format report_format_of(enum out_format f)
-{
-	switch (f) {
-	case FMT_JSON: return REPORT_JSON;
-	case FMT_MD: return REPORT_MD;
-	default: return REPORT_TEXT;
-	}
-}
 
 /* Feeds every record; returns the reader's last result (0 clean end, -1
  * damage), or 1 when a signal stopped it (cli_stop: a dump can be long). */
@@ -43,22 +35,19 @@ static int replay(struct dump_reader *r, struct model *m)
 	return rc;
 }
 
+/* The report sink of --format, closed over the whole trace: the document. */
 static int write_report(struct cli *c, struct model *m, const struct report_meta *meta)
 {
-	struct detector *d = model_detector(m);
-	const struct finding **fs = NULL;
-	size_t cap = 0, n = detector_findings(d, &fs, &cap);
-	struct report rep = {.agg = model_agg(m), .findings = fs, .nfindings = n, .meta = meta};
+	struct sink out;
+	struct run_status t = {.m = m};
 	int err;
 
-	if (n == (size_t)-1) {
-		cli_err("out of memory");
-		return EXIT_RUNTIME;
+	if (sink_open(&out, SINK_REPORT, cli_format_name(c->format), stdout, meta, 0)) {
+		cli_err("no report in format %s", cli_format_name(c->format));
+		return EXIT_USAGE;
 	}
-	rep.findings_dropped = d ? detector_dropped(d) : 0;
 	errno = 0;
-	err = report_write(stdout, report_format_of(c->format), &rep);
-	free(fs);
+	err = sink_close(&out, &t);
 	if (err && errno != EPIPE) { /* a reader that left (| head) is no failure */
 		cli_err("writing the report failed: %s", errno ? strerror(errno) : "output error");
 		return EXIT_RUNTIME;

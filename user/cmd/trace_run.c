@@ -34,8 +34,10 @@ int trace_preflight(struct cli *c)
 	}
 	if (c->pf_source == PF_SRC_NONE)
 		c->pf_source = feature_default_pf_source();
-	if (!c->ringbuf_kb)
-		c->ringbuf_kb = c->config.record.ringbuf_mb * 1024;
+	/* the one place the size is settled: the option, else the config's
+	 * default, rounded to what the kernel takes; the source gets it and the
+	 * dump header records it */
+	c->ringbuf_kb = source_ringbuf_kb(c->ringbuf_kb ? c->ringbuf_kb : c->config.record.ringbuf_mb * 1024);
 	return EXIT_OK;
 }
 
@@ -92,8 +94,7 @@ int trace_open_dump(const struct cli *c, const char *path, struct dump_writer **
 
 	dump_host_init(&host);
 	host.pf_source = c->pf_source; /* resolved by trace_preflight */
-	/* what the kernel gets (a power of two of pages), not what was asked */
-	host.ringbuf_size = source_ringbuf_kb(c->ringbuf_kb) * 1024;
+	host.ringbuf_size = c->ringbuf_kb * 1024; /* rounded by trace_preflight: what the kernel gets */
 	err = dump_writer_open(w, path, &host, c->force, msg, sizeof(msg));
 	if (!err)
 		return EXIT_OK;

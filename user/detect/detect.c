@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detect_core.h"
+#include "site_evidence.h"
 
 /* The detectors, in evaluation order (retention reads leak's finding), at
  * their kind's index.  A new detector: a file that defines its row, and
@@ -36,6 +37,41 @@ const char *finding_kind_name(enum finding_kind k)
 const char *finding_kind_badge(enum finding_kind k)
 {
 	return kind_of(k) ? kind_of(k)->badge : "?";
+}
+
+enum finding_colour finding_kind_colour(enum finding_kind k)
+{
+	return kind_of(k) ? kind_of(k)->colour : FC_CYAN;
+}
+
+const char *finding_hint(const struct finding *f)
+{
+	if (f->hint)
+		return f->hint;
+	return kind_of(f->kind) ? kind_of(f->kind)->hint : NULL;
+}
+
+/* A memory finding's allocation sites follow its kind's own evidence,
+ * when the trace sampled sites (detect_core.c finding_sites_fill). */
+static bool says_sites(const struct finding *f, const struct site_model *m)
+{
+	return kind_of(f->kind) && kind_of(f->kind)->memory && m && sites_present(m);
+}
+
+void finding_evidence_fields(const struct finding *f, struct evidence_fields *o)
+{
+	if (kind_of(f->kind) && kind_of(f->kind)->fields)
+		kind_of(f->kind)->fields(f, o);
+	if (says_sites(f, o->sites))
+		site_evidence_fields(o, "sites", f->sites.top, f->sites.n, f->sites.total);
+}
+
+void finding_evidence_lines(const struct finding *f, struct evidence_lines *o)
+{
+	if (kind_of(f->kind) && kind_of(f->kind)->lines)
+		kind_of(f->kind)->lines(f, o);
+	if (says_sites(f, o->sites))
+		site_evidence_lines(o, f->sites.top, f->sites.n, f->sites.total);
 }
 
 const char *finding_severity_name(enum finding_severity s)

@@ -22,6 +22,9 @@ struct agg;
 struct vigil_config;
 
 enum finding_kind { FIND_LEAK, FIND_RETENTION, FIND_CONTENTION, FIND_KIND_COUNT };
+/* A kind's colour in the live view: the ANSI colour numbers (curses's
+ * COLOR_* have the same values). */
+enum finding_colour { FC_RED = 1, FC_GREEN, FC_YELLOW, FC_BLUE, FC_MAGENTA, FC_CYAN };
 enum finding_severity { SEV_WARN, SEV_CRIT };
 enum leak_shape { LEAK_LINEAR, LEAK_STEPWISE };
 
@@ -127,6 +130,15 @@ size_t detector_dropped(const struct detector *d);
 
 const char *finding_kind_name(enum finding_kind k);   /* "leak", "retention", "contention" */
 const char *finding_kind_badge(enum finding_kind k);  /* the live view's word: "LEAK", "RETAIN", "CONTEND" */
+enum finding_colour finding_kind_colour(enum finding_kind k);
+/* What to do about f: its detector's advice for this finding, else its
+ * kind's general one; NULL: none. */
+const char *finding_hint(const struct finding *f);
+/* f's evidence through its detector (evidence.h): named values, or lines. */
+struct evidence_fields;
+struct evidence_lines;
+void finding_evidence_fields(const struct finding *f, struct evidence_fields *o);
+void finding_evidence_lines(const struct finding *f, struct evidence_lines *o);
 const char *finding_severity_name(enum finding_severity s); /* "warn", "crit" */
 const char *leak_shape_name(enum leak_shape s);       /* "linear", "stepwise" */
 

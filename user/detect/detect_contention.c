@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "detect_core.h"
+#include "format.h"
 
 #define P99_MIN_WAITS 20
 
@@ -596,6 +597,69 @@ static void contention_finding_release(struct frec *r)
 	r->base = NULL;
 }
 
+/* ---- evidence (evidence.h) ---- */
+
+static void contention_fields(const struct finding *f, struct evidence_fields *o)
+{
+	const __typeof__(f->ev.contention) *c = &f->ev.contention;
+
+	o->num(o->ctx, "wait_share", c->wait_share, 4);
+	o->num(o->ctx, "runq_p99_ms", c->p99_ms, 3);
+	o->num(o->ctx, "budget_ms", c->budget_ms, 3);
+	o->num(o->ctx, "wait_share_max", c->wait_share_max, 4);
+	o->u64(o->ctx, "runnable_ns", c->runnable_ns);
+	o->u64(o->ctx, "wait_ns", c->wait_ns);
+	o->u64(o->ctx, "waits", c->nwaits);
+	if (c->to_ts) {
+		o->time(o->ctx, "from_s", c->from_ts);
+		o->time(o->ctx, "to_s", c->to_ts);
+	}
+	o->u64(o->ctx, "wakeup_wait_ns", c->wakeup_wait_ns);
+	o->u64(o->ctx, "preempt_wait_ns", c->preempt_wait_ns);
+	o->num(o->ctx, "runnable_avg", c->runnable_avg, 3);
+	o->u64(o->ctx, "ncpus", c->ncpus);
+	o->list(o->ctx, "behind");
+	for (unsigned i = 0; i < c->nbehind && i < FINDING_BEHIND_MAX; i++) {
+		o->item(o->ctx);
+		o->u64(o->ctx, "pid", c->behind[i].pid);
+		o->str(o->ctx, "comm", c->behind[i].comm, sizeof(c->behind[i].comm));
+		o->u64(o->ctx, "ns", c->behind[i].ns);
+		o->end(o->ctx);
+	}
+	o->end(o->ctx);
+}
+
+static void contention_lines(const struct finding *f, struct evidence_lines *o)
+{
+	const __typeof__(f->ev.contention) *c = &f->ev.contention;
+	char a[16], b[16];
+
+	if (!f->pid) {
+		ev_line(o, "%.1f runnable tasks on average on %u CPUs", c->runnable_avg, c->ncpus);
+	} else {
+		ev_line(o, "waits %.0f%% of its runnable time", 100 * c->wait_share);
+		fmt_ns(a, sizeof(a), c->p99_ms * 1e6);
+		fmt_ns(b, sizeof(b), c->budget_ms * 1e6);
+		if (c->budget_ms > 0)
+			ev_line(o, "run-queue p99 %s (budget %s)", a, b);
+		else
+			ev_line(o, "run-queue p99 %s", a);
+		ev_line(o, "waited %s after wakeups, %s after preemption", fmt_ns(a, sizeof(a), c->wakeup_wait_ns),
+			fmt_ns(b, sizeof(b), c->preempt_wait_ns));
+	}
+	if (!c->nbehind)
+		return;
+	o->begin(o->ctx);
+	ev_printf(o, "CPU held meanwhile by ");
+	for (unsigned i = 0; i < c->nbehind && i < FINDING_BEHIND_MAX; i++) {
+		if (i)
+			ev_printf(o, ", ");
+		o->name(o->ctx, c->behind[i].comm, sizeof(c->behind[i].comm), c->behind[i].pid);
+		ev_printf(o, " %s", fmt_ns(a, sizeof(a), c->behind[i].ns));
+	}
+	o->end(o->ctx);
+}
+
 const struct detector_kind detect_contention_kind = {
 	.kind = FIND_CONTENTION,
 	.name = "contention",
@@ -606,4 +670,7 @@ const struct detector_kind detect_contention_kind = {
 	.render = contention_render,
 	.release = contention_release,
 	.finding_release = contention_finding_release,
+	.fields = contention_fields,
+	.lines = contention_lines,
+	.colour = FC_MAGENTA,
 };

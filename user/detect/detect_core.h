@@ -14,6 +14,7 @@
 #include "agg.h"
 #include "config.h"
 #include "detect.h"
+#include "evidence.h"
 
 #define NS_PER_S 1000000000ULL
 #define MIB (1024.0 * 1024.0)
@@ -263,6 +264,12 @@ struct detector_kind {
 	void (*release)(struct pstate *s);
 	/* frees what the kind keeps beside a finding; NULL: nothing */
 	void (*finding_release)(struct frec *r);
+	/* its evidence for the outputs (evidence.h): named values (JSON) and
+	 * lines for people (text, Markdown, the live view's detail) */
+	void (*fields)(const struct finding *f, struct evidence_fields *o);
+	void (*lines)(const struct finding *f, struct evidence_lines *o);
+	const char *hint;  /* the advice when the finding carries none; NULL: none */
+	enum finding_colour colour; /* the live view's colour for it */
 };
 extern const struct detector_kind detect_leak_kind, detect_retention_kind, detect_contention_kind;
 

@@ -438,6 +438,57 @@ static void leak_eval(struct detector *d, struct pstate *s, const struct agg_pro
 	}
 }
 
+/* ---- evidence (evidence.h) ---- */
+
+static void leak_fields(const struct finding *f, struct evidence_fields *o)
+{
+	const __typeof__(f->ev.leak) *l = &f->ev.leak;
+
+	o->str(o->ctx, "shape", leak_shape_name(l->shape), 16);
+	o->num(o->ctx, "rate_bytes_per_s", l->rate_bytes_per_s, 1);
+	o->u64(o->ctx, "rss_from_bytes", l->rss_from);
+	o->u64(o->ctx, "rss_to_bytes", l->rss_to);
+	o->i64(o->ctx, "brk_growth_bytes", l->brk_growth);
+	o->i64(o->ctx, "anon_map_growth_bytes", l->anon_map_growth);
+	o->i64(o->ctx, "file_growth_bytes", l->file_growth);
+	o->i64(o->ctx, "shmem_growth_bytes", l->shmem_growth);
+	o->i64(o->ctx, "anon_growth_bytes", l->anon_growth);
+	o->u64(o->ctx, "steps", l->steps);
+}
+
+/* signed growth: "+1.2G" */
+static const char *growth_str(char *b, size_t l, __s64 v)
+{
+	char t[16];
+
+	snprintf(b, l, "%s%s", v > 0 ? "+" : "", fmt_bytes(t, sizeof(t), (double)v));
+	return b;
+}
+
+static void leak_lines(const struct finding *f, struct evidence_lines *o)
+{
+	const __typeof__(f->ev.leak) *l = &f->ev.leak;
+	char a[16], b[16], r[16], g[24];
+	const char *what[4] = {"brk heap", "anonymous mappings", "file pages", "shmem"};
+	__s64 v[4] = {l->brk_growth, l->anon_map_growth, l->file_growth, l->shmem_growth};
+	unsigned shown = 0;
+
+	ev_line(o, "RSS %s -> %s, growing %s/min (%s)", fmt_bytes(a, sizeof(a), l->rss_from),
+		fmt_bytes(b, sizeof(b), l->rss_to), fmt_bytes(r, sizeof(r), l->rate_bytes_per_s * 60),
+		leak_shape_name(l->shape));
+	if (l->shape == LEAK_STEPWISE && l->steps)
+		ev_line(o, "%u rising floors: each task leaves memory behind", l->steps);
+	for (unsigned i = 0; i < 4; i++) {
+		if (!v[i])
+			continue;
+		if (!shown++)
+			o->begin(o->ctx);
+		ev_printf(o, "%s%s %s", shown > 1 ? ", " : "what grows: ", what[i], growth_str(g, sizeof(g), v[i]));
+	}
+	if (shown)
+		o->end(o->ctx);
+}
+
 const struct detector_kind detect_leak_kind = {
 	.kind = FIND_LEAK,
 	.name = "leak",
@@ -445,4 +496,7 @@ const struct detector_kind detect_leak_kind = {
 	.memory = true,
 	.eval = leak_eval,
 	.render = leak_render,
+	.fields = leak_fields,
+	.lines = leak_lines,
+	.colour = FC_RED,
 };

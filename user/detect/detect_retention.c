@@ -188,6 +188,34 @@ static void retention_eval(struct detector *d, struct pstate *s, const struct ag
 		retention_hold(d, s, p, leaking, now);
 }
 
+/* ---- evidence (evidence.h) ---- */
+
+static void retention_fields(const struct finding *f, struct evidence_fields *o)
+{
+	const __typeof__(f->ev.retention) *r = &f->ev.retention;
+
+	o->u64(o->ctx, "rss_bytes", r->rss_bytes);
+	o->u64(o->ctx, "floor_bytes", r->floor_bytes);
+	o->u64(o->ctx, "retained_bytes", r->retained_bytes);
+	o->u64(o->ctx, "heap_bytes", r->heap_bytes);
+	o->u64(o->ctx, "heap_peak_bytes", r->heap_peak_bytes);
+	o->u64(o->ctx, "given_back_bytes", r->given_back_bytes);
+	o->i64(o->ctx, "anon_growth_bytes", r->anon_growth);
+	o->i64(o->ctx, "anon_map_growth_bytes", r->anon_map_growth);
+	o->num(o->ctx, "idle_s", r->idle_s, 3);
+}
+
+static void retention_lines(const struct finding *f, struct evidence_lines *o)
+{
+	const __typeof__(f->ev.retention) *r = &f->ev.retention;
+	char a[16], b[16], c[16], d[16], e[16];
+
+	ev_line(o, "resident %s, %s above the floor of %s", fmt_bytes(a, sizeof(a), r->rss_bytes),
+		fmt_bytes(b, sizeof(b), r->retained_bytes), fmt_bytes(c, sizeof(c), r->floor_bytes));
+	ev_line(o, "brk heap still held %s; given back to the kernel %s; idle %.0f s",
+		fmt_bytes(d, sizeof(d), r->heap_bytes), fmt_bytes(e, sizeof(e), r->given_back_bytes), r->idle_s);
+}
+
 const struct detector_kind detect_retention_kind = {
 	.kind = FIND_RETENTION,
 	.name = "retention",
@@ -195,4 +223,11 @@ const struct detector_kind detect_retention_kind = {
 	.memory = true,
 	.eval = retention_eval,
 	.render = retention_render,
+	.fields = retention_fields,
+	.lines = retention_lines,
+	/* retention is the allocator's doing: the advice is always the same */
+	.hint = "the allocator keeps memory the program freed: call malloc_trim(0) after the burst "
+		"(glibc), or lower M_TRIM_THRESHOLD / M_MMAP_THRESHOLD (MALLOC_TRIM_THRESHOLD_, "
+		"MALLOC_MMAP_THRESHOLD_) or cap arenas (MALLOC_ARENA_MAX)",
+	.colour = FC_YELLOW,
 };

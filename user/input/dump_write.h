@@ -37,9 +37,10 @@ int dump_writer_set_sources(struct dump_writer *w, unsigned sources);
  * worse.  Writes the pending chunk first.  Returns 0 or -errno. */
 int dump_writer_set_chunk_size(struct dump_writer *w, size_t raw_bytes);
 
-/* Appends one record (hdr.size bytes are copied).  A record that fails
- * ev_check() is refused with -EINVAL and the writer goes on: one bad record
- * must not make a whole chunk unreadable.  When the pending chunk is full it
+/* Appends one record (hdr.size bytes are copied).  rec must have passed
+ * ev_check() (decode.h, the single validation gate: source.c and
+ * dump_read.c call it before handing a record on), so one bad record can
+ * never make a whole chunk unreadable.  When the pending chunk is full it
  * is compressed and written.  After a write error every call returns that
  * same error at once. */
 int dump_writer_add(struct dump_writer *w, const void *rec);

@@ -552,6 +552,11 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	int err;
 
 	*out = NULL;
+	if (!o->ringbuf_kb || source_ringbuf_kb(o->ringbuf_kb) != o->ringbuf_kb) {
+		snprintf(msg, msglen, "ring buffer size %u KiB is not a power of two pages (source_ringbuf_kb)",
+			 o->ringbuf_kb);
+		return -EINVAL;
+	}
 	libbpf_verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
 	cap = feature_missing_capability();
@@ -590,7 +595,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	s->skel->rodata->self_tgid = getpid();
 	s->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	set_coalescing_window(s);
-	unsigned rb_kb = source_ringbuf_kb(o->ringbuf_kb ? o->ringbuf_kb : 4096);
+	unsigned rb_kb = o->ringbuf_kb; /* rounded by the caller: what the dump header records */
 	/* wake the consumer early enough that a burst cannot fill the buffer
 	 * before the drain timer fires */
 	s->skel->rodata->wake_bytes = (unsigned long long)rb_kb * 1024 / 4;

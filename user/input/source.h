@@ -17,7 +17,7 @@ struct source_opts {
 	bool track_all;      /* every process */
 	bool track_exec;     /* new execs tracked provisionally until user space decides */
 	int pf_source;       /* PF_SRC_*; PF_SRC_NONE = pick the best available */
-	unsigned ringbuf_kb; /* ring buffer size; rounded up to a power of two pages */
+	unsigned ringbuf_kb; /* ring buffer size, already source_ringbuf_kb()-rounded */
 	bool verbose;        /* show libbpf's own messages */
 	const char *btf_path; /* the kernel's BTF, for kernels without their own (NULL: the kernel's) */
 	int site_mode;        /* enum site_mode: allocation-site sampling (docs/sites.md) */

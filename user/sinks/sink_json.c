@@ -10,7 +10,7 @@
 #include "detect.h"
 #include "model.h"
 
-static int json_line(struct sink *s, const struct sink_tick *t)
+static int json_line(struct sink *s, const struct run_status *t)
 {
 	struct detector *d = model_detector(t->m);
 	struct report r = {.agg = model_agg(t->m), .meta = &s->meta};
@@ -23,8 +23,9 @@ static int json_line(struct sink *s, const struct sink_tick *t)
 	s->meta.elapsed_s = t->elapsed_s;
 	s->meta.duration_s = t->interval_s;
 	s->meta.self = t->self;
+	s->meta.one_line = true;
 	errno = 0;
-	if (report_write(s->out, REPORT_JSON_LINE, &r)) {
+	if (report_write(s->out, "json", &r)) {
 		if (!errno)
 			errno = EIO;
 		return -1;
@@ -32,7 +33,7 @@ static int json_line(struct sink *s, const struct sink_tick *t)
 	return 0;
 }
 
-static int json_interval(struct sink *s, const struct sink_tick *t)
+static int json_interval(struct sink *s, const struct run_status *t)
 {
 	s->meta.interval = true;
 	s->meta.live_line = true;
@@ -42,7 +43,7 @@ static int json_interval(struct sink *s, const struct sink_tick *t)
 
 /* The last line is the run's summary, never a sliver of an interval:
  * span "trace", "final": true, the whole run's totals. */
-static int json_close(struct sink *s, const struct sink_tick *t)
+static int json_close(struct sink *s, const struct run_status *t)
 {
 	if (!t)
 		return 0;
@@ -56,6 +57,7 @@ static int json_close(struct sink *s, const struct sink_tick *t)
 
 const struct sink_ops sink_json = {
 	.name = "json",
+	.use = SINK_LIVE,
 	.interval = json_interval,
 	.close = json_close,
 };

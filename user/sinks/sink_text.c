@@ -10,26 +10,18 @@
 #include "model.h"
 #include "snapshot.h"
 
-static int text_interval(struct sink *s, const struct sink_tick *t)
+static int text_interval(struct sink *s, const struct run_status *t)
 {
-	struct snapshot_info si = {
-		.elapsed_s = t->elapsed_s,
-		.interval_s = t->interval_s,
-		.wall_ns = t->wall_ns,
-		.pf_source = s->pf_text ? s->pf_text : s->meta.pf_source,
-		.note = t->note,
-		.self_cpu_pct = t->self_cpu_pct,
-		.self_rss = t->self_rss,
-		.bpf_cpu_pct = t->bpf_cpu_pct,
-		.max_rows = s->max_rows,
-	};
+	struct run_status st = *t;
 
+	if (!st.pf_source)
+		st.pf_source = s->meta.pf_source;
 	errno = 0;
-	snapshot_text(s->out, model_agg(t->m), &si);
+	snapshot_text(s->out, model_agg(t->m), &st, s->max_rows);
 	return ferror(s->out) ? -1 : 0;
 }
 
-static int text_findings(struct sink *s, const struct sink_tick *t, const struct finding *const *f, size_t n)
+static int text_findings(struct sink *s, const struct run_status *t, const struct finding *const *f, size_t n)
 {
 	struct report r = {.agg = model_agg(t->m), .meta = &s->meta, .findings = f, .nfindings = n};
 
@@ -40,6 +32,7 @@ static int text_findings(struct sink *s, const struct sink_tick *t, const struct
 
 const struct sink_ops sink_text = {
 	.name = "text",
+	.use = SINK_LIVE,
 	.interval = text_interval,
 	.findings = text_findings,
 };

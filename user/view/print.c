@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What `vigil dump` says about a record, whatever its layout (print.h). */
 #include "print.h"
 
 #include <stdlib.h>
@@ -96,7 +97,7 @@ static void print_cmdline(FILE *f, const char *raw, size_t len)
 }
 
 /* the type-specific part, as key=value pairs */
-static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n)
+void print_details(FILE *f, const struct ev_hdr *h, const struct names *n)
 {
 	switch (h->type) {
 	case EV_FAULTS: {
@@ -216,72 +217,4 @@ static void print_details(FILE *f, const struct ev_hdr *h, const struct names *n
 		break;
 	}
 	}
-}
-
-/* RFC 4180: CRLF after every record; comm and details always quoted (a
- * field may be), a quote inside doubled. */
-void print_csv_header(FILE *f)
-{
-	fputs("ts_ns,cpu,type,pid,tid,comm,details\r\n", f);
-}
-
-static void csv_field(FILE *f, const char *s, size_t len)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
-			fputc('"', f);
-		fputc(s[i], f);
-	}
-	fputc('"', f);
-}
-
-/* the details as one text, then as one CSV field; the in-memory stream is
- * opened once (a fmemopen per row made CSV half as fast as text) */
-static void csv_details(FILE *f, const struct ev_hdr *h, const struct names *n)
-{
-	static char buf[2 * VIGIL_CMDLINE_MAX + 512];
-	static FILE *m;
-	long len = 0;
-
-	if (!m)
-		m = fmemopen(buf, sizeof(buf), "w");
-	if (m) {
-		rewind(m);
-		print_details(m, h, n);
-		fflush(m);
-		len = ftell(m);
-		if (len < 0)
-			len = 0;
-		if ((size_t)len >= sizeof(buf))
-			len = sizeof(buf) - 1;
-	}
-	/* details start with the space between key=value pairs */
-	csv_field(f, buf + (len > 0), (size_t)len - (len > 0));
-}
-
-void print_event(FILE *f, const struct ev_hdr *h, const struct names *n, unsigned long long t0, int csv)
-{
-	const char *comm = h->pid ? names_get(n, h->pid) : "-";
-
-	if (csv) {
-		fprintf(f, "%llu,%u,%s,%u,%u,", (unsigned long long)h->ts, h->cpu, ev_type_name(h->type), h->pid,
-			h->tid);
-		csv_field(f, comm, strlen(comm));
-		fputc(',', f);
-		csv_details(f, h, n);
-		fputs("\r\n", f);
-		return;
-	}
-	/* seconds since the header's start; records of processes described at
-	 * start come slightly before it: a minus sign, not a wrapped number */
-	unsigned long long rel = h->ts >= t0 ? h->ts - t0 : t0 - h->ts;
-	char when[40];
-
-	snprintf(when, sizeof(when), "%s%llu.%06llu", h->ts >= t0 ? "" : "-", rel / 1000000000,
-		 rel % 1000000000 / 1000);
-	fprintf(f, "%13s cpu=%-3u %-8s pid=%u(%s) tid=%u", when, h->cpu, ev_type_name(h->type), h->pid, comm,
-		h->tid);
-	print_details(f, h, n);
-	fputc('\n', f);
 }

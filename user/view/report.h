@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Reports over the model: text for a terminal, JSON (the contract: every
- * key in docs/report.md) and Markdown for incident
- * write-ups.  Pure sinks: they read an agg that the caller has settled
+ * key in docs/report.md) and Markdown for incident write-ups, each a sink
+ * of its own (sinks/report_{text,json,md}.c) over one view model
+ * (report_view.h, view/report.c).  Pure sinks: they read an agg that the caller has settled
  * (agg_settle) plus the findings, write to a FILE and touch nothing else.
  * The work is per process and per finding, never per event.
  *
@@ -29,13 +30,6 @@
 struct agg;
 struct finding;
 struct dump_host;
-
-enum report_format {
-	REPORT_TEXT,
-	REPORT_JSON,      /* indented, for files and people */
-	REPORT_JSON_LINE, /* the same document on one line (batch output) */
-	REPORT_MD,
-};
 
 /* Where a report from a dump stands. */
 struct report_dump {
@@ -66,6 +60,7 @@ struct report_meta {
 	bool interval;     /* the current interval's counters instead of totals */
 	bool live_line;    /* a line of `vigil live --format json`: says "final" */
 	bool final;        /* live_line: the run's last line, whole-run totals */
+	bool one_line;     /* JSON: the document on one line (batch output), not indented */
 	double elapsed_s;  /* interval: seconds since the start */
 	const struct report_dump *dump; /* NULL: not read from a dump */
 	const struct report_self *self; /* NULL: unknown */
@@ -83,9 +78,10 @@ struct report {
 /* Host fields and clock base of a dump header (or of dump_host_init()). */
 void report_meta_from_host(struct report_meta *m, const struct dump_host *h);
 
-/* Writes the report.  0, or -1 on a write error (or a JSON writer misuse,
- * which is a bug). */
-int report_write(FILE *f, enum report_format fmt, const struct report *r);
+/* Writes the report in the named format ("text", "json", "md": the report
+ * sinks of sinks/sink.c's table).  0, or -1 on a write error (or a JSON
+ * writer misuse, which is a bug), errno EINVAL for an unknown format. */
+int report_write(FILE *f, const char *format, const struct report *r);
 
 /* The findings block of the text report (what `vigil live` prints under a
  * snapshot), headed `title` (NULL: "FINDINGS"); nothing when there are no

@@ -12,12 +12,12 @@
 #include "targets.h"
 
 /* the interval's length by the one span rule (pview.h) */
-static double span_s(struct agg *a, const struct snapshot_info *si)
+static double span_s(struct agg *a, const struct run_status *si)
 {
 	return pview_span_s(a, true, 0, si->interval_s);
 }
 
-static void header(FILE *f, struct agg *a, const struct snapshot_info *si)
+static void header(FILE *f, struct agg *a, const struct run_status *si)
 {
 	const struct agg_host *h = agg_host(a);
 	char when[32] = "", b1[16];
@@ -55,7 +55,7 @@ static void cell(FILE *f, const struct pview_field *fd, const char *text, bool l
 	fputc(last ? '\n' : ' ', f);
 }
 
-void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
+void snapshot_text(FILE *f, struct agg *a, const struct run_status *si, unsigned max_rows)
 {
 	size_t n = agg_nprocs(a), nrows = 0;
 	struct pview *rows = calloc(n ? n : 1, sizeof(*rows));
@@ -72,7 +72,7 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 	qsort(rows, nrows, sizeof(*rows), pview_cmp);
 	for (size_t k = 0; k < pview_nfields; k++)
 		cell(f, &pview_fields[k], pview_fields[k].title, k + 1 == pview_nfields);
-	for (size_t i = 0; i < nrows && (!si->max_rows || i < si->max_rows); i++) {
+	for (size_t i = 0; i < nrows && (!max_rows || i < max_rows); i++) {
 		for (size_t k = 0; k < pview_nfields; k++) {
 			char b[32];
 
@@ -80,8 +80,8 @@ void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si)
 			cell(f, &pview_fields[k], b, k + 1 == pview_nfields);
 		}
 	}
-	if (si->max_rows && nrows > si->max_rows)
-		fprintf(f, "   (+%zu more processes)\n", nrows - si->max_rows);
+	if (max_rows && nrows > max_rows)
+		fprintf(f, "   (+%zu more processes)\n", nrows - max_rows);
 	fflush(f);
 	free(rows);
 }

@@ -7,20 +7,12 @@
 
 #include <stdio.h>
 
+#include "status.h"
+
 struct agg;
 
-struct snapshot_info {
-	double elapsed_s;    /* since tracing started */
-	double interval_s;   /* length of the interval shown */
-	unsigned long long wall_ns; /* CLOCK_REALTIME of the snapshot, 0 = omit */
-	const char *pf_source;
-	const char *note;    /* e.g. why every process is shown; NULL = none */
-	double self_cpu_pct; /* vigil's own CPU over the interval, % of one CPU; < 0 = omit */
-	unsigned long long self_rss; /* bytes; 0 = omit */
-	double bpf_cpu_pct;  /* vigil's BPF programs, last sample; < 0 = omit */
-	unsigned max_rows;   /* 0 = all */
-};
-
-void snapshot_text(FILE *f, struct agg *a, const struct snapshot_info *si);
+/* a's interval as text, under a header from st (its pf_source: NULL, "?");
+ * max_rows processes at most (0: all) */
+void snapshot_text(FILE *f, struct agg *a, const struct run_status *st, unsigned max_rows);
 
 #endif

@@ -104,8 +104,7 @@ static void setup_attrs(struct tui *t)
 	} pairs[TA_COUNT] = {
 		[TA_TITLE] = {COLOR_BLACK, COLOR_CYAN, 0},   [TA_COLHDR] = {COLOR_BLACK, COLOR_GREEN, 0},
 		[TA_SORT] = {COLOR_BLACK, COLOR_CYAN, A_BOLD}, [TA_SEL] = {COLOR_BLACK, COLOR_CYAN, 0},
-		[TA_GROUP] = {COLOR_CYAN, -1, A_BOLD},         [TA_LEAK] = {COLOR_RED, -1, A_BOLD},
-		[TA_RETAIN] = {COLOR_YELLOW, -1, A_BOLD},      [TA_CONTEND] = {COLOR_MAGENTA, -1, A_BOLD},
+		[TA_GROUP] = {COLOR_CYAN, -1, A_BOLD},
 		[TA_CRIT] = {COLOR_WHITE, COLOR_RED, A_BOLD},  [TA_ALERT] = {COLOR_WHITE, COLOR_RED, A_BOLD},
 		[TA_NOTE] = {COLOR_YELLOW, -1, 0},             [TA_BAR] = {COLOR_GREEN, -1, 0},
 	};
@@ -113,7 +112,6 @@ static void setup_attrs(struct tui *t)
 	static const attr_t plain[TA_COUNT] = {
 		[TA_TITLE] = A_REVERSE, [TA_COLHDR] = A_REVERSE, [TA_SORT] = A_REVERSE | A_BOLD | A_UNDERLINE,
 		[TA_SEL] = A_REVERSE,   [TA_GROUP] = A_BOLD,     [TA_DIM] = A_DIM,
-		[TA_LEAK] = A_BOLD,     [TA_RETAIN] = A_BOLD,    [TA_CONTEND] = A_BOLD,
 		[TA_CRIT] = A_BOLD | A_REVERSE, [TA_ALERT] = A_BOLD | A_REVERSE, [TA_NOTE] = A_BOLD,
 		[TA_BOLD] = A_BOLD,
 	};
@@ -123,11 +121,20 @@ static void setup_attrs(struct tui *t)
 	if (t->colour && use_default_colors() != OK)
 		t->colour = false; /* pairs below use the default background */
 	for (int i = 0; i < TA_COUNT; i++) {
+		short fg = pairs[i].fg, bg = pairs[i].bg;
+		attr_t extra = pairs[i].extra;
+
 		t->attr[i] = plain[i];
-		if (!t->colour || (!pairs[i].fg && !pairs[i].bg && !pairs[i].extra))
+		if (i >= TA_KIND) { /* a finding kind: bold in its detector's colour */
+			t->attr[i] = A_BOLD;
+			fg = (short)finding_kind_colour((enum finding_kind)(i - TA_KIND));
+			bg = -1;
+			extra = A_BOLD;
+		}
+		if (!t->colour || (!fg && !bg && !extra))
 			continue;
-		init_pair((short)i, pairs[i].fg, pairs[i].bg);
-		t->attr[i] = COLOR_PAIR(i) | pairs[i].extra;
+		init_pair((short)i, fg, bg);
+		t->attr[i] = COLOR_PAIR(i) | extra;
 	}
 }
 
@@ -239,32 +246,40 @@ static void copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-void tui_set_status(struct tui *t, const struct tui_status *st)
+/* the status's strings into the header's own arrays */
+void tui_set_status(struct tui *t, const struct run_status *st)
 {
 	struct tui_hdr *h = &t->hdr;
 
 	if (!st)
 		return;
+	h->st = *st;
+	h->st.m = NULL; /* the header outlives the tick: no model through it */
 	copy_str(h->mode, sizeof(h->mode), st->mode);
 	copy_str(h->host, sizeof(h->host), st->host);
 	copy_str(h->pf, sizeof(h->pf), st->pf_source);
 	copy_str(h->note, sizeof(h->note), st->note);
 	copy_str(h->alert, sizeof(h->alert), st->alert);
-	h->elapsed_s = st->elapsed_s;
-	h->wall_ns = st->wall_ns;
-	h->self_cpu_pct = st->self_cpu_pct;
-	h->self_rss = st->self_rss;
-	h->bpf_cpu_pct = st->bpf_cpu_pct;
-	h->events_per_s = st->events_per_s;
-	h->lost = st->lost;
+	h->st.mode = h->mode;
+	h->st.host = h->host;
+	h->st.pf_source = h->pf;
+	h->st.note = h->note;
+	h->st.alert = h->alert;
 }
 
 void tui_update_agg(struct tui *t, const struct agg *a, const struct finding *const *f, size_t nf,
-		    const struct tui_status *st, double interval_s)
+		    const struct run_status *st, double interval_s)
 {
 	int rc;
 
+	const struct agg_host *h = agg_host(a);
+
 	tui_set_status(t, st);
+	t->sites = agg_sites(a);
+	/* what the model says of the interval: records per second, losses */
+	if (interval_s > 0)
+		t->hdr.events_per_s = (double)(h->tot.events - h->base.events) / interval_s;
+	t->hdr.lost = h->tot.lost;
 	if (t->paused)
 		return;
 	/* on failure the previous copy stays on screen: better old numbers than none */

@@ -33,7 +33,7 @@
  *                   break;
  *           if (tick) {
  *                   agg_settle(a, 0);
- *                   tui_update(t, m, &status, interval_s);
+ *                   tui_update(t, &status);  // status.m, status.interval_s
  *                   agg_interval_reset(a, 0);
  *                   agg_reap(a, 0, keep_ns);
  *                   act = TUI_REDRAW;
@@ -52,6 +52,8 @@
  */
 #ifndef VIGIL_TUI_H
 #define VIGIL_TUI_H
+
+#include "status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -77,23 +79,6 @@ enum tui_action {
 	TUI_FORWARD, /* replay: right arrow, 10 s on */
 };
 
-/* The header: what the caller knows and the model does not.  Strings are
- * copied; NULL or < 0 hides an item. */
-struct tui_status {
-	const char *mode;            /* shown verbatim: "LIVE", "REPLAY x2.0", "REPLAY paused", ... */
-	const char *host;            /* host name; the dump's in replay */
-	double elapsed_s;            /* since tracing (the recording) started */
-	unsigned long long wall_ns;  /* CLOCK_REALTIME of the numbers shown; 0 = omit */
-	const char *pf_source;       /* page-fault source (pf_source_desc) */
-	double self_cpu_pct;         /* vigil's own CPU, % of one CPU; < 0 = omit (replay) */
-	unsigned long long self_rss; /* vigil's own RSS, bytes; 0 = omit */
-	double bpf_cpu_pct;          /* vigil's BPF programs, % of one CPU (sampled); < 0 = omit */
-	double events_per_s;         /* records per second over the interval */
-	unsigned long long lost;     /* lost events so far: always shown, red when > 0 */
-	const char *note;            /* one line under the header, e.g. why every process is shown */
-	const char *alert;           /* one highlighted line: a damaged dump, recording stopped */
-};
-
 /* Takes over the terminal (stdin and stdout must both be terminals that can
  * address the cursor).  NULL with the reason in why when it cannot: the
  * caller falls back to text snapshots. */
@@ -101,16 +86,16 @@ struct tui *tui_open(enum tui_mode mode, char *why, size_t whylen);
 /* Restores the terminal and frees t.  NULL is fine. */
 void tui_close(struct tui *t);
 
-/* Copies the numbers of the settled model over the interval just ended
- * (interval_s long) and the status.  While the user paused a live view only
- * the status is taken.  interval_s <= 0: only the findings, the numbers of
+/* Copies the numbers of the settled model (st->m) over the interval just
+ * ended (st->interval_s long) and the status.  While the user paused a live view only
+ * the status is taken.  st->interval_s <= 0: only the findings, the numbers of
  * the last interval stay (the end of a replay). */
-void tui_update(struct tui *t, struct model *m, const struct tui_status *st, double interval_s);
+void tui_update(struct tui *t, const struct run_status *st);
 /* The same from an aggregator and its findings (newest first). */
 void tui_update_agg(struct tui *t, const struct agg *a, const struct finding *const *f, size_t nf,
-		    const struct tui_status *st, double interval_s);
+		    const struct run_status *st, double interval_s);
 /* Header only (replay paused, speed changed, a note): the table stays. */
-void tui_set_status(struct tui *t, const struct tui_status *st);
+void tui_set_status(struct tui *t, const struct run_status *st);
 
 void tui_draw(struct tui *t);
 

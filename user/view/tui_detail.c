@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evidence.h"
 #include "format.h"
 #include "spark.h"
 #include "targets.h"
+#include "textsafe.h"
 #include "tui_text.h"
 
 #define IND 2   /* indent of the page */
@@ -94,50 +96,53 @@ static void wrapped(struct page *p, const char *label, const char *text, int max
 
 /* ---- findings and their evidence ---- */
 
-static void leak_evidence(struct page *p, const struct finding *f)
-{
-	char r[16], a[16], b[16], g1[16], g2[16], g3[16], g4[16];
+/* The detector's evidence lines (evidence.h), one page line each. */
+struct ev_page {
+	struct page *p;
+	char buf[TUI_TEXT_MAX];
+	size_t n;
+};
 
-	line(p, "", TA_NORMAL, "%s growth %s/s, RSS %s -> %s%s", f->ev.leak.shape == LEAK_STEPWISE ? "stepwise" : "linear",
-	     fmt_bytes(r, sizeof(r), f->ev.leak.rate_bytes_per_s), fmt_bytes(a, sizeof(a), (double)f->ev.leak.rss_from),
-	     fmt_bytes(b, sizeof(b), (double)f->ev.leak.rss_to), f->ev.leak.steps ? ", rising floors" : "");
-	line(p, "", TA_NORMAL, "growing: brk heap %s, anon mappings %s, file %s, shmem %s",
-	     tt_signed_bytes(g1, sizeof(g1), (double)f->ev.leak.brk_growth),
-	     tt_signed_bytes(g2, sizeof(g2), (double)f->ev.leak.anon_map_growth),
-	     tt_signed_bytes(g3, sizeof(g3), (double)f->ev.leak.file_growth),
-	     tt_signed_bytes(g4, sizeof(g4), (double)f->ev.leak.shmem_growth));
+static void evp_begin(void *x)
+{
+	struct ev_page *e = x;
+
+	e->n = 0;
+	e->buf[0] = '\0';
 }
 
-static void retention_evidence(struct page *p, const struct finding *f)
+static void evp_text(void *x, const char *s)
 {
-	char a[16], b[16], c[16], d[16], e[16];
+	struct ev_page *e = x;
 
-	line(p, "", TA_NORMAL, "resident %s, floor before the burst %s: %s retained; brk heap %s",
-	     fmt_bytes(a, sizeof(a), (double)f->ev.retention.rss_bytes),
-	     fmt_bytes(b, sizeof(b), (double)f->ev.retention.floor_bytes),
-	     fmt_bytes(c, sizeof(c), (double)f->ev.retention.retained_bytes),
-	     fmt_bytes(d, sizeof(d), (double)f->ev.retention.heap_bytes));
-	line(p, "", TA_NORMAL, "given back %s, idle %.0fs: the allocator keeps freed memory (malloc_trim)",
-	     fmt_bytes(e, sizeof(e), (double)f->ev.retention.given_back_bytes), f->ev.retention.idle_s);
+	if (e->n < sizeof(e->buf))
+		e->n += (size_t)snprintf(e->buf + e->n, sizeof(e->buf) - e->n, "%s", s);
 }
 
-static void contention_evidence(struct page *p, const struct finding *f)
+/* a process named in the evidence: hostile, made safe here (textsafe.h) */
+static void evp_name(void *x, const char *comm, size_t len, __u32 pid)
 {
-	char w1[16], w2[16], buf[256];
-	size_t n = 0;
+	char clean[VIGIL_COMM_LEN * 4], name[sizeof(clean) + 16];
 
-	line(p, "", TA_NORMAL, "waits %.0f%% of its runnable time; p99 %.1fms (budget %.1fms); after wakeup %s, preempted %s",
-	     f->ev.contention.wait_share * 100, f->ev.contention.p99_ms, f->ev.contention.budget_ms,
-	     fmt_ns(w1, sizeof(w1), (double)f->ev.contention.wakeup_wait_ns),
-	     fmt_ns(w2, sizeof(w2), (double)f->ev.contention.preempt_wait_ns));
-	buf[0] = '\0';
-	for (unsigned i = 0; i < f->ev.contention.nbehind && i < FINDING_BEHIND_MAX && n < sizeof(buf); i++) {
-		const struct finding_holder *h = &f->ev.contention.behind[i];
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u %s %s", i ? ", " : "", h->pid,
-				      h->comm[0] ? h->comm : "?", fmt_ns(w1, sizeof(w1), (double)h->ns));
-	}
-	if (buf[0])
-		line(p, "", TA_NORMAL, "behind: %s", buf);
+	text_sanitize(clean, sizeof(clean), comm, strnlen(comm, len));
+	snprintf(name, sizeof(name), "%s[%u]", clean[0] ? clean : "-", pid);
+	evp_text(x, name);
+}
+
+static void evp_end(void *x)
+{
+	struct ev_page *e = x;
+
+	line(e->p, "", TA_NORMAL, "%s", e->buf);
+}
+
+static void evidence(struct page *p, const struct finding *f)
+{
+	struct ev_page e = {.p = p};
+	struct evidence_lines o = {.ctx = &e, .sites = p->t->sites, .begin = evp_begin, .text = evp_text,
+				   .code = evp_text, .name = evp_name, .end = evp_end};
+
+	finding_evidence_lines(f, &o);
 }
 
 static void findings_section(struct page *p, const struct tui_row *r)
@@ -158,12 +163,9 @@ static void findings_section(struct page *p, const struct tui_row *r)
 		line(p, finding_kind_badge(f->kind), f->active ? TA_NORMAL : TA_DIM, "%s, %s %s", f->severity == SEV_CRIT ? "crit" : "warn",
 		     f->active ? "active for" : "ended after", age);
 		wrapped(p, "", f->summary, 3);
-		if (f->kind == FIND_LEAK)
-			leak_evidence(p, f);
-		else if (f->kind == FIND_RETENTION)
-			retention_evidence(p, f);
-		else
-			contention_evidence(p, f);
+		evidence(p, f);
+		if (finding_hint(f))
+			wrapped(p, "", finding_hint(f), 3);
 	}
 	if (!shown)
 		line(p, NULL, TA_DIM, "none");

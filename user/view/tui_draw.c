@@ -58,14 +58,14 @@ static void title_left(const struct tui *t, int v, char *buf, size_t len)
 	char when[32] = "", el[16];
 	bool host = h->host[0] && v < 2;
 
-	if (h->wall_ns) {
-		time_t s = (time_t)(h->wall_ns / 1000000000ull);
+	if (h->st.wall_ns) {
+		time_t s = (time_t)(h->st.wall_ns / 1000000000ull);
 		struct tm tm;
 		if (localtime_r(&s, &tm))
 			strftime(when, sizeof(when), v % 2 ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
 	}
 	snprintf(buf, len, " vigil %s  %s%s%s  +%s", h->mode[0] ? h->mode : "LIVE", host ? h->host : "",
-		 host ? "  " : "", when, tt_elapsed(el, sizeof(el), h->elapsed_s));
+		 host ? "  " : "", when, tt_elapsed(el, sizeof(el), h->st.elapsed_s));
 }
 
 /* the right part: the page-fault source in full, or its first word, then
@@ -143,14 +143,14 @@ static void numbers_line(struct tui *t, int y)
 		snprintf(buf, sizeof(buf), "runnable %.2f/%u", t->snap.runnable, t->snap.ncpus);
 		put_seg(t, y, &x, buf, t->snap.runnable > t->snap.ncpus ? TA_NOTE : TA_NORMAL);
 	}
-	if (h->self_cpu_pct >= 0 || h->self_rss) {
-		snprintf(buf, sizeof(buf), "vigil %.1f%% %s", h->self_cpu_pct >= 0 ? h->self_cpu_pct : 0,
-			 h->self_rss ? fmt_bytes(b2, sizeof(b2), (double)h->self_rss) : "");
+	if (h->st.self_cpu_pct >= 0 || h->st.self_rss) {
+		snprintf(buf, sizeof(buf), "vigil %.1f%% %s", h->st.self_cpu_pct >= 0 ? h->st.self_cpu_pct : 0,
+			 h->st.self_rss ? fmt_bytes(b2, sizeof(b2), (double)h->st.self_rss) : "");
 		put_seg(t, y, &x, buf, TA_NORMAL);
 	}
-	if (h->bpf_cpu_pct >= 0) {
+	if (h->st.bpf_cpu_pct >= 0) {
 		/* the in-kernel part, which the process's own CPU time does not hold */
-		snprintf(buf, sizeof(buf), "BPF %.1f%%", h->bpf_cpu_pct);
+		snprintf(buf, sizeof(buf), "BPF %.1f%%", h->st.bpf_cpu_pct);
 		put_seg(t, y, &x, buf, TA_NORMAL);
 	}
 }
@@ -220,27 +220,23 @@ static void column_titles(struct tui *t, int y, const int w[TC_COUNT])
 	}
 }
 
-/* badge words if they fit the cell, else initials */
+/* badge words (the detector table's) if they fit the cell, else initials */
 static void badge_text(char *buf, size_t len, const struct tui_row *r, int width)
 {
-	static const struct {
-		unsigned bit;
-		const char *word;
-	} b[] = {{TUI_B_LEAK, "LEAK"}, {TUI_B_RETAIN, "RETAIN"}, {TUI_B_CONTEND, "CONTEND"}};
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;
 		buf[0] = '\0';
-		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-			char word[8];
-			if (!(r->badges & b[i].bit))
+		for (unsigned k = 0; k < FIND_KIND_COUNT; k++) {
+			char word[16];
+			if (!(r->badges & TUI_BADGE(k)))
 				continue;
-			snprintf(word, sizeof(word), "%s", b[i].word);
+			snprintf(word, sizeof(word), "%s", finding_kind_badge((enum finding_kind)k));
 			if (pass)
 				word[1] = '\0';
-			if (!(r->badges_active & b[i].bit)) /* ended: lower case */
+			if (!(r->badges_active & TUI_BADGE(k))) /* ended: lower case */
 				for (char *p = word; *p; p++)
 					*p = (char)(*p - 'A' + 'a');
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n && !pass ? " " : "", word);
@@ -252,16 +248,14 @@ static void badge_text(char *buf, size_t len, const struct tui_row *r, int width
 		snprintf(buf, len, "exited");
 }
 
+/* the colour of the first active kind, in the table's order */
 static enum tui_attr badge_attr(const struct tui_row *r)
 {
 	if (r->badges_crit)
 		return TA_CRIT;
-	if (r->badges_active & TUI_B_LEAK)
-		return TA_LEAK;
-	if (r->badges_active & TUI_B_RETAIN)
-		return TA_RETAIN;
-	if (r->badges_active & TUI_B_CONTEND)
-		return TA_CONTEND;
+	for (unsigned k = 0; k < FIND_KIND_COUNT; k++)
+		if (r->badges_active & TUI_BADGE(k))
+			return (enum tui_attr)(TA_KIND + k);
 	return TA_DIM;
 }
 
@@ -376,7 +370,7 @@ static enum tui_attr kind_attr(const struct finding *f)
 		return TA_DIM;
 	if (f->severity == SEV_CRIT)
 		return TA_CRIT;
-	return f->kind == FIND_LEAK ? TA_LEAK : f->kind == FIND_RETENTION ? TA_RETAIN : TA_CONTEND;
+	return (unsigned)f->kind < FIND_KIND_COUNT ? (enum tui_attr)(TA_KIND + f->kind) : TA_NORMAL;
 }
 
 static const char *sev_word(const struct finding *f)

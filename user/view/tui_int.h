@@ -14,8 +14,10 @@
 /* Roles of text on screen; each maps to a colour pair or, on a terminal
  * without colour, to plain attributes (tui.c: setup_attrs). */
 enum tui_attr {
-	TA_NORMAL, TA_TITLE, TA_COLHDR, TA_SORT, TA_SEL, TA_GROUP, TA_DIM, TA_LEAK, TA_RETAIN,
-	TA_CONTEND, TA_CRIT, TA_ALERT, TA_NOTE, TA_BAR, TA_BOLD, TA_COUNT
+	TA_NORMAL, TA_TITLE, TA_COLHDR, TA_SORT, TA_SEL, TA_GROUP, TA_DIM, TA_CRIT, TA_ALERT, TA_NOTE,
+	TA_BAR, TA_BOLD,
+	TA_KIND, /* a finding kind's own colour (the detector table's), TA_KIND + kind */
+	TA_COUNT = TA_KIND + FIND_KIND_COUNT
 };
 
 enum tui_view { TV_TABLE, TV_DETAIL };
@@ -30,10 +32,14 @@ struct tui_disp {
 #define TUI_FILTER_MAX 64
 #define TUI_TEXT_MAX 512 /* widest line drawn, in columns */
 
+/* The header: the caller's run_status, its strings copied here (the
+ * view draws long after the caller's buffers changed), and the event rate
+ * and losses the view reads off the model. */
 struct tui_hdr {
+	struct run_status st; /* its strings point into the arrays below */
 	char mode[48], host[64], pf[64], note[TUI_TEXT_MAX], alert[TUI_TEXT_MAX];
-	double elapsed_s, self_cpu_pct, bpf_cpu_pct, events_per_s;
-	unsigned long long wall_ns, self_rss, lost;
+	double events_per_s;
+	unsigned long long lost;
 };
 
 struct tui {
@@ -62,6 +68,8 @@ struct tui {
 	size_t top;         /* first line of disp[] on screen */
 	int table_h;        /* lines of the table at the last draw */
 	int visible_cols;   /* enum tui_col bits shown at the last draw */
+
+	const struct site_model *sites; /* the aggregator's, for findings' sites (lives as long) */
 
 	/* detail view */
 	unsigned long long detail_id;

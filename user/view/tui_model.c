@@ -5,9 +5,9 @@
 
 #include "model.h"
 
-void tui_update(struct tui *t, struct model *m, const struct tui_status *st, double interval_s)
+void tui_update(struct tui *t, const struct run_status *st)
 {
-	struct detector *d = model_detector(m);
+	struct detector *d = model_detector(st->m);
 	size_t n = d ? detector_nfindings(d) : 0;
 	const struct finding *f[TUI_FINDINGS_MAX];
 
@@ -15,5 +15,5 @@ void tui_update(struct tui *t, struct model *m, const struct tui_status *st, dou
 		n = TUI_FINDINGS_MAX; /* newest first: the oldest are left out */
 	for (size_t i = 0; i < n; i++)
 		f[i] = detector_finding(d, i);
-	tui_update_agg(t, model_agg(m), f, n, st, interval_s);
+	tui_update_agg(t, model_agg(st->m), f, n, st, st->interval_s);
 }

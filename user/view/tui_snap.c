@@ -94,22 +94,12 @@ static void take_row(struct tui_row *r, const struct agg_proc *p, double interva
 	take_series(r, p);
 }
 
-static unsigned badge_of(enum finding_kind k)
-{
-	switch (k) {
-	case FIND_LEAK: return TUI_B_LEAK;
-	case FIND_RETENTION: return TUI_B_RETAIN;
-	case FIND_CONTENTION: return TUI_B_CONTEND;
-	default: return 0;
-	}
-}
-
 static void mark_badges(struct tui_snap *s)
 {
 	for (size_t i = 0; i < s->nfindings; i++) {
 		const struct finding *f = &s->findings[i];
 		long r = f->proc_id ? tui_snap_find(s, f->proc_id) : -1;
-		unsigned b = badge_of(f->kind);
+		unsigned b = TUI_BADGE(f->kind);
 
 		if (r < 0)
 			continue;
@@ -142,9 +132,7 @@ static int take_findings(struct tui_snap *s, const struct finding *const *f, siz
 		*d = *f[i];
 		printable(d->comm, sizeof(d->comm), f[i]->comm, sizeof(f[i]->comm));
 		printable(d->summary, sizeof(d->summary), f[i]->summary, sizeof(f[i]->summary));
-		for (unsigned k = 0; k < FINDING_BEHIND_MAX && d->kind == FIND_CONTENTION; k++)
-			printable(d->ev.contention.behind[k].comm, VIGIL_COMM_LEN, f[i]->ev.contention.behind[k].comm,
-				  VIGIL_COMM_LEN);
+		/* the evidence's names are made safe where they are drawn (tui_detail.c) */
 	}
 	return 0;
 }

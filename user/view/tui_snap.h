@@ -8,7 +8,8 @@
  * filters, scrolls and opens details between intervals, and pauses while
  * the model keeps going; reading the model then would show half an
  * interval's counts divided by a whole interval.  Every string in here is
- * printable (procfs_printable), so nothing a process controls reaches the
+ * printable (procfs_printable) but a finding's evidence (tui_detail.c makes it
+ * safe where it draws it), so nothing a process controls reaches the
  * terminal.  Pure: no terminal, no I/O, no clock.
  */
 #ifndef VIGIL_TUI_SNAP_H
@@ -23,7 +24,7 @@
 #define TUI_RQ_SLOTS 32     /* log2 run-queue slots in us: 2^32 us is 71 min */
 #define TUI_FINDINGS_MAX 128 /* newest findings kept */
 
-enum tui_badge { TUI_B_LEAK = 1, TUI_B_RETAIN = 2, TUI_B_CONTEND = 4 };
+#define TUI_BADGE(kind) (1u << (kind)) /* a row's bit for a finding kind */
 
 struct tui_wb {
 	__u32 pid;
@@ -48,7 +49,7 @@ struct tui_row {
 	__u64 rss;
 	double rss_trend_per_min; /* over up to the last minute of the series */
 	__u64 anon_live, heap;
-	unsigned badges, badges_active, badges_crit; /* enum tui_badge bits */
+	unsigned badges, badges_active, badges_crit; /* TUI_BADGE bits */
 
 	/* the detail view */
 	__u64 start_ns, first_ts, last_ts, exit_ts;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "site_render.h"
+#include "site_evidence.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "agg.h"
-#include "json.h"
+#include "format.h"
 #include "textsafe.h"
 
 /* module names (the start of the file name) of the C runtime and of the
@@ -93,42 +93,69 @@ size_t site_proc_top(const struct agg_proc *p, struct finding_site *rows, size_t
 	return n;
 }
 
-static void json_frame(struct json *j, const struct site_model *m, __u32 id)
+static void frame_fields(struct evidence_fields *o, __u32 id)
 {
 	struct site_frame_info fi;
 
-	sites_frame_info(m, id, &fi);
-	json_obj_inline(j);
-	json_kv_str(j, "function", fi.function);
-	json_kv_str(j, "file", *fi.file ? fi.file : NULL);
+	sites_frame_info(o->sites, id, &fi);
+	o->item(o->ctx);
+	o->str(o->ctx, "function", fi.function, SIZE_MAX);
+	o->str(o->ctx, "file", *fi.file ? fi.file : NULL, SIZE_MAX);
 	if (fi.line)
-		json_kv_u64(j, "line", fi.line);
+		o->u64(o->ctx, "line", fi.line);
 	else
-		json_kv_str(j, "line", NULL);
-	json_kv_str(j, "module", *fi.module ? fi.module : NULL);
-	json_kv_str(j, "kind", kind_name(fi.kind));
-	json_end(j);
+		o->str(o->ctx, "line", NULL, 0);
+	o->str(o->ctx, "module", *fi.module ? fi.module : NULL, SIZE_MAX);
+	o->str(o->ctx, "kind", kind_name(fi.kind), SIZE_MAX);
+	o->end(o->ctx);
 }
 
-void site_json_list(struct json *j, const char *key, const struct site_model *m, const struct finding_site *rows,
-		    size_t n, __u64 total)
+void site_evidence_fields(struct evidence_fields *o, const char *key, const struct finding_site *rows, size_t n,
+			  __u64 total)
 {
-	json_kv_arr(j, key);
+	o->list(o->ctx, key);
 	for (size_t i = 0; i < n; i++) {
 		const __u32 *frames;
 		bool truncated;
-		size_t nf = sites_stack_frames(m, rows[i].stack, &frames, &truncated);
+		size_t nf = sites_stack_frames(o->sites, rows[i].stack, &frames, &truncated);
 
-		json_obj(j);
-		json_kv_u64(j, "bytes", rows[i].bytes);
-		json_kv_num(j, "share", total ? (double)(long long)((double)rows[i].bytes / (double)total * 1e4 + 0.5) / 1e4 : 0);
-		json_kv_u64(j, "samples", rows[i].samples);
-		json_kv_bool(j, "truncated", truncated);
-		json_kv_arr(j, "frames");
+		o->block(o->ctx);
+		o->u64(o->ctx, "bytes", rows[i].bytes);
+		o->num(o->ctx, "share", total ? (double)rows[i].bytes / (double)total : 0, 4);
+		o->u64(o->ctx, "samples", rows[i].samples);
+		o->flag(o->ctx, "truncated", truncated);
+		o->list(o->ctx, "frames");
 		for (size_t k = 0; k < nf; k++)
-			json_frame(j, m, frames[k]);
-		json_end(j);
-		json_end(j);
+			frame_fields(o, frames[k]);
+		o->end(o->ctx);
+		o->end(o->ctx);
 	}
-	json_end(j);
+	o->end(o->ctx);
+}
+
+/* signed growth: "+1.2M" */
+static const char *growth(char *b, size_t l, __u64 v)
+{
+	char t[16];
+
+	snprintf(b, l, "+%s", fmt_bytes(t, sizeof(t), (double)v));
+	return b;
+}
+
+void site_evidence_lines(struct evidence_lines *o, const struct finding_site *rows, size_t n, __u64 total)
+{
+	char line[384], g[24];
+
+	if (!n) {
+		ev_line(o, "sites: none sampled in this window");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		site_line(line, sizeof(line), o->sites, rows[i].stack, 3);
+		o->begin(o->ctx);
+		ev_printf(o, "site %2.0f%% %s: ", total ? 100.0 * (double)rows[i].bytes / (double)total : 0,
+			  growth(g, sizeof(g), rows[i].bytes));
+		o->code(o->ctx, line);
+		o->end(o->ctx);
+	}
 }

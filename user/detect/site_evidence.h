@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * How allocation sites read (docs/sites.md, docs/report.md "sites"): the
+ * evidence list of a finding's or a process's sites, and the one-line
+ * summary of a stack that names the program's own frames first -- the
+ * allocator and the C library (malloc, memcpy, the dynamic loader) are
+ * skipped there, since every leak passes through them, and kept in the
+ * list's frames.  Said through evidence.h, so every output draws them.
+ */
+#ifndef VIGIL_SITE_EVIDENCE_H
+#define VIGIL_SITE_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "detect.h"
+#include "evidence.h"
+#include "sites.h"
+
+struct agg_proc;
+
+/* Is this a frame of the allocator or the C runtime, not of the program? */
+bool site_frame_is_runtime(const struct site_frame_info *fi);
+/* "fn (file.c:12) <- caller (file.c:40)": up to max_frames program frames,
+ * innermost first (the innermost frames when none is the program's);
+ * sanitized for a terminal.  Returns buf. */
+char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, unsigned max_frames);
+/* A process's top sites by live bytes now (what processes[].mem.sites lists). */
+size_t site_proc_top(const struct agg_proc *p, struct finding_site *rows, size_t max, __u64 *total);
+/* key: [ {"bytes", "share", "samples", "truncated", "frames": [...]}, ... ] */
+void site_evidence_fields(struct evidence_fields *o, const char *key, const struct finding_site *rows, size_t n,
+			  __u64 total);
+/* "site 62% +40M: fn (file.c:12) <- caller": one line per row */
+void site_evidence_lines(struct evidence_lines *o, const struct finding_site *rows, size_t n, __u64 total);
+
+#endif
