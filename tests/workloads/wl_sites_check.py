@@ -22,6 +22,7 @@ import sys
 
 SHARE_TOLERANCE = 0.15  # the issue's +-15 points
 CHURN_MAX = 0.05
+BYTES_TOLERANCE = 0.30  # a site of ~100 samples is +-10 % (one sigma) by chance alone
 
 
 def load_truth(path):
@@ -32,7 +33,10 @@ def load_truth(path):
         if line.startswith("WL-SITES truth "):
             kv = dict(x.split("=", 1) for x in f[2:])
             t["sites"].append({"function": kv["function"], "module": kv["module"], "share": float(kv["share"]),
-                               "pages_per_s": int(kv["pages_per_s"]), "kept": kv["kept"] == "1"})
+                               "pages_per_s": int(kv["pages_per_s"]), "pages_per_iter": int(kv["pages_per_iter"]),
+                               "kept": kv["kept"] == "1"})
+        elif line.startswith("WL pid=") and "iterations=" in line:
+            t["iterations"] = int(dict(x.split("=", 1) for x in f[1:] if "=" in x)["iterations"])
         elif line.startswith("WL-SITES pid="):
             kv = dict(x.split("=", 1) for x in f[1:])
             t["pid"], t["variant"], t["page"] = int(kv["pid"]), kv["variant"], int(kv["page"])
@@ -65,12 +69,12 @@ def load_report(path):
         return json.loads(lines[-1])
 
 
-def per_function(sites, modules):
-    """{function: share} summed over the sites (stacks) each function owns."""
+def per_function(sites, modules, key="share"):
+    """{function: share (or bytes)} summed over the sites (stacks) each function owns."""
     out = {}
     for s in sites:
         fn = owner(s.get("frames") or [], modules) or "(no program frame)"
-        out[fn] = out.get(fn, 0.0) + float(s.get("share") or 0.0)
+        out[fn] = out.get(fn, 0.0) + float(s.get(key) or 0.0)
     return out
 
 
@@ -107,7 +111,7 @@ def schema_errors(sites):
     return errs
 
 
-def judge_sites(ck, where, sites, t, limit):
+def judge_sites(ck, where, sites, t, limit, whole_run=False):
     """Named, ranked, shares within tolerance, churn not blamed."""
     if not ck(where + ".present", bool(sites), "no sites (the JSON has %s)" % ("no key 'sites'" if sites is None else "[]")):
         return
@@ -126,6 +130,16 @@ def judge_sites(ck, where, sites, t, limit):
     ck(where + ".shares", not off, "more than %d points off: %s" % (100 * SHARE_TOLERANCE, "; ".join(off)))
     blamed = {c: got[c] for c in t["churn"] if got.get(c, 0) >= CHURN_MAX}
     ck(where + ".churn_not_blamed", not blamed, "churn (no growth) blamed: %s" % fmt(blamed))
+    if whole_run and "iterations" in t:
+        # the weight: sampled pages times the rate must come back to what each site kept
+        got_b = per_function(sites, t["modules"], "bytes")
+        off = []
+        for s in t["leaking"]:
+            kept = s["pages_per_iter"] * t["iterations"] * t["page"]
+            print("   # %s.bytes %s: %.1f MiB, kept %.1f MiB" % (where, s["function"], got_b.get(s["function"], 0) / 2**20, kept / 2**20))
+            if abs(got_b.get(s["function"], 0) - kept) > BYTES_TOLERANCE * kept:
+                off.append("%s %.1f MiB vs kept %.1f MiB" % (s["function"], got_b.get(s["function"], 0) / 2**20, kept / 2**20))
+        ck(where + ".bytes", not off, "net bytes more than %d %% off what the site kept: %s" % (100 * BYTES_TOLERANCE, "; ".join(off)))
 
 
 def text_block(text, comm, pid):
@@ -154,7 +168,7 @@ def cmd_check(a):
     if ck("leak_finding", bool(leaks), "no leak finding for wl_sites_%s pid %d (its findings: %s)" % (t["variant"], pid, kinds)):
         judge_sites(ck, "finding_sites", leaks[0].get("evidence", {}).get("sites"), t, 5)
     if ck("process", bool(procs), "pid %d not among the report's processes" % pid):
-        judge_sites(ck, "process_sites", procs[0].get("mem", {}).get("sites"), t, 10)
+        judge_sites(ck, "process_sites", procs[0].get("mem", {}).get("sites"), t, 10, whole_run=True)
     if a.text:
         block = text_block(open(a.text).read(), "wl_sites_" + t["variant"], pid)
         want = [s["function"] for s in t["leaking"]]
