@@ -64,12 +64,21 @@ __attribute__((noipa)) void grow_heap_copy(long pages)
 	heap_kept = p;
 }
 
-__attribute__((noipa)) void grow_mmap_region(long pages)
+/* an anonymous mapping of PAGES pages; mapping touches none of them, so
+ * the faults (the sites) stay in the callers, which write every page */
+static char *map_anon(long pages)
 {
 	char *p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		die("mmap");
+	return p;
+}
+
+__attribute__((noipa)) void grow_mmap_region(long pages)
+{
+	char *p = map_anon(pages);
+
 	for (long i = 0; i < pages; i++)
 		((volatile char *)p)[i * psz] = (char)(i | 1);
 	*(void **)p = mmap_kept;
@@ -78,10 +87,8 @@ __attribute__((noipa)) void grow_mmap_region(long pages)
 
 __attribute__((noipa)) void churn_frame(long pages)
 {
-	char *p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = map_anon(pages);
 
-	if (p == MAP_FAILED)
-		die("mmap");
 	for (long i = 0; i < pages; i++)
 		((volatile char *)p)[i * psz] = (char)(i | 1);
 	if (munmap(p, pages * psz))
