@@ -113,9 +113,10 @@ result() {
 # ---- tracers ---------------------------------------------------------------
 # tracer_start NAME: start it, return once it is attached (or 1 on failure).
 # NAME: vigil-record vigil-sites vigil-live runqlat perf-sched bpftrace null
-# (vigil-sites: vigil record with allocation sites, --sites dwarf at the
-# default rate, issue 13).  Extra vigil arguments come from VIGIL_ARGS (e.g.
-# --ringbuf-kb 256).
+# (vigil-record runs with --sites off, so that its rows keep measuring the
+# tracer without allocation sites; vigil-sites is vigil record with them,
+# --sites dwarf at the default rate, which is also vigil's default, issue 13).
+# Extra vigil arguments come from VIGIL_ARGS (e.g. --ringbuf-kb 256).
 TRACER_MAX_S=${TRACER_MAX_S:-300} # no tracer outlives this, whatever happens
 
 # (BPFTRACE_SCRIPT may be set to measure another script; it must print READY in BEGIN)
@@ -159,7 +160,7 @@ tracer_start() {
 	vigil-record | vigil-sites)
 		# shellcheck disable=SC2086
 		"$VIGIL" record --all -o "$BENCH_TMP/trace.vgl" --force --duration "$TRACER_MAX_S" ${VIGIL_ARGS:-} \
-			$([ "$name" = vigil-sites ] && echo --sites dwarf) >"$out" 2>"$err" &
+			--sites "$([ "$name" = vigil-sites ] && echo dwarf || echo off)" >"$out" 2>"$err" &
 		TRACER_PID=$!
 		TRACER_MAIN=$TRACER_PID
 		_wait_ready "$err" "vigil: tracing" || { _start_failed; return 1; }
