@@ -53,8 +53,11 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
-WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+# wl_sites.c and libwlsite.c have rules of their own (below)
+WORKLOAD_SRCS := $(filter-out tests/workloads/wl_sites.c tests/workloads/libwlsite.c,$(wildcard tests/workloads/*.c))
+WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS)) \
+	$(OUTPUT)/workloads/wl_sites_fp $(OUTPUT)/workloads/wl_sites_nofp \
+	$(OUTPUT)/workloads/libwlsite_fp.so $(OUTPUT)/workloads/libwlsite_nofp.so
 
 # the libFuzzer target (tests/fuzz): clang, with its own instrumented objects
 FUZZ_OBJS := $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(LIB_SRCS))
@@ -129,6 +132,19 @@ $(OUTPUT)/tests/test_heap: tests/unit/test_heap.c tests/unit/check.h user/util/m
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC-WL,$@)
 	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -pthread $< -o $@ -lm
+
+# The allocation-site ground truth (issue 13), with and without frame
+# pointers, each variant with its own copy of the shared-library site, found
+# next to the program ($ORIGIN) wherever the workloads are copied.
+WL_SITES_FLAGS_fp   := -fno-omit-frame-pointer
+WL_SITES_FLAGS_nofp := -fomit-frame-pointer
+$(OUTPUT)/workloads/libwlsite_%.so: tests/workloads/libwlsite.c | $(OUTPUT)/workloads
+	$(call msg,CC-WL,$@)
+	$(Q)$(CC) -O2 -g $(WL_SITES_FLAGS_$*) -fPIC -shared -Wall -Wextra -Werror -Wl,-soname,libwlsite_$*.so $< -o $@
+$(OUTPUT)/workloads/wl_sites_%: tests/workloads/wl_sites.c tests/workloads/wl_common.h $(OUTPUT)/workloads/libwlsite_%.so
+	$(call msg,CC-WL,$@)
+	$(Q)$(CC) -O2 -g $(WL_SITES_FLAGS_$*) -DWL_SITES_VARIANT='"$*"' -Wall -Wextra -Werror $< \
+		$(OUTPUT)/workloads/libwlsite_$*.so -Wl,-rpath,'$$ORIGIN' -o $@
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dump.c $(FUZZ_OBJS) | $(OUTPUT)/fuzz
 	$(call msg,CC-FUZZ,$@)

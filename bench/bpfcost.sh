@@ -75,6 +75,9 @@ LOADS=("$@")
 [ ${#LOADS[@]} -gt 0 ] || LOADS=(idle sched-pipe sched-messaging pf-heavy mm-heavy)
 for load in "${LOADS[@]}"; do
 	measure vigil-record "$load"
+	# allocation sites on (issue 13): the sampling program runs once per
+	# sample, so its ns/run is the BPF cost of one sample
+	[ "$load" = pf-heavy ] && measure vigil-sites "$load"
 done
 if [ "$QUICK" != 1 ] && have runqlat && [ $# = 0 ]; then
 	measure runqlat sched-pipe

@@ -112,7 +112,10 @@ result() {
 
 # ---- tracers ---------------------------------------------------------------
 # tracer_start NAME: start it, return once it is attached (or 1 on failure).
-# NAME: vigil-record vigil-live runqlat perf-sched bpftrace null
+# NAME: vigil-record vigil-sites vigil-live runqlat perf-sched bpftrace null
+# (vigil-record runs with --sites off, so that its rows keep measuring the
+# tracer without allocation sites; vigil-sites is vigil record with them,
+# --sites dwarf at the default rate, which is also vigil's default, issue 13).
 # Extra vigil arguments come from VIGIL_ARGS (e.g. --ringbuf-kb 256).
 TRACER_MAX_S=${TRACER_MAX_S:-300} # no tracer outlives this, whatever happens
 
@@ -126,7 +129,7 @@ BPFTRACE_SCRIPT=${BPFTRACE_SCRIPT:-$DEFAULT_BPFTRACE_SCRIPT}
 
 tracer_available() {
 	case "$1" in
-	null | vigil-record | vigil-live) return 0 ;;
+	null | vigil-record | vigil-sites | vigil-live) return 0 ;;
 	runqlat) have runqlat ;;
 	perf-sched) have perf ;;
 	bpftrace) have bpftrace ;;
@@ -154,10 +157,10 @@ tracer_start() {
 	null)
 		return 0
 		;;
-	vigil-record)
+	vigil-record | vigil-sites)
 		# shellcheck disable=SC2086
 		"$VIGIL" record --all -o "$BENCH_TMP/trace.vgl" --force --duration "$TRACER_MAX_S" ${VIGIL_ARGS:-} \
-			>"$out" 2>"$err" &
+			--sites "$([ "$name" = vigil-sites ] && echo dwarf || echo off)" >"$out" 2>"$err" &
 		TRACER_PID=$!
 		TRACER_MAIN=$TRACER_PID
 		_wait_ready "$err" "vigil: tracing" || { _start_failed; return 1; }
@@ -246,6 +249,14 @@ vigil_rate() {
 vigil_selfcost() {
 	sed -n 's/.*own cost: \([0-9.]*\)% of one core.*peak RSS \([0-9.]*\) MiB.*/\1 \2/p' "$BENCH_TMP/tracer.err" |
 		tail -n1 | awk '{ printf "%s %.0f\n", $1, $2 * 1024 }'
+}
+# After a vigil-sites run: vigil's per-sample cost of the allocation sites.
+# HOOK (issue 13): reads a stderr line "vigil: sites: ... BPF N ns/sample,
+# unwinding N us/sample ..." once vigil prints one; until then it prints
+# nothing and the rows say "not reported".  Prints "BPF_NS UNWIND_US".
+vigil_site_cost() {
+	sed -n 's/.*vigil: sites:.*BPF \([0-9.]*\) ns\/sample.*unwinding \([0-9.]*\) [^ ]*s\/sample.*/\1 \2/p' \
+		"$BENCH_TMP/tracer.err" | tail -n1
 }
 # the larger of two numbers (an empty one counts as 0)
 max2() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }

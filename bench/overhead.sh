@@ -20,7 +20,9 @@
 # For vigil runs the line also gives vigil's events/s, lost events, its own
 # CPU (utime+stime over the measured run / wall time, % of one core) and its
 # peak RSS (VmHWM read just before the SIGINT, or vigil's own end-of-run
-# "peak RSS" when larger).
+# "peak RSS" when larger).  vigil-sites (allocation sites on, issue 13) runs
+# on sched pipe and the fault-heavy loads, and adds its per-sample cost when
+# vigil reports one (vigil_site_cost).
 #
 #   bash bench/overhead.sh [WORKLOAD...]     env: QUICK=1, PAIRS=N, TRACERS="..."
 # WORKLOAD: sched-pipe sched-messaging pf-heavy mm-heavy
@@ -29,15 +31,15 @@ bench_require
 
 if [ "$QUICK" = 1 ]; then
 	# the budgets' comparisons only: vigil everywhere, runqlat and perf sched on sched pipe
-	DEFAULT_TRACERS_sched_pipe="null vigil-record runqlat perf-sched"
-	DEFAULT_TRACERS_other="vigil-record"
+	DEFAULT_TRACERS_sched_pipe="null vigil-record vigil-sites runqlat perf-sched"
+	DEFAULT_TRACERS_other="vigil-record vigil-sites"
 else
-	DEFAULT_TRACERS_sched_pipe="null vigil-record vigil-live runqlat perf-sched bpftrace"
-	DEFAULT_TRACERS_other="null vigil-record vigil-live runqlat perf-sched bpftrace"
+	DEFAULT_TRACERS_sched_pipe="null vigil-record vigil-sites vigil-live runqlat perf-sched bpftrace"
+	DEFAULT_TRACERS_other="null vigil-record vigil-sites vigil-live runqlat perf-sched bpftrace"
 fi
 
 run_one() { # workload, tracer
-	local wl=$1 tr=$2 cmd i tb tt tbc ttc c0 c1 t0 t1 cnt lost=0 produced=0 rates="" cpus="" hwms="" ratios="" cratios=""
+	local wl=$1 tr=$2 cmd i tb tt tbc ttc c0 c1 t0 t1 cnt lost=0 produced=0 rates="" cpus="" hwms="" ratios="" cratios="" sitecost=""
 	read -r -a cmd <<<"$(workload_cmd "$wl")"
 	if ! tracer_available "$tr"; then
 		printf '%-9s %-16s %-13s skipped: not installed\n' overhead "$wl" "$tr"
@@ -46,7 +48,11 @@ run_one() { # workload, tracer
 	time_cmd "${cmd[@]}" >/dev/null # warm-up
 	for i in $(seq 1 "$PAIRS"); do
 		if [ $((i % 2)) = 1 ]; then read -r tb tbc <<<"$(time_cmd "${cmd[@]}")"; fi
-		tracer_start "$tr" || { printf '%-9s %-16s %-13s FAILED: tracer did not start\n' overhead "$wl" "$tr"; return 0; }
+		if ! tracer_start "$tr"; then
+			printf '%-9s %-16s %-13s FAILED: tracer did not start\n' overhead "$wl" "$tr"
+			result overhead_failed "workload=$wl" "tracer=$tr" # a budget row says so
+			return 0
+		fi
 		if [ -n "$TRACER_MAIN" ]; then c0=$(proc_ticks "$TRACER_MAIN"); fi
 		t0=$EPOCHREALTIME
 		read -r tt ttc <<<"$(time_cmd "${cmd[@]}")"
@@ -64,6 +70,7 @@ run_one() { # workload, tracer
 			read -r produced _ cnt <<<"$(vigil_counts)"
 			lost=$((lost + ${cnt:-0}))
 			rates+="$(vigil_rate)"$'\n'
+			[ "$tr" = vigil-sites ] && sitecost+="$(vigil_site_cost)"$'\n'
 		fi
 		[ -n "$TRACER_MAIN" ] && hwms+="$hwm"$'\n'
 		if [ $((i % 2)) = 0 ]; then read -r tb tbc <<<"$(time_cmd "${cmd[@]}")"; fi
@@ -90,6 +97,14 @@ run_one() { # workload, tracer
 		rate=$(printf '%s' "$rates" | median)
 		extra+=$(printf ' | %.0fk ev/s lost %d' "$(calc "$rate / 1000")" "$lost")
 	fi
+	local bpf_ns="" unwind_us=""
+	if [ "$tr" = vigil-sites ]; then
+		bpf_ns=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $1 }' | median)
+		unwind_us=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $2 }' | median)
+		[ "$bpf_ns" = nan ] && bpf_ns="" unwind_us=""
+		extra+=$(printf ' | per sample: %s' "${bpf_ns:+BPF ${bpf_ns} ns, unwinding ${unwind_us} us}")
+		[ -n "$bpf_ns" ] || extra+="not reported by vigil"
+	fi
 	read -r rmed rmin rmax <<<"$st"
 	read -r cmed cmin cmax <<<"$cst"
 	printf '%-9s %-16s %-13s x%.3f (%.3f-%.3f) best x%.3f cpu x%.3f (%.3f-%.3f) n=%d base %.3fs traced %.3fs%s\n' overhead \
@@ -97,7 +112,7 @@ run_one() { # workload, tracer
 	result overhead "workload=$wl" "tracer=$tr" "ratio=$rmed" "min=$rmin" "max=$rmax" "best=$best" "pairs=$PAIRS" \
 		"cpu_ratio=$cmed" "cpu_min=$cmin" "cpu_max=$cmax" \
 		"base_s=$bmed" "traced_s=$tmed" "cpu_pct=${cpu:-}" "hwm_kb=${hwmmax:-}" \
-		"evps=${rate:-}" "lost=$lost"
+		"evps=${rate:-}" "lost=$lost" "site_bpf_ns=$bpf_ns" "site_unwind_us=$unwind_us"
 }
 
 WORKLOADS=("$@")

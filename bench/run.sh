@@ -52,6 +52,7 @@ budgets() {
 			if (f("hwm_kb") + 0 > hwm) { hwm = f("hwm_kb") + 0; hwm_at = w " under " t }
 			if (t == "vigil-record" && f("hwm_kb") + 0 > hwm_rec) hwm_rec = f("hwm_kb") + 0
 			if (t == "vigil-live") have_live = 1
+			if (t == "vigil-sites") { sc[w] = f("cpu_pct") + 0; sbpf[w] = f("site_bpf_ns"); suw[w] = f("site_unwind_us") }
 		}
 	}
 	$1 == "loss" && f("default") == 1 {
@@ -61,6 +62,7 @@ budgets() {
 		if (f("hwm_kb") + 0 > hwm) { hwm = f("hwm_kb") + 0; hwm_at = "rate " f("target") " under vigil-record" }
 		if (f("hwm_kb") + 0 > hwm_rec) hwm_rec = f("hwm_kb") + 0
 	}
+	$1 == "overhead_failed" && f("tracer") ~ /^vigil/ { nofail[f("workload"), f("tracer")] = 1 }
 	$1 == "dumpsize" { dr = f("ratio") + 0; dsw = f("switch_ratio") + 0; vb = f("vigil_bpe") + 0; pb = f("perf_bpe") + 0; have_d = 1 }
 	$1 == "offline" { what = f("what"); oe = f("evps_median") + 0; ob = f("evps_best") + 0; have_o = 1 }
 	END {
@@ -86,6 +88,17 @@ budgets() {
 			if (("pf-heavy", t) in r)
 				row("page-fault-heavy slowdown, " nm, "<= x1.05", ratio("pf-heavy", t) noise("pf-heavy"), r["pf-heavy", t] <= 1.05)
 		}
+		# allocation sites on (issue 13): the budgets of the issue, at the default rate
+		if (("pf-heavy", "vigil-sites") in r) {
+			row("page-fault-heavy slowdown, vigil record --sites dwarf", "<= x1.05", ratio("pf-heavy", "vigil-sites") noise("pf-heavy"), r["pf-heavy", "vigil-sites"] <= 1.05)
+			row("vigil CPU, page-fault-heavy, --sites dwarf", "<= 5% of one core", sprintf("%.1f%%", sc["pf-heavy"]), sc["pf-heavy"] <= 5)
+			row("per-sample cost of sites, page-fault-heavy", "(info)", sbpf["pf-heavy"] == "" ? "not reported by vigil" : \
+			    sprintf("BPF %s ns + unwinding %s us", sbpf["pf-heavy"], suw["pf-heavy"]), "")
+		}
+		if (("sched-pipe", "vigil-sites") in r)
+			row("sched pipe slowdown, vigil record --sites dwarf", "(info)", sprintf("%s vs %s without sites", \
+			    ratio("sched-pipe", "vigil-sites"), ratio("sched-pipe", "vigil-record")), "")
+		for (k in nofail) { split(k, wt, SUBSEP); row(wt[2] " on " wt[1], "starts", "did not start", 0) }
 		if (vruns)
 			row("lost events, default ring buffer, overhead loads", "0", sprintf("%d in %d traced runs%s", lost, vruns, lostat ? " (" lostat ")" : ""), lost == 0)
 		if (dsteps != "")

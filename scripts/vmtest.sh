@@ -175,6 +175,12 @@ copy_elf() {
 			cp -L "$sr/usr/$interp" "$img/$interp" || die "interpreter $interp not in the sysroot"
 	fi
 	for lib in $(readelf -d "$src" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		# a library of ours next to the program (run path $ORIGIN: the
+		# workloads' libwlsite_*.so) goes next to it in the image too
+		if [ "${src#"$sr"/}" = "$src" ] && [ -e "$(dirname "$src")/$lib" ]; then
+			[ -e "$img/$(dirname "$dst")/$lib" ] || copy_elf "$sr" "$(dirname "$src")/$lib" "$(dirname "$dst")/$lib" "$img"
+			continue
+		fi
 		found=
 		for dir in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
 			if [ -e "$sr/$dir/$lib" ]; then found=$dir; break; fi
