@@ -23,12 +23,12 @@ struct conn {
 	int fd; /* -1: free */
 	unsigned long long deadline_ns;
 	size_t in_len;
-	char in[HTTP_MAX_HEAD + 1];
 	char head[512]; /* the status line and headers */
 	size_t head_len, off; /* off: bytes of head + body sent */
 	struct http_blob *body;
 	size_t body_len; /* 0 for HEAD */
 	bool writing;
+	char in[HTTP_MAX_HEAD + 1]; /* last: a new connection clears what is before it */
 };
 
 struct http_server {
