@@ -147,7 +147,7 @@ static void runq_histogram(const struct out *o, const struct pview *rows, size_t
 		unsigned b = 0;
 		__u64 below = 0;
 
-		for (unsigned k = RQ_LE_FIRST; k <= RQ_LE_LAST + 1; k += RQ_LE_STEP) {
+		for (unsigned k = RQ_LE_FIRST; k <= RQ_LE_LAST + RQ_LE_STEP; k += RQ_LE_STEP) {
 			bool inf = k > RQ_LE_LAST;
 			__u64 edge = 1ull << k;
 			char le[40];
