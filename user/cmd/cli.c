@@ -137,7 +137,7 @@ static const struct cli_option options[] = {
 	 NULL, "serve HTTP there: 127.0.0.1:9464, [::1]:9464, :9464 (every address); port 0: any free", NULL},
 	{"record-dir", 0, ARG_DIR, "DIR", CMD_SERVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record_dir),
 	 NULL, "also write dumps there, rotated by size, the newest --keep kept", NULL},
-	{"rotate-mb", 0, ARG_NUM, "MB", CMD_SERVE, 0, 1, 1e6, NULL, ST_DOUBLE, AT(rotate_mb),
+	{"rotate-mb", 0, ARG_NUM, "MB", CMD_SERVE, 0, 0.01, 1e6, NULL, ST_DOUBLE, AT(rotate_mb),
 	 NULL, "start the next dump when one reaches MB MiB (default 64)", "record-dir"},
 	{"keep", 0, ARG_NUM, "N", CMD_SERVE, CLI_INT, 1, 100000, NULL, ST_UINT, AT(keep),
 	 NULL, "dumps kept in the directory, the one being written included (default 24)", "record-dir"},

@@ -82,9 +82,11 @@ static int start(struct record_dir *r, struct cli *c, struct session *s)
 
 int record_dir_open(struct record_dir *r, struct cli *c, struct session *s)
 {
+	unsigned long long files = r->files; /* a SIGHUP restart goes on counting */
 	struct stat st;
 
 	memset(r, 0, sizeof(*r));
+	r->files = files;
 	if (!c->record_dir)
 		return EXIT_OK;
 	r->dir = c->record_dir;

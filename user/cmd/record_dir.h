@@ -26,7 +26,8 @@ struct record_dir {
 	char path[PATH_MAX];
 };
 
-/* Creates DIR (0750) when missing and starts the first dump.  An exit code. */
+/* Creates DIR (0750) when missing and starts a dump (r zeroed the first
+ * time; again after record_dir_close() on a restart).  An exit code. */
 int record_dir_open(struct record_dir *r, struct cli *c, struct session *s);
 /* One record, from the session's callback. */
 void record_dir_add(struct record_dir *r, const struct ev_hdr *rec);
