@@ -134,7 +134,7 @@ static const struct cli_option options[] = {
 	{"output", 'o', ARG_FILE, "FILE", CMD_RECORD, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(output),
 	 NULL, "the dump to write: created 0600, never through a symlink", NULL},
 	{"listen", 0, ARG_TEXT, "ADDR:PORT", CMD_SERVE, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(listen),
-	 NULL, "serve HTTP there: 127.0.0.1:9464, [::1]:9464, :9464 (every address); port 0: any free", NULL},
+	 NULL, "serve HTTP there: 127.0.0.1:9464, [::1]:9464, :9464 (every IPv4 address); port 0: any free", NULL},
 	{"record-dir", 0, ARG_DIR, "DIR", CMD_SERVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record_dir),
 	 NULL, "also write dumps there, rotated by size, the newest --keep kept", NULL},
 	{"rotate-mb", 0, ARG_NUM, "MB", CMD_SERVE, 0, 0.01, 1e6, NULL, ST_DOUBLE, AT(rotate_mb),

@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -113,49 +113,64 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* The first address of host:port that binds; the reason of the last failure else. */
-static int listen_on(struct http_server *s, const char *spec, char *err, size_t errlen)
+/* host:port as a socket address.  Numeric addresses only (and
+ * "localhost"): a daemon must not wait on DNS at boot, and a static binary
+ * has no NSS to resolve names with. */
+static int resolve(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
-	struct addrinfo *res, *ai;
-	char host[256], portstr[8];
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[256];
 	unsigned port;
-	int rc, e = 0;
 
 	if (http_parse_listen(spec, host, sizeof(host), &port, err, errlen))
 		return -1;
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	rc = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &res);
-	if (rc) {
-		snprintf(err, errlen, "--listen '%s': %s", spec, gai_strerror(rc));
+	memset(ss, 0, sizeof(*ss));
+	if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (!host[0] || inet_pton(AF_INET, host, &in4->sin_addr) == 1) { /* "": every IPv4 address */
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((unsigned short)port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	snprintf(err, errlen, "--listen '%s': '%s' is not an IPv4 or IPv6 address (names are not resolved)", spec,
+		 host);
+	return -1;
+}
+
+static int listen_on(struct http_server *s, const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1, e;
+
+	if (resolve(spec, &ss, &sl, err, errlen))
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
 		return -1;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol), one = 1;
-
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		/* a restarted daemon must not wait out TIME_WAIT */
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0 && set_nonblock(fd) == 0) {
-			s->lfd = fd;
-			break;
-		}
+	/* a restarted daemon must not wait out TIME_WAIT */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64) || set_nonblock(fd)) {
 		e = errno;
 		close(fd);
-	}
-	freeaddrinfo(res);
-	if (s->lfd < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s%s", spec, strerror(e),
 			 e == EADDRINUSE ? " (another program serves that port)"
 			 : e == EADDRNOTAVAIL ? " (no interface of this host has that address)"
 			 : e == EACCES ? " (a port below 1024 needs CAP_NET_BIND_SERVICE)" : "");
 		return -1;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	s->lfd = fd;
+	sl = sizeof(ss);
 	char a[INET6_ADDRSTRLEN] = "?";
 	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET6) {

@@ -58,8 +58,9 @@ typedef void (*http_handler)(void *ctx, const struct http_request *rq, struct ht
 
 struct http_server;
 
-/* Listens on listen ("ADDR:PORT", "[ADDR]:PORT" or ":PORT" for every
- * address; port 0: one the kernel picks) and serves from a thread.  NULL
+/* Listens on listen ("ADDR:PORT" with a numeric IPv4 address or
+ * localhost, "[IPv6]:PORT", or ":PORT" for every IPv4 address; port 0: one
+ * the kernel picks) and serves from a thread.  NULL
  * with the reason in err (an unusable address, a port in use). */
 struct http_server *http_server_start(const char *listen, http_handler h, void *ctx, char *err, size_t errlen);
 /* The address bound, e.g. "127.0.0.1:9464" (the port the kernel chose for 0). */
