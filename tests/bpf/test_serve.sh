@@ -20,6 +20,7 @@ cleanup() {
 	cleanup_lib
 }
 trap cleanup EXIT
+[ -n "${KEEP_TMP:-}" ] && trap "" EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 get() { curl -sS -m 5 "$@"; }
 
@@ -159,6 +160,7 @@ code=$(get -o "$TMP/after_hup.txt" -w '%{http_code}' "http://$ADDR/metrics")
 	pass serve.sighup_reload || fail serve.sighup_reload "code=$code: $(tail -n3 "$TMP/vigil.err")"
 
 # --- SIGTERM: flushed, exit 0, the dumps rotated and readable
+WORKER=$WL_PID
 kill "$WL_PID" 2>/dev/null; wait "$WL_PID" 2>/dev/null; WL_PID=
 kill -TERM "$VIGIL_PID"
 for _ in $(seq 100); do kill -0 "$VIGIL_PID" 2>/dev/null || break; sleep 0.1; done
@@ -175,3 +177,13 @@ if [ "$n" = 3 ] && [ "${written:-0}" -gt 3 ] && "$VIGIL" report "$TMP/dumps/$new
 else
 	fail serve.record_dir "kept $n of ${written:-?}: $(ls "$TMP/dumps" | tr '\n' ' ') $(cat "$TMP/rep.err" 2>/dev/null)"
 fi
+# every kept dump, mid-stream ones too, names the worker and its role
+named=0
+for d in "$TMP"/dumps/vigil-*.vgl; do
+	"$VIGIL" report --format json "$d" 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["comm"] == "dual_camera_web" and p["role"] == "camera"
+                  for p in r["processes"]) else 1)' "$WORKER" && named=$((named + 1))
+done
+[ "$named" = "$n" ] && pass serve.record_dir_named || fail serve.record_dir_named "$named of $n dumps name the worker"

@@ -192,9 +192,11 @@ static int pipeline_open(struct serve *sv)
 	}
 	agg_set_ncpus(model_agg(sv->model), (unsigned)sysconf(_SC_NPROCESSORS_CONF));
 	model_set_reap(sv->model, SERVE_EXITED_KEEP_NS);
+	if ((rc = record_dir_open(&sv->rec, sv->c)))
+		return rc;
 	if ((rc = trace_session_open(sv->c, &sv->s, to_model, sv)))
 		return rc;
-	return record_dir_open(&sv->rec, sv->c, sv->s);
+	return record_dir_sources(&sv->rec, sv->s);
 }
 
 /* Stops tracing and finishes the dump.  An exit code. */
@@ -300,7 +302,7 @@ int cmd_serve(struct cli *c)
 		if (!trace_loop_tick(&loop))
 			continue;
 		publish(&sv);
-		record_dir_tick(&sv.rec, c, sv.s);
+		record_dir_tick(&sv.rec, c, sv.s, model_agg(sv.model));
 	}
 	session_stop(sv.s);
 	trace_report_end(&loop, sv.s, stderr);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agg.h"
 #include "cli.h"
 #include "dump_write.h"
 #include "trace_run.h"
@@ -67,7 +68,7 @@ static int start(struct record_dir *r, struct cli *c, struct session *s)
 		if (access(r->path, F_OK) == 0)
 			continue;
 		rc = trace_open_dump(c, r->path, &r->w);
-		if (rc == EXIT_OK && (rc = trace_note_sources(r->w, s)) != EXIT_OK) {
+		if (rc == EXIT_OK && s && (rc = trace_note_sources(r->w, s)) != EXIT_OK) {
 			dump_writer_close(r->w);
 			r->w = NULL;
 		}
@@ -80,7 +81,7 @@ static int start(struct record_dir *r, struct cli *c, struct session *s)
 	return rc;
 }
 
-int record_dir_open(struct record_dir *r, struct cli *c, struct session *s)
+int record_dir_open(struct record_dir *r, struct cli *c)
 {
 	unsigned long long files = r->files; /* a SIGHUP restart goes on counting */
 	struct stat st;
@@ -101,7 +102,18 @@ int record_dir_open(struct record_dir *r, struct cli *c, struct session *s)
 		r->dir = NULL;
 		return EXIT_USAGE;
 	}
-	return start(r, c, s);
+	return start(r, c, NULL);
+}
+
+int record_dir_sources(struct record_dir *r, struct session *s)
+{
+	int rc = r->w ? trace_note_sources(r->w, s) : EXIT_OK;
+
+	if (rc) {
+		dump_writer_close(r->w);
+		r->w = NULL;
+	}
+	return rc;
 }
 
 void record_dir_add(struct record_dir *r, const struct ev_hdr *rec)
@@ -118,7 +130,41 @@ static void stop_on_error(struct record_dir *r)
 	r->write_err = 0;
 }
 
-void record_dir_tick(struct record_dir *r, struct cli *c, struct session *s)
+/* A dump after the first starts mid-stream: it opens with an EV_PROC
+ * (EV_PROC_LATE: its earlier life is in older dumps) of every running
+ * process, so that report and replay name them. */
+static void describe(struct record_dir *r, const struct agg *a)
+{
+	const struct agg_host *h = agg_host(a);
+	__u64 ts = h->accounted_ts > h->last_ts ? h->accounted_ts : h->last_ts;
+
+	for (size_t i = 0; i < agg_nprocs(a) && !r->write_err; i++) {
+		const struct agg_proc *p = agg_proc_at(a, i);
+		union {
+			struct ev_proc e;
+			char buf[sizeof(struct ev_proc) + VIGIL_CMDLINE_MAX];
+		} u;
+		size_t len = strnlen(p->cmdline, VIGIL_CMDLINE_MAX); /* one argument: the args joined */
+
+		if (p->exited)
+			continue;
+		memset(&u, 0, sizeof(u));
+		u.e.h.type = EV_PROC;
+		u.e.h.size = (__u16)(sizeof(u.e) + len);
+		u.e.h.ts = ts;
+		u.e.h.pid = u.e.h.tid = p->pid;
+		u.e.h.cpu = EV_PROC_LATE;
+		u.e.ppid = p->ppid;
+		u.e.role = p->role;
+		u.e.cmdline_len = (__u16)len;
+		u.e.start_ns = p->start_ns;
+		memcpy(u.e.comm, p->comm, sizeof(u.e.comm));
+		memcpy(u.e.cmdline, p->cmdline, len);
+		r->write_err = dump_writer_add(r->w, &u.e.h);
+	}
+}
+
+void record_dir_tick(struct record_dir *r, struct cli *c, struct session *s, const struct agg *a)
 {
 	if (!r->w)
 		return;
@@ -136,6 +182,8 @@ void record_dir_tick(struct record_dir *r, struct cli *c, struct session *s)
 	r->w = NULL;
 	if (start(r, c, s) != EXIT_OK)
 		cli_err("--record-dir: recording stopped, serving goes on");
+	else
+		describe(r, a);
 }
 
 int record_dir_close(struct record_dir *r)

@@ -15,6 +15,7 @@ struct cli;
 struct session;
 struct dump_writer;
 struct ev_hdr;
+struct agg;
 
 struct record_dir {
 	const char *dir; /* NULL: not recording */
@@ -27,12 +28,17 @@ struct record_dir {
 };
 
 /* Creates DIR (0750) when missing and starts a dump (r zeroed the first
- * time; again after record_dir_close() on a restart).  An exit code. */
-int record_dir_open(struct record_dir *r, struct cli *c, struct session *s);
+ * time; again after record_dir_close() on a restart).  Before the session
+ * opens: its first records (the processes already running) go in too.
+ * An exit code. */
+int record_dir_open(struct record_dir *r, struct cli *c);
+/* Once the session is open: the dump's header names its kernel sources. */
+int record_dir_sources(struct record_dir *r, struct session *s);
 /* One record, from the session's callback. */
 void record_dir_add(struct record_dir *r, const struct ev_hdr *rec);
-/* Once per tick: flushes, and rotates at the size limit. */
-void record_dir_tick(struct record_dir *r, struct cli *c, struct session *s);
+/* Once per tick: flushes, and rotates at the size limit (the next dump
+ * opens with the running processes of a, settled). */
+void record_dir_tick(struct record_dir *r, struct cli *c, struct session *s, const struct agg *a);
 /* Finishes the dump being written.  An exit code. */
 int record_dir_close(struct record_dir *r);
 
