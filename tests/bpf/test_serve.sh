@@ -54,8 +54,17 @@ WL_PID=$!
 
 # --- a real Prometheus scraping vigil every second
 PPORT=$(free_port)
+# the README's alert rules, as written there
+python3 - "$ROOT/README.md" >"$TMP/rules.yml" <<'EOT'
+import re, sys
+text = open(sys.argv[1]).read()
+print(re.search(r"Alert rules.*?```yaml\n(.*?)```", text, re.S).group(1), end="")
+EOT
+promtool check rules "$TMP/rules.yml" >"$TMP/rules.out" 2>&1 && pass serve.readme_rules ||
+	fail serve.readme_rules "$(tail -n3 "$TMP/rules.out")"
 cat >"$TMP/prom.yml" <<EOT
-global: {scrape_interval: 1s, scrape_timeout: 1s}
+global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+rule_files: ["$TMP/rules.yml"]
 scrape_configs:
   - job_name: vigil
     static_configs: [{targets: ["$ADDR"]}]
@@ -145,6 +154,13 @@ EOT
 leak=$(promql "vigil_findings{kind=\"leak\",pid=\"$WL_PID\"} == 1")
 echo "   PromQL vigil_findings{kind=\"leak\",pid=\"$WL_PID\"} == 1: $leak"
 echo "$leak" | grep -q '"role": "camera"' && pass serve.prometheus_finding || fail serve.prometheus_finding "no active leak in Prometheus: $leak"
+alerts=$(curl -sS -m 5 "http://127.0.0.1:$PPORT/api/v1/alerts" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["data"]["alerts"]:
+    if a["labels"]["alertname"] == "VigilFinding" and a["labels"].get("pid") == sys.argv[1]:
+        print(a["state"], a["labels"]["kind"], a["annotations"]["summary"])' "$WL_PID")
+echo "   README alert rule VigilFinding: $alerts"
+case "$alerts" in *pending\ leak*|*firing\ leak*) pass serve.prometheus_alert ;; *) fail serve.prometheus_alert "no VigilFinding alert for the worker: $alerts" ;; esac
 up=$(promql 'up{job="vigil"}')
 case "$up" in 1\ *) pass serve.prometheus_up ;; *) fail serve.prometheus_up "up=$up; $(tail -n3 "$TMP/prom.log")" ;; esac
 hist=$(promql "histogram_quantile(0.99, rate(vigil_process_runqueue_latency_seconds_bucket{pid=\"$WL_PID\"}[30s]))")
