@@ -32,7 +32,7 @@ WARN    := -Wall -Wextra -Werror
 USER_DIRS := user $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.c user/*/*.h))))
 INCLUDES := $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT)
 vpath %.c $(USER_DIRS)
-LIBS    := -lbpf -ldw -lelf -lz -lncursesw -lm
+LIBS    := -lbpf -ldw -lelf -lz -lncursesw -lm -lpthread
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(V),1)

@@ -12,6 +12,7 @@ pkgs=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libncurses-dev bpftool   # libraries (libdw: site unwinding), skeleton generator
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
+	prometheus curl                      # tests: vigil serve scraped by a real Prometheus, promtool
 )
 foreign=
 for arg in "$@"; do

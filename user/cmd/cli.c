@@ -40,6 +40,11 @@ static const struct cli_command commands[] = {
 	{"report", CMD_REPORT, cmd_report, "FILE", "findings and per-role numbers of a dump (text, JSON or Markdown)",
 	 "Replays a dump through the model and the detectors of live and prints the findings, "
 	 "then per-role tables."},
+	{"serve", CMD_SERVE, cmd_serve, NULL, "the headless daemon: Prometheus metrics and findings over HTTP",
+	 "Traces the targets and runs the detectors like live, and serves /metrics (Prometheus text, "
+	 "or OpenMetrics when asked), /findings (the report's findings as JSON) and /healthz. "
+	 "Exports the role processes, or every process only with --all; exited ones leave a minute "
+	 "after their exit. SIGTERM stops it (exit 0), SIGHUP re-reads the config."},
 };
 
 const struct cli_command *cli_command_at(size_t i)
@@ -142,13 +147,21 @@ static const struct cli_option options[] = {
 	 set_all, "every process", NULL},
 	{"output", 'o', ARG_FILE, "FILE", CMD_RECORD, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(output),
 	 NULL, "the dump to write: created 0600, never through a symlink", NULL},
-	{"interval", 0, ARG_NUM, "S", CMD_LIVE, CLI_SYNOPSIS, 0.05, 3600, NULL, ST_DOUBLE, AT(interval_s),
-	 NULL, "seconds between refreshes or snapshots (default 1)", NULL},
+	{"listen", 0, ARG_TEXT, "ADDR:PORT", CMD_SERVE, CLI_REQUIRED | CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(listen),
+	 NULL, "serve HTTP there: 127.0.0.1:9464, [::1]:9464, :9464 (every IPv4 address); port 0: any free", NULL},
+	{"record-dir", 0, ARG_DIR, "DIR", CMD_SERVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record_dir),
+	 NULL, "also write dumps there, rotated by size, the newest --keep kept", NULL},
+	{"rotate-mb", 0, ARG_NUM, "MB", CMD_SERVE, 0, 0.01, 1e6, NULL, ST_DOUBLE, AT(rotate_mb),
+	 NULL, "start the next dump when one reaches MB MiB (default 64)", "record-dir"},
+	{"keep", 0, ARG_NUM, "N", CMD_SERVE, CLI_INT, 1, 100000, NULL, ST_UINT, AT(keep),
+	 NULL, "dumps kept in the directory, the one being written included (default 24)", "record-dir"},
+	{"interval", 0, ARG_NUM, "S", CMD_LIVE | CMD_SERVE, CLI_SYNOPSIS, 0.05, 3600, NULL, ST_DOUBLE, AT(interval_s),
+	 NULL, "seconds between refreshes, snapshots or metrics updates (default 1)", NULL},
 	{"duration", 0, ARG_NUM, "S", CMD_TRACE, CLI_SYNOPSIS, 0.01, 1e7, NULL, ST_DOUBLE, AT(duration_s),
 	 NULL, "stop after S seconds (default: when interrupted)", NULL},
 	{"record", 0, ARG_FILE, "FILE", CMD_LIVE, CLI_SYNOPSIS, 0, 0, NULL, ST_STR, AT(record),
 	 NULL, "also write a dump, as vigil record -o FILE does", NULL},
-	{"force", 0, ARG_NONE, NULL, CMD_TRACE, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(force),
+	{"force", 0, ARG_NONE, NULL, CMD_LIVE | CMD_RECORD, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(force),
 	 NULL, "overwrite an existing dump file", NULL},
 	{"batch", 0, ARG_NONE, NULL, CMD_LIVE | CMD_REPLAY, CLI_SYNOPSIS, 0, 0, NULL, ST_BOOL, AT(batch),
 	 NULL, "a text snapshot per interval instead of the view (so when stdout is no terminal)", NULL},

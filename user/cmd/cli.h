@@ -40,6 +40,10 @@ struct cli {
 	unsigned ringbuf_kb;
 	int format; /* enum out_format */
 	const char *record; /* live --record FILE */
+	const char *listen;     /* serve --listen ADDR:PORT */
+	const char *record_dir; /* serve --record-dir DIR */
+	double rotate_mb;       /* serve: a dump of --record-dir is rotated at this size */
+	unsigned keep;          /* serve: dumps kept in --record-dir */
 	struct targets *targets;
 	struct vigil_config config;
 };
@@ -53,8 +57,9 @@ enum {
 	CMD_REPLAY = 1u << 2,
 	CMD_DUMP = 1u << 3,
 	CMD_REPORT = 1u << 4,
+	CMD_SERVE = 1u << 5,
 };
-#define CMD_TRACE (CMD_LIVE | CMD_RECORD)
+#define CMD_TRACE (CMD_LIVE | CMD_RECORD | CMD_SERVE)
 #define CMD_ALL (~0u)
 
 struct cli_command {

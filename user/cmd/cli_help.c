@@ -151,7 +151,7 @@ static void option_list(FILE *f, unsigned cmd, unsigned flags, bool with, const 
 	}
 }
 
-static const char targets_title[] = "a union; default: the asr, avatar and camera roles";
+static const char targets_title[] = "a union; default: the asr, avatar, camera roles";
 static const char exit_codes[] =
 	"exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature";
 

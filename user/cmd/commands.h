@@ -10,5 +10,6 @@ int cmd_dump(struct cli *c);
 int cmd_live(struct cli *c);
 int cmd_replay(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_serve(struct cli *c);
 
 #endif

@@ -464,3 +464,28 @@ const struct sink_ops sink_report_json = {
 	.use = SINK_REPORT,
 	.report = json_report,
 };
+
+int report_findings_json(FILE *f, const struct report *r)
+{
+	static const struct report_meta none;
+	struct report_meta m = r->meta ? *r->meta : none;
+	struct report_view c;
+	struct json j;
+	int rc;
+
+	if (ctx_init(&c, r, &m)) {
+		ctx_free(&c);
+		return -1;
+	}
+	json_init(&j, f, 2);
+	json_obj(&j);
+	json_kv_arr(&j, "findings");
+	for (size_t i = 0; i < c.nfs; i++)
+		j_finding(&j, &c, c.fs[i]);
+	json_end(&j);
+	json_kv_u64(&j, "findings_dropped", r->findings_dropped);
+	json_end(&j);
+	rc = json_finish(&j);
+	ctx_free(&c);
+	return fflush(f) || ferror(f) ? -1 : rc;
+}

@@ -2,6 +2,7 @@
 /* One derived row per process, one span rule, one order (pview.h). */
 #include "pview.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -159,18 +160,78 @@ static void f_heap(char *b, size_t l, const struct pview *v)
 	fmt_bytes(b, l, (double)v->p->mem.heap_bytes);
 }
 
+/* ---- the metrics: totals and levels in base units ---- */
+
+static double m_cpu_s(const struct pview *v)
+{
+	return (double)v->c.on_cpu_ns / 1e9;
+}
+
+static double m_runq_wait_s(const struct pview *v)
+{
+	return (double)v->c.runq_wait_ns / 1e9;
+}
+
+static double m_invol(const struct pview *v)
+{
+	return (double)v->c.sw_invol;
+}
+
+static double m_vol(const struct pview *v)
+{
+	return (double)v->c.sw_vol;
+}
+
+static double m_rss(const struct pview *v)
+{
+	return v->p->mem.rss_first_ts ? (double)v->p->mem.rss : NAN;
+}
+
+static double m_faults(const struct pview *v)
+{
+	return (double)v->c.page_faults;
+}
+
+static double m_anon_map(const struct pview *v)
+{
+	return (double)v->p->mem.anon_live_bytes;
+}
+
+static double m_heap(const struct pview *v)
+{
+	return (double)v->p->mem.heap_bytes;
+}
+
+/* Metrics that share a name (the two kinds of switches) are adjacent rows:
+ * the exposition writes a name's header once, before its first row.  The
+ * run-queue percentiles are no metric: the histogram (sink_metrics.c) lets
+ * PromQL compute any quantile over any window. */
+#define NO_METRIC {NULL, NULL, NULL, NULL, NULL}
 const struct pview_field pview_fields[] = {
-	{"role", "ROLE", "", -6, PVIEW_LABEL, f_role},
-	{"pid", "PID", "", 7, PVIEW_LABEL, f_pid},
-	{"comm", "COMM", "", -16, PVIEW_LABEL, f_comm},
-	{"cpu_pct", "CPU%", "percent", 6, PVIEW_COUNTER, f_cpu},
-	{"runq_p50_ns", "RQ-P50", "ns", 8, PVIEW_COUNTER, f_rq_p50},
-	{"runq_p99_ns", "RQ-P99", "ns", 8, PVIEW_COUNTER, f_rq_p99},
-	{"involuntary_per_s", "INVOL/s", "per_s", 7, PVIEW_COUNTER, f_invol},
-	{"rss_bytes", "RSS", "bytes", 8, PVIEW_GAUGE, f_rss},
-	{"rss_trend_bytes_per_min", "RSS/min", "bytes", 8, PVIEW_GAUGE, f_rss_trend},
-	{"page_faults_per_s", "FAULT/s", "per_s", 8, PVIEW_COUNTER, f_faults},
-	{"anon_map_bytes", "ANON-MAP", "bytes", 8, PVIEW_GAUGE, f_anon_map},
-	{"heap_bytes", "HEAP", "bytes", 8, PVIEW_GAUGE, f_heap},
+	{"role", "ROLE", "", -6, PVIEW_LABEL, f_role, NO_METRIC},
+	{"pid", "PID", "", 7, PVIEW_LABEL, f_pid, NO_METRIC},
+	{"comm", "COMM", "", -16, PVIEW_LABEL, f_comm, NO_METRIC},
+	{"cpu_pct", "CPU%", "percent", 6, PVIEW_COUNTER, f_cpu,
+	 {"process_cpu_seconds_total", NULL, "seconds", "Time the process's threads ran on a CPU.", m_cpu_s}},
+	{"runq_wait_ns", NULL, "ns", 0, PVIEW_COUNTER, NULL,
+	 {"process_runqueue_wait_seconds_total", NULL, "seconds",
+	  "Time the process's threads were runnable but waited for a CPU.", m_runq_wait_s}},
+	{"runq_p50_ns", "RQ-P50", "ns", 8, PVIEW_COUNTER, f_rq_p50, NO_METRIC},
+	{"runq_p99_ns", "RQ-P99", "ns", 8, PVIEW_COUNTER, f_rq_p99, NO_METRIC},
+	{"involuntary_per_s", "INVOL/s", "per_s", 7, PVIEW_COUNTER, f_invol,
+	 {"process_context_switches_total", "kind=\"involuntary\"", "",
+	  "Context switches of the process's threads: preempted (involuntary) or blocking (voluntary).", m_invol}},
+	{"voluntary", NULL, "", 0, PVIEW_COUNTER, NULL,
+	 {"process_context_switches_total", "kind=\"voluntary\"", "", NULL, m_vol}},
+	{"rss_bytes", "RSS", "bytes", 8, PVIEW_GAUGE, f_rss,
+	 {"process_resident_bytes", NULL, "bytes", "Resident set size (anon + file + shmem).", m_rss}},
+	{"rss_trend_bytes_per_min", "RSS/min", "bytes", 8, PVIEW_GAUGE, f_rss_trend, NO_METRIC},
+	{"page_faults_per_s", "FAULT/s", "per_s", 8, PVIEW_COUNTER, f_faults,
+	 {"process_page_faults_total", NULL, "", "Page faults of the process's threads.", m_faults}},
+	{"anon_map_bytes", "ANON-MAP", "bytes", 8, PVIEW_GAUGE, f_anon_map,
+	 {"process_anon_mapped_bytes", NULL, "bytes", "Live anonymous mappings (virtual size, an estimate).",
+	  m_anon_map}},
+	{"heap_bytes", "HEAP", "bytes", 8, PVIEW_GAUGE, f_heap,
+	 {"process_heap_bytes", NULL, "bytes", "brk heap grown since tracing began.", m_heap}},
 };
 const size_t pview_nfields = sizeof(pview_fields) / sizeof(pview_fields[0]);

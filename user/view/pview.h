@@ -38,17 +38,30 @@ struct pview {
 void pview_fill(struct pview *v, const struct agg_proc *p, bool interval, double span_s);
 
 /* The field table: one row per column of the process table (today the
- * text snapshot's; the metrics and the other tables are to read it too).
- * A new column or metric is one row plus its fill. */
+ * text snapshot's) and per metric of `vigil serve` (sink_metrics.c).
+ * A new column or metric is one row plus its fill.  A row without a title
+ * is a metric only (no column); a row without a metric is a column only. */
 enum pview_kind { PVIEW_LABEL, PVIEW_COUNTER, PVIEW_GAUGE };
+/* What a row exports: a Prometheus sample per process, the whole trace's
+ * total (a counter) or the level now (a gauge), in the metric's base unit
+ * (seconds, bytes), never the column's per-span rate. */
+struct pview_metric {
+	const char *name;  /* without the "vigil_" prefix; NULL: not a metric */
+	const char *label; /* an extra fixed label ("kind=\"voluntary\""), or NULL */
+	const char *unit;  /* the OpenMetrics unit: "seconds", "bytes", "" */
+	const char *help;  /* one line */
+	/* the value; NaN when unknown (no sample is written) */
+	double (*value)(const struct pview *v);
+};
 struct pview_field {
-	const char *id;    /* stable name: "cpu_pct", "rss_bytes" (metrics, JSON) */
-	const char *title; /* column header: "CPU%" */
+	const char *id;    /* stable name: "cpu_pct", "rss_bytes" (JSON) */
+	const char *title; /* column header: "CPU%"; NULL: a metric only */
 	const char *unit;  /* "percent", "bytes", "ns", "per_s", "" */
 	int width;         /* columns; < 0: left-aligned, cut to the width */
 	enum pview_kind kind; /* a counter (a rate over the span) or a gauge (a level now) */
 	/* the cell's text into buf ("-" when unknown) */
 	void (*fill)(char *buf, size_t len, const struct pview *v);
+	struct pview_metric metric;
 };
 extern const struct pview_field pview_fields[];
 extern const size_t pview_nfields;

@@ -88,4 +88,9 @@ int report_write(FILE *f, const char *format, const struct report *r);
  * findings. */
 void report_findings_text(FILE *f, const struct report *r, const char *title);
 
+/* The findings of the JSON report alone: {"findings": [...],
+ * "findings_dropped": n}, each finding as in the report (`vigil serve`'s
+ * /findings).  0, or -1 on a write error. */
+int report_findings_json(FILE *f, const struct report *r);
+
 #endif

@@ -70,14 +70,21 @@ void snapshot_text(FILE *f, struct agg *a, const struct run_status *si, unsigned
 			pview_fill(&rows[nrows++], p, true, span);
 	}
 	qsort(rows, nrows, sizeof(*rows), pview_cmp);
+	size_t last = 0; /* the last column ends the line */
 	for (size_t k = 0; k < pview_nfields; k++)
-		cell(f, &pview_fields[k], pview_fields[k].title, k + 1 == pview_nfields);
+		if (pview_fields[k].title)
+			last = k;
+	for (size_t k = 0; k < pview_nfields; k++)
+		if (pview_fields[k].title) /* the rest are metrics only */
+			cell(f, &pview_fields[k], pview_fields[k].title, k == last);
 	for (size_t i = 0; i < nrows && (!max_rows || i < max_rows); i++) {
 		for (size_t k = 0; k < pview_nfields; k++) {
 			char b[32];
 
+			if (!pview_fields[k].title)
+				continue;
 			pview_fields[k].fill(b, sizeof(b), &rows[i]);
-			cell(f, &pview_fields[k], b, k + 1 == pview_nfields);
+			cell(f, &pview_fields[k], b, k == last);
 		}
 	}
 	if (max_rows && nrows > max_rows)
