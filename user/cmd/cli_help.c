@@ -38,9 +38,7 @@ static void wrap(FILE *f, const char *text, int col, int indent)
 	fputc('\n', f);
 }
 
-/* "text|json" for ARG_CHOICE (the choices of the commands in cmd), else the
- * metavar; "" for a flag */
-static const char *value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size)
+const char *cli_value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size)
 {
 	size_t len = 0;
 
@@ -60,7 +58,7 @@ static const char *value_name(const struct cli_option *o, unsigned cmd, char *bu
 static void print_usage_form(FILE *f, const struct cli_option *o, unsigned cmd)
 {
 	char vals[128];
-	const char *v = value_name(o, cmd, vals, sizeof(vals));
+	const char *v = cli_value_name(o, cmd, vals, sizeof(vals));
 
 	if (o->short_name)
 		fprintf(f, "-%c", o->short_name);
@@ -113,7 +111,7 @@ static void synopsis(FILE *f, const struct cli_command *cmd, int pad, int col)
 static void option_line(FILE *f, const struct cli_option *o, unsigned cmd)
 {
 	char vals[128];
-	const char *v = value_name(o, cmd, vals, sizeof(vals));
+	const char *v = cli_value_name(o, cmd, vals, sizeof(vals));
 	int n;
 
 	if (o->short_name)
@@ -151,7 +149,7 @@ static void option_list(FILE *f, unsigned cmd, unsigned flags, bool with, const 
 	}
 }
 
-static const char targets_title[] = "a union; default: the asr, avatar and camera roles";
+const char cli_targets_title[] = "a union; default: the asr, avatar and camera roles";
 static const char exit_codes[] =
 	"exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature";
 
@@ -167,7 +165,7 @@ void cli_help_command(FILE *f, const struct cli_command *cmd)
 	for (size_t i = 0; (o = cli_option_at(i)); i++)
 		targets |= (o->cmds & cmd->bit) && (o->flags & CLI_TARGET);
 	if (targets) {
-		fprintf(f, "\nTARGETS (%s):\n", targets_title);
+		fprintf(f, "\nTARGETS (%s):\n", cli_targets_title);
 		option_list(f, cmd->bit, CLI_TARGET, true, NULL);
 	}
 	fputs("\noptions:\n", f);
@@ -200,7 +198,7 @@ void cli_usage(FILE *f)
 	for (size_t i = 0, n = 0; (cmd = cli_command_at(i)); i++)
 		if (cmd->bit & trace)
 			fprintf(f, "%s%s", n++ ? ", " : "", cmd->name);
-	fprintf(f, "; %s):\n", targets_title);
+	fprintf(f, "; %s):\n", cli_targets_title);
 	option_list(f, all, CLI_TARGET, true, NULL);
 	fputs("\nOPTIONS (which command takes which: vigil COMMAND --help):\n", f);
 	for (size_t i = 0; (o = cli_option_at(i)); i++)
