@@ -142,6 +142,16 @@ void cli_complete(FILE *f, int nwords, char **words);
 /* "text|json" for ARG_CHOICE (the choices of the commands in cmd), else the
  * metavar; "" for a flag.  buf holds the choices. */
 const char *cli_value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size);
+/* What a command's synopsis shows, in order: the word TARGETS when it takes
+ * target options, each of its CLI_SYNOPSIS options, the word OPTIONS when
+ * it takes others (-h aside).  emit gets (o, NULL) or (NULL, word) and
+ * prints them to f: the help and the man page spell them each their way. */
+typedef void (*cli_synopsis_fn)(FILE *f, unsigned cmd, const struct cli_option *o, const char *word);
+void cli_synopsis_walk(FILE *f, const struct cli_command *cmd, cli_synopsis_fn emit);
+/* "live, record": the names of the commands in bits */
+void cli_command_names(FILE *f, unsigned bits);
+/* the commands that take target options (CLI_TARGET) */
+unsigned cli_target_commands(void);
 /* what TARGETS means, for the help and the man page */
 extern const char cli_targets_title[];
 /* `vigil __mdoc synopsis|reference` (cli_mdoc.c): the tables as mdoc(7), for

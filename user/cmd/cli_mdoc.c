@@ -59,46 +59,27 @@ static void mdoc_form(FILE *f, const struct cli_option *o, unsigned cmd, bool lo
 		fprintf(f, " Ar \"%s\"", v);
 }
 
+static void synopsis_item(FILE *f, unsigned cmd, const struct cli_option *o, const char *word)
+{
+	if (!o) {
+		fprintf(f, ".Op Ar %s\n", word);
+		return;
+	}
+	fputs((o->flags & CLI_REQUIRED) ? "." : ".Op ", f);
+	mdoc_form(f, o, cmd, false);
+	fputc('\n', f);
+}
+
 static void synopsis(FILE *f)
 {
 	const struct cli_command *cmd;
-	const struct cli_option *o;
 
 	for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
-		bool targets = false, more = false;
-
 		fprintf(f, ".Nm vigil\n.Cm %s\n", cmd->name);
 		if (cmd->operand)
 			fprintf(f, ".Ar %s\n", cmd->operand);
-		for (size_t k = 0; (o = cli_option_at(k)); k++) {
-			if (!(o->cmds & cmd->bit))
-				continue;
-			targets |= (o->flags & CLI_TARGET) != 0;
-			more |= !(o->flags & (CLI_TARGET | CLI_SYNOPSIS)) && strcmp(o->name, "help");
-		}
-		if (targets)
-			fputs(".Op Ar TARGETS\n", f);
-		for (size_t k = 0; (o = cli_option_at(k)); k++) {
-			if (!(o->cmds & cmd->bit) || !(o->flags & CLI_SYNOPSIS) || (o->flags & CLI_TARGET))
-				continue;
-			fputs((o->flags & CLI_REQUIRED) ? "." : ".Op ", f);
-			mdoc_form(f, o, cmd->bit, false);
-			fputc('\n', f);
-		}
-		if (more)
-			fputs(".Op Ar OPTIONS\n", f);
+		cli_synopsis_walk(f, cmd, synopsis_item);
 	}
-}
-
-/* "live, record" for the commands in bits */
-static void command_names(FILE *f, unsigned bits)
-{
-	const struct cli_command *cmd;
-	int n = 0;
-
-	for (size_t i = 0; (cmd = cli_command_at(i)); i++)
-		if (cmd->bit & bits)
-			fprintf(f, "%s%s", n++ ? ", " : "", cmd->name);
 }
 
 /* one .It of an option list: its forms, its help, which commands take it
@@ -118,12 +99,12 @@ static void option_item(FILE *f, const struct cli_option *o, unsigned all)
 		if (!ch->cmds || ch->cmds == o->cmds)
 			continue;
 		fprintf(f, "Value\n.Cm %s\nfor ", ch->name);
-		command_names(f, ch->cmds);
+		cli_command_names(f, ch->cmds);
 		fputs(" only.\n", f);
 	}
 	if ((o->cmds & all) != all || (o->flags & CLI_REQUIRED)) {
 		fputs((o->flags & CLI_REQUIRED) ? "Required by " : "Taken by ", f);
-		command_names(f, o->cmds & all);
+		cli_command_names(f, o->cmds & all);
 		fputs(".\n", f);
 	}
 	if (o->needs)
@@ -145,8 +126,7 @@ static void option_list(FILE *f, unsigned all, bool targets)
 static void reference(FILE *f)
 {
 	const struct cli_command *cmd;
-	const struct cli_option *o;
-	unsigned all = 0, trace = 0;
+	unsigned all = 0, trace;
 
 	fputs(".Sh COMMANDS\n.Bl -tag -width Ds\n", f);
 	for (size_t i = 0; (cmd = cli_command_at(i)); i++) {
@@ -155,15 +135,11 @@ static void reference(FILE *f)
 		all |= cmd->bit;
 	}
 	fputs(".El\n", f);
-	for (size_t i = 0; (o = cli_option_at(i)); i++)
-		if (o->flags & CLI_TARGET)
-			trace |= o->cmds;
-	fputs(".Sh TARGETS\nThe processes that\n", f);
-	for (size_t i = 0, n = 0; (cmd = cli_command_at(i)); i++)
-		if (cmd->bit & trace)
-			fprintf(f, "%s.Cm %s\n", n++ ? "and\n" : "", cmd->name);
+	trace = cli_target_commands();
+	fputs(".Sh TARGETS\nThe processes traced by ", f);
+	cli_command_names(f, trace);
 	/* the title is a constant of ours: no roff to escape */
-	fprintf(f, "trace\n.Po\n%s; see\n.Sx CONFIGURATION\n.Pc .\n", cli_targets_title);
+	fprintf(f, "\n.Po\n%s; see\n.Sx CONFIGURATION\n.Pc .\n", cli_targets_title);
 	option_list(f, trace, true);
 	fputs(".Sh OPTIONS\n", f);
 	option_list(f, all, false);
