@@ -12,6 +12,7 @@ pkgs=(
 	libbpf-dev libelf-dev zlib1g-dev libncurses-dev bpftool   # libraries, skeleton generator
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
+	mandoc man-db systemd                # tests: the man page's lint and rendering, systemd-analyze verify of the unit
 )
 foreign=
 for arg in "$@"; do
