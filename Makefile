@@ -15,6 +15,8 @@ else
 OUTPUT  ?= .output/$(ARCH)
 BIN     ?= $(OUTPUT)/vigil
 CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-,x86_64-linux-gnu-)
+# the target's .pc files (the libraries' static closures may differ)
+PKG_CONFIG ?= PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS_COMPILE:-=)/pkgconfig:/usr/share/pkgconfig pkg-config
 ifeq ($(origin CC),default)
 CC      := $(CROSS_COMPILE)gcc
 endif
@@ -32,7 +34,16 @@ WARN    := -Wall -Wextra -Werror
 USER_DIRS := user $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.c user/*/*.h))))
 INCLUDES := $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT)
 vpath %.c $(USER_DIRS)
-LIBS    := -lbpf -ldw -lelf -lz -lncursesw -lm -lpthread
+# The libraries vigil links, as pkg-config names: the dynamic link and the
+# static one (make static) both derive from this list, so a new library is one
+# name here.  STATIC=1 asks pkg-config for the static closure (libelf's zlib,
+# ncursesw's tinfo, libdw's compressors, ...).  pkg-config's flags carry no
+# paths, so the host's answers serve a cross build too (Debian's cross gcc
+# searches its multiarch directory).
+LIB_PKGS := libbpf libdw libelf zlib ncursesw
+PKG_CONFIG ?= pkg-config
+LIBS    := $(shell $(PKG_CONFIG) $(if $(STATIC),--static) --libs $(LIB_PKGS)) -lm -lpthread
+LDFLAGS += $(if $(STATIC),-static)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(V),1)
@@ -67,7 +78,8 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),__TARGET_ARCH_x86,__TARGET_ARCH_arm64)
 
-.PHONY: all clean deps deps-vmtest run test unit-tests test-bins workloads bench vmtest install uninstall FORCE fuzz fuzz-bin
+.PHONY: all clean deps deps-vmtest run test unit-tests test-bins workloads bench vmtest install uninstall FORCE fuzz fuzz-bin \
+	man static static-x86 static-arm64
 # keep the objects that pattern-rule chains would delete as intermediates (and
 # then rebuild, with the skeleton and everything that embeds it, next time)
 .SECONDARY: $(BPF_OBJS) $(SAN_OBJS) $(FUZZ_OBJS)
@@ -117,7 +129,7 @@ FORCE:
 
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(SAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -195,19 +207,58 @@ $(OUTPUT)/bench/dumpbench: bench/dumpbench.c $(DUMPBENCH_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(INCLUDES) $< $(DUMPBENCH_OBJS) -lz -o $@
 
-# The binary and the bash completion; DESTDIR for staging (packages).
-# bash-completion looks in $(PREFIX)/share/bash-completion/completions for
-# /usr and /usr/local (XDG_DATA_DIRS), Debian's own packages use /usr.
+# ---- packaging (issue 15): make install / uninstall, the man page, make static
+# DESTDIR for staging (packages).  bash-completion looks in
+# $(PREFIX)/share/bash-completion/completions for /usr and /usr/local
+# (XDG_DATA_DIRS); systemd in /lib/systemd/system for packages, /etc/systemd/
+# system for an administrator's own units (make install PREFIX=/usr/local
+# UNITDIR=/etc/systemd/system).  The config goes where vigil reads it,
+# /etc/vigil.conf, whatever PREFIX: as shipped every key is commented out, so
+# it changes nothing; an existing one is never overwritten, and uninstall
+# removes it only while it is still the example.
 BINDIR  := $(DESTDIR)$(PREFIX)/sbin
 COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man8
+UNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+DEST_UNITDIR := $(DESTDIR)$(UNITDIR)
+DEST_CONF := $(DESTDIR)$(SYSCONFDIR)/vigil.conf
 install: $(BIN)
 	$(call msg,INSTALL,$(BINDIR)/vigil)
 	$(Q)install -D -m 0755 $(BIN) $(BINDIR)/vigil
 	$(call msg,INSTALL,$(COMPDIR)/vigil)
 	$(Q)install -D -m 0644 scripts/vigil.bash-completion $(COMPDIR)/vigil
+	$(call msg,INSTALL,$(MANDIR)/vigil.8)
+	$(Q)install -D -m 0644 docs/vigil.8 $(MANDIR)/vigil.8
+	$(call msg,INSTALL,$(DEST_UNITDIR)/vigil.service)
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/systemd/vigil.service > $(BIN).service.tmp
+	$(Q)install -D -m 0644 $(BIN).service.tmp $(DEST_UNITDIR)/vigil.service && rm -f $(BIN).service.tmp
+	$(Q)if [ -e $(DEST_CONF) ]; then echo "  KEEP     $(DEST_CONF) (exists)"; else \
+		printf '  %-8s %s\n' INSTALL $(DEST_CONF); install -D -m 0644 scripts/vigil.conf.example $(DEST_CONF); fi
 
 uninstall:
-	$(Q)rm -f $(BINDIR)/vigil $(COMPDIR)/vigil
+	$(Q)rm -f $(BINDIR)/vigil $(COMPDIR)/vigil $(MANDIR)/vigil.8 $(DEST_UNITDIR)/vigil.service
+	$(Q)if cmp -s scripts/vigil.conf.example $(DEST_CONF); then rm -f $(DEST_CONF); \
+	elif [ -e $(DEST_CONF) ]; then echo "  KEEP     $(DEST_CONF) (changed from the example)"; fi
+
+# docs/vigil.8 is committed (installing needs no binary that runs on the
+# build host, as a cross build's does not); its COMMANDS, TARGETS and OPTIONS
+# sections are `vigil __mdoc`, the option table as mdoc.  `make man` splices
+# them in; tests/cli/test_man.sh fails while the page is stale.
+man: vigil
+	$(Q)bash scripts/gen-man.sh ./vigil docs/vigil.8
+
+# One statically linked, stripped binary per architecture, from Debian's
+# static libraries: .output/static/vigil-x86_64 and vigil-aarch64.  Each is
+# a build of its own (STATIC=1, own OUTPUT); STATIC_ARCHS=x86 builds one.
+STATIC_ARCHS ?= x86 arm64
+static_uname = $(if $(filter x86,$(1)),x86_64,aarch64)
+static: $(foreach a,$(STATIC_ARCHS),static-$(a))
+static-x86 static-arm64: static-%:
+	$(Q)$(MAKE) --no-print-directory ARCH=$* STATIC=1 OUTPUT=.output/static/$* BIN=.output/static/$*/vigil vigil
+	$(Q)$(if $(filter $*,$(HOST_ARCH)),,$(if $(filter arm64,$*),aarch64-linux-gnu-,x86_64-linux-gnu-))strip \
+		-o .output/static/vigil-$(call static_uname,$*) .output/static/$*/vigil
+	$(call msg,STATIC,.output/static/vigil-$(call static_uname,$*) $$(stat -c %s .output/static/vigil-$(call static_uname,$*)) bytes)
 
 clean:
 	$(Q)rm -rf .output $(OUTPUT) vigil

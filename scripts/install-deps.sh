@@ -13,6 +13,7 @@ pkgs=(
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
 	prometheus curl                      # tests: vigil serve scraped by a real Prometheus, promtool
+	mandoc man-db systemd                # tests: the man page's lint and rendering, systemd-analyze verify of the unit
 )
 foreign=
 for arg in "$@"; do

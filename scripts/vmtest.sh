@@ -32,6 +32,10 @@
 # VIGIL_VMTEST_KEEP=1 keeps the work directory (logs, initramfs).
 # VIGIL_VMTEST_LOGLEVEL: the guest kernel's console loglevel (default 4:
 # errors, RCU stalls and lockups show in a failed row's console tail).
+# VIGIL_VMTEST_STATIC=1 boots the statically linked vigil of `make static`
+# instead (rows are labelled ROW-static), e.g.
+#   VIGIL_VMTEST_STATIC=1 scripts/vmtest.sh arm64-6.1
+# which is what a board gets: one file, no library of its own.  Not a CI row.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -193,7 +197,7 @@ copy_elf() {
 
 # ---- building vigil for the guest -------------------------------------------
 build_vigil() { # $1 = arch; prints "BIN WORKLOAD_DIR"
-	local arch=$1 out
+	local arch=$1 out bin
 	if [ "$arch" = "$HOST_ARCH" ]; then
 		out=.output
 	else
@@ -201,7 +205,14 @@ build_vigil() { # $1 = arch; prints "BIN WORKLOAD_DIR"
 	fi
 	make -C "$ROOT" --no-print-directory ARCH="$arch" OUTPUT="$out" vigil workloads >"$WORK/build-$arch.log" 2>&1 ||
 		{ tail -n 20 "$WORK/build-$arch.log" >&2; die "building vigil for $arch failed (log: $WORK/build-$arch.log)"; }
-	if [ "$arch" = "$HOST_ARCH" ]; then echo "$ROOT/vigil $ROOT/$out/workloads"; else echo "$ROOT/$out/vigil $ROOT/$out/workloads"; fi
+	if [ "${VIGIL_VMTEST_STATIC:-0}" = 1 ]; then
+		make -C "$ROOT" --no-print-directory static STATIC_ARCHS="$arch" >>"$WORK/build-$arch.log" 2>&1 ||
+			{ tail -n 20 "$WORK/build-$arch.log" >&2; die "make static for $arch failed (log: $WORK/build-$arch.log)"; }
+		bin=$ROOT/.output/static/vigil-$([ "$arch" = x86 ] && echo x86_64 || echo aarch64)
+		# copy_elf would bring any library it names: there must be none
+		LC_ALL=C readelf -d "$bin" 2>&1 | grep -q 'There is no dynamic section' || die "$bin is not statically linked"
+		echo "$bin $ROOT/$out/workloads"
+	elif [ "$arch" = "$HOST_ARCH" ]; then echo "$ROOT/vigil $ROOT/$out/workloads"; else echo "$ROOT/$out/vigil $ROOT/$out/workloads"; fi
 }
 
 # ---- the initramfs ------------------------------------------------------------
@@ -303,7 +314,7 @@ while [ $# -gt 0 ]; do
 	--arch) arch=${2:-}; shift 2 || die "--arch needs x86 or arm64" ;;
 	--kernel) kernel=${2:-}; shift 2 || die "--kernel needs a spec" ;;
 	--mode) mode=${2:-}; shift 2 || die "--mode needs full, noconfig or nobtf" ;;
-	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
 	*) rows+=("$1"); shift ;;
 	esac
@@ -325,16 +336,17 @@ fi
 WORK=$(mktemp -d /tmp/vigil-vmtest.XXXXXX)
 [ -n "${VIGIL_VMTEST_KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 t_start=$(date +%s)
+label_suffix=$([ "${VIGIL_VMTEST_STATIC:-0}" = 1 ] && echo -static)
 for row in "${rows[@]}"; do
-	echo "== vmtest $row"
+	echo "== vmtest $row$label_suffix"
 	if [ "$row" = host ]; then run_host; continue; fi
 	if [ -n "$arch" ]; then
-		run_vm "$arch" "$kernel" "$mode" "$row" || exit 2
+		run_vm "$arch" "$kernel" "$mode" "$row$label_suffix" || exit 2
 		continue
 	fi
 	IFS=- read -r r_arch r_kernel r_mode <<<"$row"
 	case $r_arch in x86|arm64) ;; *) die "row '$row': see --list" ;; esac
-	run_vm "$r_arch" "$r_kernel" "${r_mode:-full}" "$row" || exit 2
+	run_vm "$r_arch" "$r_kernel" "${r_mode:-full}" "$row$label_suffix" || exit 2
 done
 echo
 printf '%-18s %-48s %5s %5s %5s %7s\n' row kernel pass fail skip time

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: help for every command (-h, --help,
 # vigil help CMD), --version, usage errors, bash completion through the
-# installed script, make install / uninstall.  Needs no root and no BPF.
+# installed script, make install / uninstall (binary, completion, man page,
+# systemd unit, example config).  Needs no root and no BPF.
 # The commands and each command's options are what vigil itself lists
 # (vigil __complete), which test_cli.c holds to the option table.
 . "$(dirname "$0")/lib.sh"
@@ -101,18 +102,39 @@ touch "$TMP/some.vgl"
 got=$(completion "$VIGIL" report "$TMP/so")
 [ "$got" = "$TMP/some.vgl" ] && pass cli.completion_file || fail cli.completion_file "$got"
 
-# make install: exactly the binary and the completion script; uninstall removes them
+# make install: exactly these files, each a copy of its source (the unit with
+# its path filled in); the installed vigil runs and takes the installed
+# config; uninstall removes them all.  Both ways: nothing more, nothing less.
 dest="$TMP/dest"
-if make -C "$ROOT" -s --no-print-directory install DESTDIR="$dest" PREFIX=/usr >"$TMP/install.log" 2>&1; then
+inst() { make -C "$ROOT" -s --no-print-directory "$@" DESTDIR="$dest" PREFIX=/usr >>"$TMP/install.log" 2>&1; }
+if inst install; then
 	files=$(cd "$dest" && find . -type f -printf '%m %p\n' | sort)
-	want=$'644 ./usr/share/bash-completion/completions/vigil\n755 ./usr/sbin/vigil'
-	if [ "$files" = "$want" ] && cmp -s "$dest/usr/share/bash-completion/completions/vigil" "$ROOT/scripts/vigil.bash-completion" &&
-		"$dest/usr/sbin/vigil" --version >/dev/null; then
-		pass cli.make_install
-	else
-		fail cli.make_install "installed: $(echo $files)"
-	fi
-	make -C "$ROOT" -s --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr >>"$TMP/install.log" 2>&1
+	want=$'644 ./etc/vigil.conf\n644 ./lib/systemd/system/vigil.service\n644 ./usr/share/bash-completion/completions/vigil\n644 ./usr/share/man/man8/vigil.8\n755 ./usr/sbin/vigil'
+	bad=
+	[ "$files" = "$want" ] || bad="installed: $(echo $files)"
+	for pair in usr/share/bash-completion/completions/vigil:scripts/vigil.bash-completion \
+		usr/share/man/man8/vigil.8:docs/vigil.8 etc/vigil.conf:scripts/vigil.conf.example usr/sbin/vigil:vigil; do
+		cmp -s "$dest/${pair%%:*}" "$ROOT/${pair#*:}" || bad="$bad ${pair%%:*} differs from ${pair#*:}"
+	done
+	cmp -s "$dest/lib/systemd/system/vigil.service" <(sed 's|@SBINDIR@|/usr/sbin|g' "$ROOT/scripts/systemd/vigil.service") &&
+		grep -q '^ExecStart=/usr/sbin/vigil serve ' "$dest/lib/systemd/system/vigil.service" || bad="$bad the unit's ExecStart"
+	"$dest/usr/sbin/vigil" --version >/dev/null || bad="$bad the installed vigil does not run"
+	# the shipped config is accepted as it is, and with every key uncommented
+	"$dest/usr/sbin/vigil" report --config "$dest/etc/vigil.conf" "$ROOT/tests/fuzz/corpus/memory.vgl" >/dev/null 2>"$TMP/conf.err" ||
+		bad="$bad the installed config is refused: $(head -c 200 "$TMP/conf.err")"
+	sed -E 's/^#([a-z_0-9]+ = )/\1/' "$dest/etc/vigil.conf" >"$TMP/all-keys.conf"
+	[ "$(grep -cE '^[a-z_0-9]+ = ' "$TMP/all-keys.conf")" -ge 20 ] &&
+		"$dest/usr/sbin/vigil" report --config "$TMP/all-keys.conf" "$ROOT/tests/fuzz/corpus/memory.vgl" >/dev/null 2>"$TMP/conf.err" ||
+		bad="$bad the config with every key set is refused: $(head -c 200 "$TMP/conf.err")"
+	[ -z "$bad" ] && pass cli.make_install || fail cli.make_install "$bad"
+	# an administrator's config: install keeps it, uninstall leaves it
+	echo "# mine" >>"$dest/etc/vigil.conf"
+	inst install && inst uninstall
+	left=$(cd "$dest" && find . -type f)
+	[ "$left" = ./etc/vigil.conf ] && grep -q '^# mine$' "$dest/etc/vigil.conf" && pass cli.make_install_keeps_config ||
+		fail cli.make_install_keeps_config "left: $left"
+	rm -f "$dest/etc/vigil.conf"
+	inst install && inst uninstall
 	left=$(find "$dest" -type f)
 	[ -z "$left" ] && pass cli.make_uninstall || fail cli.make_uninstall "left: $left"
 else

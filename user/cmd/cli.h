@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The command line: one table of commands and one of options drive the
  * parser, `vigil COMMAND --help`, the shell completion (`vigil __complete`)
- * and, later, the man page.  A new option is one cli_option entry (and,
+ * and the man page (`vigil __mdoc`).  A new option is one cli_option entry (and,
  * unless it only stores a value, a setter). */
 #ifndef VIGIL_CLI_H
 #define VIGIL_CLI_H
@@ -146,6 +146,24 @@ void cli_help_command(FILE *f, const struct cli_command *cmd);
  * or one of the lines "@file", "@dir", "@pid" for the shell to complete
  * names itself. */
 void cli_complete(FILE *f, int nwords, char **words);
+/* "text|json" for ARG_CHOICE (the choices of the commands in cmd), else the
+ * metavar; "" for a flag.  buf holds the choices. */
+const char *cli_value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size);
+/* What a command's synopsis shows, in order: the word TARGETS when it takes
+ * target options, each of its CLI_SYNOPSIS options, the word OPTIONS when
+ * it takes others (-h aside).  emit gets (o, NULL) or (NULL, word) and
+ * prints them to f: the help and the man page spell them each their way. */
+typedef void (*cli_synopsis_fn)(FILE *f, unsigned cmd, const struct cli_option *o, const char *word);
+void cli_synopsis_walk(FILE *f, const struct cli_command *cmd, cli_synopsis_fn emit);
+/* "live, record": the names of the commands in bits */
+void cli_command_names(FILE *f, unsigned bits);
+/* the commands that take target options (CLI_TARGET) */
+unsigned cli_target_commands(void);
+/* what TARGETS means, for the help and the man page */
+extern const char cli_targets_title[];
+/* `vigil __mdoc synopsis|reference` (cli_mdoc.c): the tables as mdoc(7), for
+ * docs/vigil.8.  Returns EXIT_OK, or EXIT_USAGE for another part. */
+int cli_mdoc(FILE *f, const char *part);
 /* `vigil --version` */
 void version_print(FILE *f);
 

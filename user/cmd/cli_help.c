@@ -38,9 +38,7 @@ static void wrap(FILE *f, const char *text, int col, int indent)
 	fputc('\n', f);
 }
 
-/* "text|json" for ARG_CHOICE (the choices of the commands in cmd), else the
- * metavar; "" for a flag */
-static const char *value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size)
+const char *cli_value_name(const struct cli_option *o, unsigned cmd, char *buf, size_t size)
 {
 	size_t len = 0;
 
@@ -60,7 +58,7 @@ static const char *value_name(const struct cli_option *o, unsigned cmd, char *bu
 static void print_usage_form(FILE *f, const struct cli_option *o, unsigned cmd)
 {
 	char vals[128];
-	const char *v = value_name(o, cmd, vals, sizeof(vals));
+	const char *v = cli_value_name(o, cmd, vals, sizeof(vals));
 
 	if (o->short_name)
 		fprintf(f, "-%c", o->short_name);
@@ -70,21 +68,11 @@ static void print_usage_form(FILE *f, const struct cli_option *o, unsigned cmd)
 		fprintf(f, "%c%s", NBSP, v);
 }
 
-/* "vigil NAME [FILE] [TARGETS] -o FILE [--opt V]... [OPTIONS]", name padded
- * to pad, wrapped at WIDTH below its first option; col = the cursor */
-static void synopsis(FILE *f, const struct cli_command *cmd, int pad, int col)
+void cli_synopsis_walk(FILE *f, const struct cli_command *cmd, cli_synopsis_fn emit)
 {
-	bool targets = false, more = false;
 	const struct cli_option *o;
-	char line[1024];
-	FILE *m = fmemopen(line, sizeof(line), "w");
-	int indent;
+	bool targets = false, more = false;
 
-	if (!m)
-		return;
-	indent = col + fprintf(f, "vigil %-*s ", pad, cmd->name);
-	if (cmd->operand)
-		fprintf(m, " %s", cmd->operand);
 	for (size_t i = 0; (o = cli_option_at(i)); i++) {
 		if (!(o->cmds & cmd->bit))
 			continue;
@@ -94,17 +82,40 @@ static void synopsis(FILE *f, const struct cli_command *cmd, int pad, int col)
 			more = true;
 	}
 	if (targets)
-		fputs(" [TARGETS]", m);
-	for (size_t i = 0; (o = cli_option_at(i)); i++) {
-		if (!(o->cmds & cmd->bit) || !(o->flags & CLI_SYNOPSIS) || (o->flags & CLI_TARGET))
-			continue;
-		fputs((o->flags & CLI_REQUIRED) ? " " : " [", m);
-		print_usage_form(m, o, cmd->bit);
-		if (!(o->flags & CLI_REQUIRED))
-			fputc(']', m);
-	}
+		emit(f, cmd->bit, NULL, "TARGETS");
+	for (size_t i = 0; (o = cli_option_at(i)); i++)
+		if ((o->cmds & cmd->bit) && (o->flags & CLI_SYNOPSIS) && !(o->flags & CLI_TARGET))
+			emit(f, cmd->bit, o, NULL);
 	if (more)
-		fputs(" [OPTIONS]", m);
+		emit(f, cmd->bit, NULL, "OPTIONS");
+}
+
+static void synopsis_item(FILE *f, unsigned cmd, const struct cli_option *o, const char *word)
+{
+	if (!o) {
+		fprintf(f, " [%s]", word);
+		return;
+	}
+	fputs((o->flags & CLI_REQUIRED) ? " " : " [", f);
+	print_usage_form(f, o, cmd);
+	if (!(o->flags & CLI_REQUIRED))
+		fputc(']', f);
+}
+
+/* "vigil NAME [FILE] [TARGETS] -o FILE [--opt V]... [OPTIONS]", name padded
+ * to pad, wrapped at WIDTH below its first option; col = the cursor */
+static void synopsis(FILE *f, const struct cli_command *cmd, int pad, int col)
+{
+	char line[1024];
+	FILE *m = fmemopen(line, sizeof(line), "w");
+	int indent;
+
+	if (!m)
+		return;
+	indent = col + fprintf(f, "vigil %-*s ", pad, cmd->name);
+	if (cmd->operand)
+		fprintf(m, " %s", cmd->operand);
+	cli_synopsis_walk(m, cmd, synopsis_item);
 	fclose(m); /* NUL-terminates; a synopsis never nears the buffer's size */
 	wrap(f, line, indent, indent);
 }
@@ -113,7 +124,7 @@ static void synopsis(FILE *f, const struct cli_command *cmd, int pad, int col)
 static void option_line(FILE *f, const struct cli_option *o, unsigned cmd)
 {
 	char vals[128];
-	const char *v = value_name(o, cmd, vals, sizeof(vals));
+	const char *v = cli_value_name(o, cmd, vals, sizeof(vals));
 	int n;
 
 	if (o->short_name)
@@ -151,7 +162,28 @@ static void option_list(FILE *f, unsigned cmd, unsigned flags, bool with, const 
 	}
 }
 
-static const char targets_title[] = "a union; default: the asr, avatar, camera roles";
+void cli_command_names(FILE *f, unsigned bits)
+{
+	const struct cli_command *cmd;
+	int n = 0;
+
+	for (size_t i = 0; (cmd = cli_command_at(i)); i++)
+		if (cmd->bit & bits)
+			fprintf(f, "%s%s", n++ ? ", " : "", cmd->name);
+}
+
+unsigned cli_target_commands(void)
+{
+	const struct cli_option *o;
+	unsigned cmds = 0;
+
+	for (size_t i = 0; (o = cli_option_at(i)); i++)
+		if (o->flags & CLI_TARGET)
+			cmds |= o->cmds;
+	return cmds;
+}
+
+const char cli_targets_title[] = "a union; default: the asr, avatar, camera roles";
 static const char exit_codes[] =
 	"exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 missing privilege or kernel feature";
 
@@ -167,7 +199,7 @@ void cli_help_command(FILE *f, const struct cli_command *cmd)
 	for (size_t i = 0; (o = cli_option_at(i)); i++)
 		targets |= (o->cmds & cmd->bit) && (o->flags & CLI_TARGET);
 	if (targets) {
-		fprintf(f, "\nTARGETS (%s):\n", targets_title);
+		fprintf(f, "\nTARGETS (%s):\n", cli_targets_title);
 		option_list(f, cmd->bit, CLI_TARGET, true, NULL);
 	}
 	fputs("\noptions:\n", f);
@@ -193,14 +225,10 @@ void cli_usage(FILE *f)
 	      "\ncommands:\n", f);
 	for (size_t i = 0; (cmd = cli_command_at(i)); i++)
 		fprintf(f, "  %-7s %s\n", cmd->name, cmd->summary);
-	for (size_t i = 0; (o = cli_option_at(i)); i++)
-		if (o->flags & CLI_TARGET)
-			trace |= o->cmds;
+	trace = cli_target_commands();
 	fputs("\nTARGETS (", f);
-	for (size_t i = 0, n = 0; (cmd = cli_command_at(i)); i++)
-		if (cmd->bit & trace)
-			fprintf(f, "%s%s", n++ ? ", " : "", cmd->name);
-	fprintf(f, "; %s):\n", targets_title);
+	cli_command_names(f, trace);
+	fprintf(f, "; %s):\n", cli_targets_title);
 	option_list(f, all, CLI_TARGET, true, NULL);
 	fputs("\nOPTIONS (which command takes which: vigil COMMAND --help):\n", f);
 	for (size_t i = 0; (o = cli_option_at(i)); i++)

@@ -51,6 +51,13 @@ int main(int argc, char **argv)
 		cli_complete(stdout, argc - 2, argv + 2);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "__mdoc")) { /* the man page's generated sections */
+		if (argc != 3 || cli_mdoc(stdout, argv[2])) {
+			cli_err("__mdoc takes one of: synopsis, reference");
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
 	cmd = cli_command_find(argv[1]);
 	if (!cmd) {
 		cli_err("unknown command '%s' (see vigil --help)", argv[1]);
