@@ -198,6 +198,24 @@ static __always_inline bool is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 
+/* Tracked, and chosen by user space: not a process that exec'd a moment
+ * ago and may be no target at all.  Every exec on the host makes one such
+ * process for the time user space takes to read its exec record; an exec
+ * storm would otherwise fill the ring buffer with 8 KiB samples that user
+ * space then drops.  A target's first milliseconds (the dynamic loader)
+ * go unsampled. */
+static __always_inline bool is_confirmed(__u32 tgid)
+{
+	__u8 *how;
+
+	if (tgid == self_tgid || tgid == 0)
+		return false;
+	if (track_all)
+		return true;
+	how = bpf_map_lookup_elem(&targets, &tgid);
+	return how && *how == VIGIL_TRACK_CONFIRMED;
+}
+
 /* Is the task running on this CPU tracked?  Uses the per-CPU cache set at
  * sched_switch; falls back to the map when the cache is stale. */
 static __always_inline bool current_tracked(struct vigil_cpu_state *cs, __u32 tid, __u32 tgid)
@@ -433,6 +451,35 @@ const volatile __u32 site_mode = SITE_MODE_OFF;
  * space when it adapts the rate (bss is shared memory). */
 __u64 site_weight = 1;
 
+/* the event's count at this CPU's previous overflow */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} site_last_count SEC(".maps");
+
+/* What this overflow stands for: the faults counted on this CPU since the
+ * previous overflow (every task's, as the period counts them).  Measured,
+ * not the nominal period: user space re-draws the period after each sample
+ * (PERF_EVENT_IOC_PERIOD) a while after the overflow, which makes the real
+ * intervals differ from the mean it asked for (15 % more samples than
+ * faults/N here).  Runs on every overflow, before any filter, so that each
+ * interval is counted once. */
+static __always_inline __u64 site_interval(struct bpf_perf_event_data *ctx)
+{
+	struct bpf_perf_event_value v;
+	__u32 key = 0;
+	__u64 *last = bpf_map_lookup_elem(&site_last_count, &key), w = site_weight;
+
+	if (!last || bpf_perf_prog_read_value(ctx, &v, sizeof(v)))
+		return w;
+	if (*last && v.counter > *last)
+		w = v.counter - *last;
+	*last = v.counter;
+	return w;
+}
+
 #if defined(__TARGET_ARCH_x86)
 #define SITE_NREGS 17
 /* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15, then rip */
@@ -482,8 +529,9 @@ int site_sample(struct bpf_perf_event_data *ctx)
 	struct vigil_stats *st;
 	struct ev_site_raw *r;
 	__u32 flags = 0;
+	__u64 weight = site_interval(ctx);
 
-	if (!is_tracked(tgid))
+	if (!is_confirmed(tgid))
 		return 0;
 	st = stats_slot();
 	/* a burst of samples (8 KiB each) must never crowd out the events:
@@ -508,7 +556,7 @@ int site_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	fill_hdr(&r->h, EV_SITE_RAW, sizeof(*r), bpf_ktime_get_ns(), tgid, tid);
 	r->addr = ctx->addr;
-	r->weight = site_weight;
+	r->weight = weight;
 	r->nregs = SITE_NREGS;
 	/* always from the context first: a load through a pointer that may be
 	 * the context or not is refused, so the two sources never share code */

@@ -72,7 +72,9 @@ fi
 
 # ---- --sites fp, a given rate: the frame-pointer build -------------------------------------
 # The heap site's first touch is memset, a libc leaf without a frame: a walk
-# that starts from the frame pointer alone names main, not grow_heap_copy.
+# that starts from the frame pointer alone names main, not grow_heap_copy
+# (docs/sites.md: why dwarf is the default).  The check holds fp to that,
+# and to everything else.
 # The rate 16 shares a factor with the 20 faults of each of the workload's
 # iterations: a sampler that takes exactly every 16th fault sees 5 of the 20
 # positions (perf -c 16 gives grow_mmap_region 0 %, scripts/sites-vs-perf.sh);
@@ -84,10 +86,45 @@ if start_vigil record --comm '^wl_sites_fp$' --sites fp --site-rate 16 -o "$TMP/
 		"$VIGIL" report "$TMP/fp.vgl" --format json >"$TMP/fp.json" 2>"$TMP/report.err" &&
 			"$VIGIL" report "$TMP/fp.vgl" >"$TMP/fp.txt" 2>>"$TMP/report.err" ||
 			fail sites.fp.report "vigil report of the dump failed: $(tail -n3 "$TMP/report.err")"
-		check check --label sites.fp.fp --truth "$TMP/fp2.out" --report "$TMP/fp.json" --text "$TMP/fp.txt"
+		check check --label sites.fp.fp --truth "$TMP/fp2.out" --report "$TMP/fp.json" --text "$TMP/fp.txt" --leaf-caller main
 	else
 		fail sites.fp "vigil record exited with an error: $(tail -n3 "$TMP/vigil.err")"
 	fi
 else
 	fail sites.fp "vigil record --sites fp did not start: $(grep -v '^libbpf' "$TMP/vigil.err" | tail -n3)"
+fi
+
+# ---- huge pages: a fault that maps 2 MiB weighs 2 MiB --------------------------------------
+# wl_thp writes 64 MiB in MADV_HUGEPAGE memory: with THP on, 32 faults make
+# it resident.  Every fault sampled (--site-rate 1): grow_huge's site must
+# hold what the kernel says is in huge pages (AnonHugePages), not 32 x 4 KiB.
+thp_mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+if [ "$thp_mode" != always ] && [ "$thp_mode" != madvise ]; then
+	skip sites.thp_weight "transparent huge pages are ${thp_mode:-not built} on this kernel"
+elif start_vigil record --comm '^wl_thp$' --site-rate 1 -o "$TMP/thp.vgl"; then
+	"$WL/wl_thp" 64 1 >"$TMP/thp.out"
+	sleep 0.3
+	if stop_vigil; then
+		wl=$(grep '^WL' "$TMP/thp.out"); echo "   # $wl"
+		"$VIGIL" report "$TMP/thp.vgl" --format json >"$TMP/thp.json" 2>"$TMP/report.err"
+		got=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(s["bytes"] for p in d["processes"] if p["pid"] == int(sys.argv[2])
+          for s in p["mem"].get("sites") or [] if any(f["function"] == "grow_huge" for f in s["frames"])))
+' "$TMP/thp.json" "$(kv "$wl" pid)")
+		want=$(kv "$wl" thp)
+		echo "   wl_thp: grow_huge site ${got:-?} bytes, AnonHugePages $want; $(grep 'allocation sites' "$TMP/vigil.err")"
+		if [ "${want:-0}" -le 0 ]; then
+			skip sites.thp_weight "the kernel gave wl_thp no huge pages (AnonHugePages $want)"
+		elif [ -n "$got" ] && within "$got" "$want" 10; then
+			pass sites.thp_weight
+		else
+			fail sites.thp_weight "grow_huge's site holds ${got:-nothing}, the kernel's huge pages $want (+-10 %)"
+		fi
+	else
+		fail sites.thp_weight "vigil record exited with an error: $(tail -n3 "$TMP/vigil.err")"
+	fi
+else
+	fail sites.thp_weight "vigil record did not start: $(grep -v '^libbpf' "$TMP/vigil.err" | tail -n3)"
 fi

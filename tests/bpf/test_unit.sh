@@ -113,7 +113,9 @@ args=$(sed -n 's/^Environment="VIGIL_ARGS=\(.*\)"$/\1/p' "$UNIT")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 args=$(sed -E "s/127\.0\.0\.1:[0-9]+/127.0.0.1:$port/" <<<"$args")
 # shellcheck disable=SC2086
-as_unit "$bset" "$VIGIL" serve $args >"$TMP/serve.out" 2>"$TMP/serve.err" &
+# not through as_unit: a backgrounded function is a subshell, and $! would
+# be the subshell's pid, not vigil's (the SIGTERM would miss it)
+setpriv --bounding-set "$bset" --inh-caps=-all --ambient-caps=-all -- "$VIGIL" serve $args >"$TMP/serve.out" 2>"$TMP/serve.err" &
 spid=$!
 up=0
 for _ in $(seq 1 100); do

@@ -12,6 +12,8 @@
 #include "dump_write.h"
 #include "feature.h"
 #include "procfs.h"
+#include "session.h"
+#include "site_resolve.h"
 #include "source.h"
 #include "targets.h"
 
@@ -143,6 +145,22 @@ bool trace_loop_tick(struct trace_loop *l)
 	return true;
 }
 
+/* what allocation-site sampling took, skipped and cost (docs/sites.md) */
+static void trace_report_sites(struct session *s, const struct source_counts *sc, FILE *f)
+{
+	struct site_resolve_stats rs;
+	const char *blind = session_site_size_blind(s);
+
+	if (!sc->site_period && !sc->site_taken)
+		return;
+	session_site_stats(s, &rs);
+	fprintf(f, "vigil: allocation sites: %llu samples (1 fault in %llu now), %llu skipped (ring buffer busy), "
+		"%llu stacks, %llu truncated, %.0f us per sample unwinding, %llu huge-page faults%s%s%s\n",
+		sc->site_taken, sc->site_period, sc->site_skipped, rs.stacks, rs.truncated,
+		rs.samples ? rs.unwind_ns / 1e3 / (double)rs.samples : 0.0, rs.large_folios,
+		blind ? " (huge pages not seen: " : "", blind ? blind : "", blind ? ")" : "");
+}
+
 void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 {
 	struct source_counts sc;
@@ -170,6 +188,7 @@ void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)
 	else
 		fprintf(f, "vigil: BPF programs: run time not measured (first sampled %d s in)\n",
 			BPFCOST_DELAY_S);
+	trace_report_sites(s, &sc, f);
 	/* the accounting identity the flood test holds vigil to */
 	fprintf(f, "vigil: ring buffer: produced=%llu received=%llu lost=%llu (+%llu flushed at stop)\n", sc.produced,
 		sc.received, sc.lost, sc.pending);

@@ -509,6 +509,11 @@ void session_close(struct session *s)
 struct source *session_source(struct session *s) { return s->src; }
 size_t session_live_targets(const struct session *s) { return s->live; }
 size_t session_live_pids(const struct session *s) { return s->live_explicit; }
+const char *session_site_size_blind(const struct session *s)
+{
+	return site_resolver_size_blind(s->sites);
+}
+
 void session_site_stats(const struct session *s, struct site_resolve_stats *out)
 {
 	site_resolver_stats(s->sites, out);

@@ -46,5 +46,7 @@ size_t session_live_pids(const struct session *s);
 struct site_resolve_stats;
 /* What allocation-site resolution did so far (all 0 without --sites). */
 void session_site_stats(const struct session *s, struct site_resolve_stats *out);
+/* why huge-page faults weigh as base pages in this run, or NULL */
+const char *session_site_size_blind(const struct session *s);
 
 #endif

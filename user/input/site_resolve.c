@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fault_size.h"
 #include "u64map.h"
 
 /* processes whose mappings are kept at once; the least recently sampled
@@ -37,6 +38,7 @@
 struct proc_unwind {
 	unsigned pid;
 	Dwfl *dwfl;           /* NULL: the mappings could not be read */
+	int pagemap_fd;       /* for the size of what a fault mapped; -1: unknown, base pages */
 	unsigned long long reported_ns;
 	unsigned long long used_ns;
 };
@@ -54,7 +56,7 @@ struct stack_ent {
 struct site_resolver {
 	site_emit emit;
 	void *ctx;
-	long page_size;
+	struct fault_sizer *sizer;
 	struct proc_unwind procs[PROCS_MAX];
 	/* the sample being unwound, for libdw's callbacks */
 	const struct ev_site_raw *cur;
@@ -164,6 +166,8 @@ static void proc_drop(struct proc_unwind *p)
 {
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
+	if (p->pid && p->pagemap_fd >= 0)
+		close(p->pagemap_fd);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -199,6 +203,7 @@ static struct proc_unwind *proc_get(struct site_resolver *r, unsigned pid, unsig
 		proc_drop(p);
 		p->pid = pid;
 		p->dwfl = proc_report(r, pid);
+		p->pagemap_fd = fault_sizer_open_pagemap(pid);
 		p->reported_ns = now;
 	}
 	p->used_ns = now;
@@ -407,9 +412,11 @@ struct site_resolver *site_resolver_new(site_emit emit, void *ctx)
 		return NULL;
 	r->emit = emit;
 	r->ctx = ctx;
-	r->page_size = sysconf(_SC_PAGESIZE);
-	if (r->page_size <= 0)
-		r->page_size = 4096;
+	r->sizer = fault_sizer_new();
+	if (!r->sizer) {
+		free(r);
+		return NULL;
+	}
 	u64map_init(&r->module_ids, MODULES_MAX);
 	u64map_init(&r->frame_ids, FRAMES_MAX);
 	u64map_init(&r->stack_ids, STACKS_MAX);
@@ -422,6 +429,7 @@ void site_resolver_free(struct site_resolver *r)
 		return;
 	for (int i = 0; i < PROCS_MAX; i++)
 		proc_drop(&r->procs[i]);
+	fault_sizer_free(r->sizer);
 	for (unsigned i = 0; i < r->nmodules; i++)
 		free(r->modules[i]);
 	free(r->modules);
@@ -485,7 +493,7 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 		.h = {.type = EV_SITE_SAMPLE, .size = sizeof(s), .cpu = raw->h.cpu, .ts = raw->h.ts,
 		      .pid = raw->h.pid, .tid = raw->h.tid},
 		.addr = raw->addr,
-		.bytes = raw->weight * (__u64)r->page_size,
+		.bytes = raw->weight * fault_size_of(r->sizer, p->pagemap_fd, raw->addr),
 		.stack = n ? stack_of(r, frames, n, r->truncated, raw->h.ts) : 0,
 		.flags = raw->flags,
 	};
@@ -503,8 +511,18 @@ void site_resolver_forget(struct site_resolver *r, unsigned pid)
 
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out)
 {
+	struct fault_size_stats fs;
+
 	if (r)
 		*out = r->st;
 	else
 		memset(out, 0, sizeof(*out));
+	fault_sizer_stats(r ? r->sizer : NULL, &fs);
+	out->large_folios = fs.large;
+	out->size_unknown = fs.unknown;
+}
+
+const char *site_resolver_size_blind(const struct site_resolver *r)
+{
+	return r ? fault_sizer_blind(r->sizer) : NULL;
 }

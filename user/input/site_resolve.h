@@ -29,6 +29,8 @@ struct site_resolve_stats {
 	unsigned long long unwind_ns; /* time spent unwinding and symbolizing */
 	unsigned long long no_maps;   /* samples of processes whose mappings could not be read */
 	unsigned long long truncated; /* stacks cut at the copy's end or the frame limit */
+	unsigned long long large_folios; /* faults that mapped a huge page or large folio (fault_size.h) */
+	unsigned long long size_unknown; /* faults whose page was gone or unreadable: weighed as a base page */
 };
 
 struct site_resolver *site_resolver_new(site_emit emit, void *ctx);
@@ -38,5 +40,7 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 /* The process exited: its mappings are forgotten (its frames stay). */
 void site_resolver_forget(struct site_resolver *r, unsigned pid);
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out);
+/* why huge pages weigh as base pages here (no /proc/kpageflags), or NULL */
+const char *site_resolver_size_blind(const struct site_resolver *r);
 
 #endif
