@@ -189,13 +189,22 @@ static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size, _
 	h->tid = tid;
 }
 
+/* How a process is tracked: VIGIL_TRACK_*, 0 for not at all */
+static __always_inline __u8 track_state(__u32 tgid)
+{
+	__u8 *how;
+
+	if (tgid == self_tgid || tgid == 0)
+		return 0;
+	if (track_all)
+		return VIGIL_TRACK_CONFIRMED;
+	how = bpf_map_lookup_elem(&targets, &tgid);
+	return how ? *how : 0;
+}
+
 static __always_inline bool is_tracked(__u32 tgid)
 {
-	if (tgid == self_tgid || tgid == 0)
-		return false;
-	if (track_all)
-		return true;
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+	return track_state(tgid) != 0;
 }
 
 /* Tracked, and chosen by user space: not a process that exec'd a moment
@@ -206,14 +215,7 @@ static __always_inline bool is_tracked(__u32 tgid)
  * go unsampled. */
 static __always_inline bool is_confirmed(__u32 tgid)
 {
-	__u8 *how;
-
-	if (tgid == self_tgid || tgid == 0)
-		return false;
-	if (track_all)
-		return true;
-	how = bpf_map_lookup_elem(&targets, &tgid);
-	return how && *how == VIGIL_TRACK_CONFIRMED;
+	return track_state(tgid) == VIGIL_TRACK_CONFIRMED;
 }
 
 /* Is the task running on this CPU tracked?  Uses the per-CPU cache set at
