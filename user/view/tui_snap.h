@@ -19,12 +19,35 @@
 #include <stddef.h>
 #include "agg.h"
 #include "detect.h"
+#include "pview.h"
 
 #define TUI_SERIES_MAX 256  /* RSS points kept per process (the newest) */
 #define TUI_RQ_SLOTS 32     /* log2 run-queue slots in us: 2^32 us is 71 min */
 #define TUI_FINDINGS_MAX 128 /* newest findings kept */
 
 #define TUI_BADGE(kind) (1u << (kind)) /* a row's bit for a finding kind */
+#define TUI_COLS_MAX 24      /* columns of the process table */
+#define TUI_CELL_MAX 48      /* a cell's text: a sanitized comm fits */
+
+/* A column of the process table: a field of the process view's table
+ * (pview.h, its live part), or one of the view's own two, which are no
+ * number of the model: the findings' badges and the command line (the
+ * last column, taking whatever width is left). */
+struct tui_col {
+	const char *id;    /* the field's id; "finding", "cmdline" */
+	const char *title;
+	int width;
+	bool right;        /* right-aligned */
+	int drop;          /* dropped in this order (highest first) when narrow; 0: never */
+	enum { TUI_COL_FIELD, TUI_COL_BADGES, TUI_COL_CMDLINE } what;
+	const struct pview_field *field; /* TUI_COL_FIELD's */
+};
+
+/* The columns in display order: the pview fields with a live title, in the
+ * table's order, then "finding", then "cmdline".  Sets *n. */
+const struct tui_col *tui_cols(size_t *n);
+/* The index of column id, or -1. */
+int tui_col_find(const char *id);
 
 struct tui_wb {
 	__u32 pid;
@@ -41,15 +64,21 @@ struct tui_row {
 	char comm[VIGIL_COMM_LEN];
 	char cmdline[VIGIL_CMDLINE_MAX + 1];
 
-	/* the table: rates over the interval, gauges now */
+	/* the table's cells and sort keys, by column (tui_cols), filled by
+	 * the pview fields over the interval; the view's own columns are drawn
+	 * from badges and cmdline */
+	char cell[TUI_COLS_MAX][TUI_CELL_MAX];
+	double key[TUI_COLS_MAX];
+	unsigned badges, badges_active, badges_crit; /* TUI_BADGE bits */
+
+	/* the same process view's numbers, for the group lines and the detail:
+	 * rates over the interval, gauges now */
 	double cpu_pct, invol_per_s, vol_per_s, faults_per_s;
 	bool rq_known; /* a run-queue wait ended in the interval */
 	double rq_p50_ns, rq_p99_ns;
 	bool rss_known; /* an RSS record has been seen */
 	__u64 rss;
 	double rss_trend_per_min; /* over up to the last minute of the series */
-	__u64 anon_live, heap;
-	unsigned badges, badges_active, badges_crit; /* TUI_BADGE bits */
 
 	/* the detail view */
 	__u64 start_ns, first_ts, last_ts, exit_ts;
@@ -93,14 +122,9 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 int tui_snap_take_findings(struct tui_snap *s, const struct finding *const *f, size_t nf);
 void tui_snap_free(struct tui_snap *s);
 
-/* The columns of the process table, in display order. */
-enum tui_col {
-	TC_PID, TC_COMM, TC_CPU, TC_RQ50, TC_RQ99, TC_INVOL, TC_RSS, TC_TREND, TC_FAULTS, TC_MAPPED,
-	TC_HEAP, TC_FLAGS, TC_CMDLINE, TC_COUNT
-};
-
 struct tui_order {
-	enum tui_col key;   /* numbers: largest first; PID, COMM, CMDLINE: ascending */
+	int key;            /* a column (tui_cols): its field's sort rule; the
+			     * badges: most and gravest first; the command line: A to Z */
 	bool invert;
 	int role;           /* enum vigil_role, or -1 for every role */
 	const char *filter; /* substring of comm or cmdline, any case; NULL or "" = all */
