@@ -9,6 +9,8 @@
 #include "procfs.h"
 #include "pview.h"
 #include "roles.h"
+#include "site_evidence.h"
+#include "sites.h"
 #include "tui_text.h"
 
 /* process-controlled text -> printable, whatever the source put in it */
@@ -114,7 +116,12 @@ static void take_series(struct tui_row *r, const struct agg_proc *p)
 		r->series[i] = (float)s->pts[from + i].max;
 }
 
-static void take_row(struct tui_row *r, const struct agg_proc *p, double interval_s)
+static void take_sites(struct tui_row *r, const struct agg_proc *p)
+{
+	r->nsites = (unsigned)site_proc_top(p, r->sites, TUI_SITES_TOP, &r->sites_total);
+}
+
+static void take_row(struct tui_row *r, const struct agg_proc *p, double interval_s, bool sites)
 {
 	memset(r, 0, offsetof(struct tui_row, series)); /* the series is filled below */
 	r->id = p->id;
@@ -136,6 +143,8 @@ static void take_row(struct tui_row *r, const struct agg_proc *p, double interva
 	take_view(r, p, interval_s);
 	take_runq(r, p);
 	take_wb(r, p);
+	if (sites)
+		take_sites(r, p);
 	take_series(r, p);
 }
 
@@ -224,8 +233,9 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 	interval_s = pview_span_s(a, true, 0, interval_s);
 	if (take_host(s, a, interval_s) || take_findings(s, f, nf))
 		return -1;
+	s->sites = sites_present(agg_sites(a));
 	for (size_t i = 0; i < n; i++)
-		take_row(&s->rows[i], agg_proc_at(a, i), interval_s);
+		take_row(&s->rows[i], agg_proc_at(a, i), interval_s, s->sites);
 	s->nrows = n;
 	mark_badges(s);
 	s->valid = true;

@@ -24,6 +24,7 @@
 #define TUI_SERIES_MAX 256  /* RSS points kept per process (the newest) */
 #define TUI_RQ_SLOTS 32     /* log2 run-queue slots in us: 2^32 us is 71 min */
 #define TUI_FINDINGS_MAX 128 /* newest findings kept */
+#define TUI_SITES_TOP 5      /* allocation sites kept per process */
 
 #define TUI_BADGE(kind) (1u << (kind)) /* a row's bit for a finding kind */
 #define TUI_COLS_MAX 24      /* columns of the process table */
@@ -90,6 +91,12 @@ struct tui_row {
 	unsigned rq_nslots;
 	unsigned nwb;
 	struct tui_wb wb[AGG_WB_TOP];
+	/* the allocation sites holding the most live bytes now
+	 * (site_proc_top), when the trace samples them: the stack ids stay
+	 * valid after the snapshot, the site model outlives its processes */
+	unsigned nsites;
+	__u64 sites_total; /* live bytes of all the process's sites */
+	struct finding_site sites[TUI_SITES_TOP];
 	unsigned nseries;
 	__u64 series_step_ns, series_t0, series_t1; /* first and last point shown */
 	float series[TUI_SERIES_MAX]; /* peak RSS of each step, oldest first */
@@ -97,6 +104,7 @@ struct tui_row {
 
 struct tui_snap {
 	bool valid; /* taken at least once */
+	bool sites; /* the trace samples allocation sites */
 	double interval_s;
 	__u64 ts; /* event time the model was settled to */
 	unsigned ncpus;
