@@ -43,3 +43,21 @@ if [ $? = 1 ] && grep -q 'misc/ is no layer' <<<"$out"; then
 else
 	fail layers.unknown_folder "not reported: $(tr '\n' ' ' <<<"$out")"
 fi
+
+# docs/architecture.md names every file of user/: a module by its name, a
+# header without a .c by its file name
+missing=
+for f in "$ROOT"/user/*/*.c "$ROOT"/user/*/*.h; do
+	b=$(basename "$f")
+	m=${b%.*}
+	case $b in
+	*.h) [ -e "${f%.h}.c" ] && continue; want=$b ;;
+	*) want=$m ;;
+	esac
+	grep -q "\`$want\`" "$ROOT/docs/architecture.md" || missing="$missing $want"
+done
+if [ -z "$missing" ]; then
+	pass layers.architecture_names_every_file
+else
+	fail layers.architecture_names_every_file "docs/architecture.md does not name:$missing"
+fi

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The detail view of one process: its findings with their evidence, memory
  * (RSS sparkline over the trace, breakdown, calls), its allocation sites
- * when the trace samples them, CPU (run-queue
- * histogram, who held its CPU).  A scrolling page, so it works in 80x24. */
+ * when the trace samples them, CPU (run-queue histogram, who held its CPU).
+ * A scrolling page, so it works in 80x24. */
 #define _GNU_SOURCE
 #include "tui_int.h"
 
