@@ -110,22 +110,39 @@ static void f_cpu(char *b, size_t l, const struct pview *v)
 	snprintf(b, l, "%.1f", v->cpu_pct);
 }
 
-static void rq_pct(char *b, size_t l, const struct pview *v, double pct)
+/* a run-queue percentile over the span; NaN when no wait ended in it */
+static double k_rq(const struct pview *v, double pct)
 {
-	if (v->runq->count)
-		fmt_ns(b, l, (double)hist_percentile(v->runq, pct));
-	else
+	return v->runq->count ? (double)hist_percentile(v->runq, pct) : NAN;
+}
+
+static double k_rq_p50(const struct pview *v)
+{
+	return k_rq(v, 50);
+}
+
+static double k_rq_p99(const struct pview *v)
+{
+	return k_rq(v, 99);
+}
+
+/* a latency cell in a format of fmt_ns's kind, "-" when unknown */
+static void ns_cell(char *b, size_t l, double ns, char *(*fmt)(char *, size_t, double))
+{
+	if (isnan(ns))
 		snprintf(b, l, "-");
+	else
+		fmt(b, l, ns);
 }
 
 static void f_rq_p50(char *b, size_t l, const struct pview *v)
 {
-	rq_pct(b, l, v, 50);
+	ns_cell(b, l, k_rq_p50(v), fmt_ns);
 }
 
 static void f_rq_p99(char *b, size_t l, const struct pview *v)
 {
-	rq_pct(b, l, v, 99);
+	ns_cell(b, l, k_rq_p99(v), fmt_ns);
 }
 
 static void f_invol(char *b, size_t l, const struct pview *v)
@@ -168,22 +185,15 @@ static void l_cpu(char *b, size_t l, const struct pview *v)
 	tt_pct(b, l, v->cpu_pct);
 }
 
-static void l_rq(char *b, size_t l, const struct pview *v, double pct)
-{
-	if (v->runq->count)
-		tt_ns(b, l, (double)hist_percentile(v->runq, pct));
-	else
-		snprintf(b, l, "-");
-}
-
+/* whole milliseconds from 100 ms on: 6 columns */
 static void l_rq_p50(char *b, size_t l, const struct pview *v)
 {
-	l_rq(b, l, v, 50);
+	ns_cell(b, l, k_rq_p50(v), tt_ns);
 }
 
 static void l_rq_p99(char *b, size_t l, const struct pview *v)
 {
-	l_rq(b, l, v, 99);
+	ns_cell(b, l, k_rq_p99(v), tt_ns);
 }
 
 static void l_rss_trend(char *b, size_t l, const struct pview *v)
@@ -201,21 +211,6 @@ static double k_pid(const struct pview *v)
 static double k_cpu(const struct pview *v)
 {
 	return v->cpu_pct;
-}
-
-static double k_rq(const struct pview *v, double pct)
-{
-	return v->runq->count ? (double)hist_percentile(v->runq, pct) : NAN;
-}
-
-static double k_rq_p50(const struct pview *v)
-{
-	return k_rq(v, 50);
-}
-
-static double k_rq_p99(const struct pview *v)
-{
-	return k_rq(v, 99);
 }
 
 static double k_invol(const struct pview *v)
