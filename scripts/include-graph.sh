@@ -29,6 +29,8 @@ declare -A rank=([.]=-1) # folder -> its layer's rank; user/ itself is below the
 for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 
 cd "$src" || exit 2
+shopt -s nullglob
+files=(./*.h ./*/*.c ./*/*.h)
 declare -A where    # header file name -> its folder
 declare -A has_c    # module name -> 1 when a .c file exists
 bad=0
@@ -77,8 +79,8 @@ while read -r f inc; do
 		echo "$me $them" >>"$edges"
 	fi
 done < <(awk 'match($0, /^[ \t]*#[ \t]*include[ \t]*"[^"]*"/) {
-		s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s); print FILENAME, s }' \
-	$(ls *.h */*.c */*.h 2>/dev/null))
+		s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s)
+		f = FILENAME; sub(/^\.\//, "", f); print f, s }' "${files[@]}")
 
 if [ $dot = 1 ]; then
 	echo "digraph user {"
@@ -91,7 +93,7 @@ fi
 loops=$(sort -u "$edges" | tsort 2>&1 >/dev/null)
 if [ -n "$loops" ]; then
 	echo "include-graph: a circle of modules (each uses the next through an #include):" >&2
-	sed 's/^/  /' <<<"$loops" >&2
+	while IFS= read -r l; do echo "  $l"; done <<<"$loops" >&2
 	bad=1
 fi
 [ $bad = 0 ] && echo "include-graph: $(sort -u "$edges" | wc -l) uses between $(cut -d' ' -f1 "$edges" | sort -u | wc -l) modules, no upward include, no circle"
