@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * What the live view shows, copied out of the model once per interval: the
- * numbers of every process over the interval (the same numbers as the text
- * snapshot, snapshot.c), what the detail view draws, and the findings.
+ * numbers of every process over the interval (the process view of the text
+ * snapshot, pview.h: its field table fills the table's cells), what the
+ * detail view draws (with the process's top allocation sites), and the
+ * findings.
  *
  * Why a copy rather than reading the model at draw time: the view re-sorts,
  * filters, scrolls and opens details between intervals, and pauses while
