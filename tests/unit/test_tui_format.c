@@ -339,6 +339,34 @@ static void test_order_within_group(void)
 	agg_free(A);
 }
 
+/* ties of the sort column fall back to the process view's order
+ * (pview_cmp: CPU, then RSS, then pid), as in the text snapshot */
+static void test_order_ties_follow_pview(void)
+{
+	struct tui_snap s = {0};
+	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
+	size_t idx[8];
+
+	A = agg_new(NULL);
+	proc(1, 10, ROLE_ASR, "a", CMD("a"));
+	proc(1, 11, ROLE_ASR, "b", CMD("b"));
+	proc(1, 12, ROLE_ASR, "c", CMD("c"));
+	rss(5, 10, 10 * MB);
+	rss(5, 11, 30 * MB);
+	rss(5, 12, 20 * MB);
+	agg_settle(A, 1000 * MS);
+	tui_snap_take(&s, A, NULL, 0, 1.0);
+	/* nobody ran: every CPU% is 0, so the largest RSS first */
+	tui_snap_order(&s, &o, idx);
+	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
+	/* a column where all are equal too (the heap) */
+	o.key = tui_col_find("heap_bytes");
+	tui_snap_order(&s, &o, idx);
+	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
+	tui_snap_free(&s);
+	agg_free(A);
+}
+
 /* ---- table layout ---- */
 
 static int layout_width(const int w[TUI_COLS_MAX])
@@ -436,6 +464,7 @@ int main(void)
 	RUN(test_snap_hostile_names);
 	RUN(test_order_groups_sort_filter);
 	RUN(test_order_within_group);
+	RUN(test_order_ties_follow_pview);
 	RUN(test_layout);
 	RUN(test_snap_cells);
 	CHECK_DONE();

@@ -54,30 +54,28 @@ int tui_col_find(const char *id)
 
 /* the cells and keys of the pview fields, and the numbers the group lines
  * and the detail show: one process view (pview_fill), one span rule */
-static void take_view(struct tui_row *r, const struct agg_proc *p, double span_s)
+static void take_view(struct tui_row *r, const struct pview *v)
 {
-	struct pview v;
 	size_t n;
 	const struct tui_col *c = tui_cols(&n);
 
-	pview_fill(&v, p, true, span_s);
 	for (size_t i = 0; i < n; i++) {
 		const struct pview_field *f = c[i].field;
 		if (c[i].what != TUI_COL_FIELD)
 			continue;
-		(f->live.fill ? f->live.fill : f->fill)(r->cell[i], sizeof(r->cell[i]), &v);
-		r->key[i] = f->key ? f->key(&v) : 0;
+		(f->live.fill ? f->live.fill : f->fill)(r->cell[i], sizeof(r->cell[i]), v);
+		r->key[i] = f->key ? f->key(v) : 0;
 	}
-	r->cpu_pct = v.cpu_pct;
-	r->invol_per_s = v.invol_per_s;
-	r->vol_per_s = v.vol_per_s;
-	r->faults_per_s = v.faults_per_s;
-	r->rq_known = v.runq->count > 0;
-	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(v.runq, 50) : 0;
-	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(v.runq, 99) : 0;
-	r->rss_known = p->mem.rss_first_ts != 0;
-	r->rss = p->mem.rss;
-	r->rss_trend_per_min = agg_rss_trend_per_min(&p->rss);
+	r->cpu_pct = v->cpu_pct;
+	r->invol_per_s = v->invol_per_s;
+	r->vol_per_s = v->vol_per_s;
+	r->faults_per_s = v->faults_per_s;
+	r->rq_known = v->runq->count > 0;
+	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(v->runq, 50) : 0;
+	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(v->runq, 99) : 0;
+	r->rss_known = v->p->mem.rss_first_ts != 0;
+	r->rss = v->p->mem.rss;
+	r->rss_trend_per_min = agg_rss_trend_per_min(&v->p->rss);
 }
 
 /* the whole trace's run-queue latency, for the detail */
@@ -121,8 +119,10 @@ static void take_sites(struct tui_row *r, const struct agg_proc *p)
 	r->nsites = (unsigned)site_proc_top(p, r->sites, TUI_SITES_TOP, &r->sites_total);
 }
 
-static void take_row(struct tui_row *r, const struct agg_proc *p, double interval_s, bool sites)
+static void take_row(struct tui_row *r, const struct pview *v, bool sites)
 {
+	const struct agg_proc *p = v->p;
+
 	memset(r, 0, offsetof(struct tui_row, series)); /* the series is filled below */
 	r->id = p->id;
 	r->pid = p->pid;
@@ -140,7 +140,7 @@ static void take_row(struct tui_row *r, const struct agg_proc *p, double interva
 	r->tot = p->tot;
 	agg_proc_interval(p, &r->ivl);
 	r->mem = p->mem;
-	take_view(r, p, interval_s);
+	take_view(r, v);
 	take_runq(r, p);
 	take_wb(r, p);
 	if (sites)
@@ -216,6 +216,24 @@ static int take_host(struct tui_snap *s, const struct agg *a, double interval_s)
 	return 0;
 }
 
+static int cmp_view(const void *x, const void *y, void *ctx)
+{
+	const struct pview *pv = ctx;
+
+	return pview_cmp(&pv[*(const size_t *)x], &pv[*(const size_t *)y]);
+}
+
+/* each row's place in the process view's one order (pview_cmp): the table
+ * breaks its ties by it, so by CPU it lists rows as the text snapshot does */
+static void rank_rows(struct tui_snap *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s->by_view[i] = i;
+	qsort_r(s->by_view, n, sizeof(*s->by_view), cmp_view, s->pv);
+	for (size_t i = 0; i < n; i++)
+		s->rows[s->by_view[i]].rank = i;
+}
+
 int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding *const *f, size_t nf,
 		  double interval_s)
 {
@@ -223,9 +241,15 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 
 	if (n > s->rows_cap) {
 		struct tui_row *r = realloc(s->rows, n * sizeof(*r));
-		if (!r)
+		struct pview *pv = r ? realloc(s->pv, n * sizeof(*pv)) : NULL;
+		size_t *by = pv ? realloc(s->by_view, n * sizeof(*by)) : NULL;
+		if (r)
+			s->rows = r;
+		if (pv)
+			s->pv = pv;
+		if (!by)
 			return -1;
-		s->rows = r;
+		s->by_view = by;
 		s->rows_cap = n;
 	}
 	/* the one span rule (pview.h): the event time the interval's counters
@@ -234,8 +258,11 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 	if (take_host(s, a, interval_s) || take_findings(s, f, nf))
 		return -1;
 	s->sites = sites_present(agg_sites(a));
-	for (size_t i = 0; i < n; i++)
-		take_row(&s->rows[i], agg_proc_at(a, i), interval_s, s->sites);
+	for (size_t i = 0; i < n; i++) {
+		pview_fill(&s->pv[i], agg_proc_at(a, i), true, interval_s);
+		take_row(&s->rows[i], &s->pv[i], s->sites);
+	}
+	rank_rows(s, n);
 	s->nrows = n;
 	mark_badges(s);
 	s->valid = true;
@@ -255,6 +282,8 @@ int tui_snap_take_findings(struct tui_snap *s, const struct finding *const *f, s
 void tui_snap_free(struct tui_snap *s)
 {
 	free(s->rows);
+	free(s->pv);
+	free(s->by_view);
 	free(s->findings);
 	free(s->cpu_busy_pct);
 	memset(s, 0, sizeof(*s));
@@ -321,8 +350,7 @@ static int cmp_rows(const void *x, const void *y, void *ctx)
 	c = cmp_key(a, b, o->key);
 	if (c)
 		return o->invert ? -c : c;
-	c = cmp_num(a->pid, b->pid);
-	return c ? c : cmp_num((double)a->id, (double)b->id);
+	return cmp_num((double)a->rank, (double)b->rank);
 }
 
 static bool passes(const struct tui_row *r, const struct tui_order *o)

@@ -60,6 +60,7 @@ struct tui_wb {
 
 struct tui_row {
 	__u64 id; /* agg_proc.id: the view keeps its selection by it */
+	size_t rank; /* its place in the process view's order (pview_cmp) */
 	__u32 pid, ppid, nthreads;
 	__u16 role;
 	bool exited;
@@ -116,6 +117,8 @@ struct tui_snap {
 	struct agg_drops drops;
 	struct tui_row *rows;
 	size_t nrows, rows_cap;
+	struct pview *pv; /* scratch of tui_snap_take: the rows' process views, */
+	size_t *by_view;  /* and their order; rows_cap long */
 	struct finding *findings; /* newest first; comm and summary printable */
 	size_t nfindings, findings_cap;
 };
@@ -141,8 +144,8 @@ struct tui_order {
 };
 
 /* Rows of s that pass o's filters, as indices into s->rows, grouped by role
- * (asr, avatar, camera, other) and sorted by o->key within a group (pid
- * breaks ties).  idx has room for s->nrows.  Returns the count. */
+ * (asr, avatar, camera, other) and sorted by o->key within a group (the
+ * process view's order, pview_cmp, breaks ties).  idx has room for s->nrows.  Returns the count. */
 size_t tui_snap_order(const struct tui_snap *s, const struct tui_order *o, size_t *idx);
 
 /* The row of proc id, or -1. */
