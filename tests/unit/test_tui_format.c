@@ -304,24 +304,33 @@ static void test_order_groups_sort_filter(void)
 	agg_free(A);
 }
 
+/* three asr processes a, b, c (pids 10, 11, 12) with these RSS; when ran,
+ * on CPU 10 %, 30 % and 20 % of the second */
+static void three_asr(bool ran, double rss_a, double rss_b, double rss_c)
+{
+	A = agg_new(NULL);
+	proc(1, 10, ROLE_ASR, "a", CMD("a"));
+	proc(1, 11, ROLE_ASR, "b", CMD("b"));
+	proc(1, 12, ROLE_ASR, "c", CMD("c"));
+	if (ran) {
+		sw(0, 0, 0, 10);
+		sw(100 * MS, 0, 10, 11);
+		sw(400 * MS, 0, 11, 12);
+		sw(600 * MS, 0, 12, 0);
+	}
+	rss(5, 10, rss_a);
+	rss(5, 11, rss_b);
+	rss(5, 12, rss_c);
+	agg_settle(A, 1000 * MS);
+}
+
 static void test_order_within_group(void)
 {
 	struct tui_snap s = {0};
 	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
 	size_t idx[8];
 
-	A = agg_new(NULL);
-	proc(1, 10, ROLE_ASR, "a", CMD("a"));
-	proc(1, 11, ROLE_ASR, "b", CMD("b"));
-	proc(1, 12, ROLE_ASR, "c", CMD("c"));
-	sw(0, 0, 0, 10);
-	sw(100 * MS, 0, 10, 11);
-	sw(400 * MS, 0, 11, 12);
-	sw(600 * MS, 0, 12, 0);
-	rss(5, 10, 30 * MB);
-	rss(5, 11, 10 * MB);
-	rss(5, 12, 20 * MB);
-	agg_settle(A, 1000 * MS);
+	three_asr(true, 30 * MB, 10 * MB, 20 * MB);
 	tui_snap_take(&s, A, NULL, 0, 1.0);
 	tui_snap_order(&s, &o, idx); /* CPU: 30 % b, 20 % c, 10 % a */
 	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
@@ -347,14 +356,7 @@ static void test_order_ties_follow_pview(void)
 	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
 	size_t idx[8];
 
-	A = agg_new(NULL);
-	proc(1, 10, ROLE_ASR, "a", CMD("a"));
-	proc(1, 11, ROLE_ASR, "b", CMD("b"));
-	proc(1, 12, ROLE_ASR, "c", CMD("c"));
-	rss(5, 10, 10 * MB);
-	rss(5, 11, 30 * MB);
-	rss(5, 12, 20 * MB);
-	agg_settle(A, 1000 * MS);
+	three_asr(false, 10 * MB, 30 * MB, 20 * MB);
 	tui_snap_take(&s, A, NULL, 0, 1.0);
 	/* nobody ran: every CPU% is 0, so the largest RSS first */
 	tui_snap_order(&s, &o, idx);
