@@ -247,6 +247,46 @@ else
 	fail tui.pipe_text_snapshots "rc=$rc $(head -c 300 "$TMP/pipe.err")"
 fi
 
+# ---- the detail page lists the growing allocation sites (issue 13) ----
+# wl_sites keeps memory at three sites (1/2 grow_heap_copy, 1/3
+# wlsite_lib_grow, 1/6 grow_mmap_region) and churns the most faults at a
+# fourth that keeps nothing (churn_frame): the page's first site is a
+# leaking function
+if [ -x "$WL/wl_sites_nofp" ]; then
+	"$VIGIL" record --comm '^wl_sites_nofp$' --sites dwarf -o "$TMP/s.vgl" --duration 5 2>"$TMP/srec.err" &
+	rec=$!
+	for _ in $(seq 1 100); do grep -q "vigil: tracing" "$TMP/srec.err" && break; sleep 0.05; done
+	"$WL/wl_sites_nofp" --seconds 4 >"$TMP/sites.out"
+	wait $rec
+	src=$?
+fi
+# a kernel without the sampling (no perf page-fault event) records no sites:
+# the report then has no "sites" key (docs/report.md), and neither a page
+if [ ! -x "$WL/wl_sites_nofp" ]; then
+	skip tui.detail_sites "$WL/wl_sites_nofp is not built (make workloads)"
+elif [ "$src" != 0 ]; then
+	fail tui.detail_sites "record --sites dwarf exited $src: $(tail -n3 "$TMP/srec.err")"
+elif ! "$VIGIL" report "$TMP/s.vgl" --format json 2>/dev/null | grep -q '"sites"'; then
+	skip tui.detail_sites "the trace sampled no allocation sites: $(grep -i site "$TMP/srec.err" | head -n1)"
+else
+	start_pane 120 60 "$VIGIL replay $TMP/s.vgl --speed 20"
+	wait_screen 'end of recording' 10
+	keys -l /wl_sites
+	keys Enter Home Enter
+	if wait_screen '^SITES' 5; then
+		first=$(screen | sed -n '/^SITES/,/^CPU/p' | grep -E '^ +[0-9.]+[BKMG] +[0-9.]+%' | head -n1)
+		echo "   top site: $first"
+		if grep -qE 'grow_heap_copy|wlsite_lib_grow|grow_mmap_region' <<<"$first"; then
+			pass tui.detail_sites
+		else
+			show sites; fail tui.detail_sites "the first site is no leaking function: '$first'"
+		fi
+	else
+		show sites; fail tui.detail_sites "no SITES section on the detail page of wl_sites_nofp"
+	fi
+	keys q
+fi
+
 # ---- vigil live, once it draws the view ----
 "$WL/wl_hog" 0 6 >/dev/null &
 hog=$!

@@ -273,7 +273,7 @@ static void test_snap_hostile_names(void)
 static void test_order_groups_sort_filter(void)
 {
 	struct tui_snap s = {0};
-	struct tui_order o = {.key = TC_CPU, .role = -1};
+	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
 	size_t idx[8], n;
 
 	build_model();
@@ -282,7 +282,7 @@ static void test_order_groups_sort_filter(void)
 	n = tui_snap_order(&s, &o, idx);
 	CHECK_EQ_U64(n, 3);
 	CHECK(s.rows[idx[0]].pid == 100 && s.rows[idx[1]].pid == 200 && s.rows[idx[2]].pid == 300);
-	o.key = TC_PID;
+	o.key = tui_col_find("pid");
 	o.invert = true;
 	n = tui_snap_order(&s, &o, idx);
 	CHECK(s.rows[idx[0]].pid == 100 && s.rows[idx[2]].pid == 300);
@@ -304,34 +304,43 @@ static void test_order_groups_sort_filter(void)
 	agg_free(A);
 }
 
-static void test_order_within_group(void)
+/* three asr processes a, b, c (pids 10, 11, 12) with these RSS; when ran,
+ * on CPU 10 %, 30 % and 20 % of the second */
+static void three_asr(bool ran, double rss_a, double rss_b, double rss_c)
 {
-	struct tui_snap s = {0};
-	struct tui_order o = {.key = TC_CPU, .role = -1};
-	size_t idx[8];
-
 	A = agg_new(NULL);
 	proc(1, 10, ROLE_ASR, "a", CMD("a"));
 	proc(1, 11, ROLE_ASR, "b", CMD("b"));
 	proc(1, 12, ROLE_ASR, "c", CMD("c"));
-	sw(0, 0, 0, 10);
-	sw(100 * MS, 0, 10, 11);
-	sw(400 * MS, 0, 11, 12);
-	sw(600 * MS, 0, 12, 0);
-	rss(5, 10, 30 * MB);
-	rss(5, 11, 10 * MB);
-	rss(5, 12, 20 * MB);
+	if (ran) {
+		sw(0, 0, 0, 10);
+		sw(100 * MS, 0, 10, 11);
+		sw(400 * MS, 0, 11, 12);
+		sw(600 * MS, 0, 12, 0);
+	}
+	rss(5, 10, rss_a);
+	rss(5, 11, rss_b);
+	rss(5, 12, rss_c);
 	agg_settle(A, 1000 * MS);
+}
+
+static void test_order_within_group(void)
+{
+	struct tui_snap s = {0};
+	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
+	size_t idx[8];
+
+	three_asr(true, 30 * MB, 10 * MB, 20 * MB);
 	tui_snap_take(&s, A, NULL, 0, 1.0);
 	tui_snap_order(&s, &o, idx); /* CPU: 30 % b, 20 % c, 10 % a */
 	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
-	o.key = TC_RSS;
+	o.key = tui_col_find("rss_bytes");
 	tui_snap_order(&s, &o, idx);
 	CHECK(s.rows[idx[0]].pid == 10 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 11);
 	o.invert = true;
 	tui_snap_order(&s, &o, idx);
 	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[2]].pid == 10);
-	o.key = TC_COMM;
+	o.key = tui_col_find("comm");
 	o.invert = false;
 	tui_snap_order(&s, &o, idx);
 	CHECK(s.rows[idx[0]].pid == 10 && s.rows[idx[2]].pid == 12);
@@ -339,39 +348,104 @@ static void test_order_within_group(void)
 	agg_free(A);
 }
 
+/* ties of the sort column fall back to the process view's order
+ * (pview_cmp: CPU, then RSS, then pid), as in the text snapshot */
+static void test_order_ties_follow_pview(void)
+{
+	struct tui_snap s = {0};
+	struct tui_order o = {.key = tui_col_find("cpu_pct"), .role = -1};
+	size_t idx[8];
+
+	three_asr(false, 10 * MB, 30 * MB, 20 * MB);
+	tui_snap_take(&s, A, NULL, 0, 1.0);
+	/* nobody ran: every CPU% is 0, so the largest RSS first */
+	tui_snap_order(&s, &o, idx);
+	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
+	/* a column where all are equal too (the heap) */
+	o.key = tui_col_find("heap_bytes");
+	tui_snap_order(&s, &o, idx);
+	CHECK(s.rows[idx[0]].pid == 11 && s.rows[idx[1]].pid == 12 && s.rows[idx[2]].pid == 10);
+	tui_snap_free(&s);
+	agg_free(A);
+}
+
 /* ---- table layout ---- */
 
-static int layout_width(const int w[TC_COUNT])
+static int layout_width(const int w[TUI_COLS_MAX])
 {
 	int total = -1; /* no separator after the last column */
 
-	for (int c = 0; c < TC_COUNT; c++)
+	for (int c = 0; c < TUI_COLS_MAX; c++)
 		total += w[c] ? w[c] + 1 : 0;
 	return total;
 }
 
+static bool shown(int vis, const char *id)
+{
+	int c = tui_col_find(id);
+
+	CHECK(c >= 0);
+	return c >= 0 && (vis & (1 << c));
+}
+
 static void test_layout(void)
 {
-	int w[TC_COUNT], vis;
+	int w[TUI_COLS_MAX], vis;
+	size_t n;
+	const struct tui_col *cols = tui_cols(&n);
 
+	/* the live columns are the process view's fields with a live title, in
+	 * the table's order, then the view's own two */
+	size_t live = 0;
+	for (size_t k = 0; k < pview_nfields; k++)
+		live += pview_fields[k].live.title != NULL;
+	CHECK_EQ_U64(n, live + 2);
+	CHECK_STR(cols[0].id, "pid");
+	CHECK_STR(cols[n - 2].id, "finding");
+	CHECK_STR(cols[n - 1].id, "cmdline");
+	for (size_t c = 0, k = 0; c + 2 < n; c++, k++) {
+		while (!pview_fields[k].live.title)
+			k++;
+		CHECK(cols[c].field == &pview_fields[k]);
+	}
 	/* 80 columns: everything but the command line, MAPPED and HEAP */
 	vis = tui_layout(80, w);
 	CHECK(layout_width(w) <= 80);
-	for (int c = TC_PID; c <= TC_FLAGS; c++)
-		CHECK(!!(vis & (1 << c)) == (c != TC_MAPPED && c != TC_HEAP));
-	CHECK(!(vis & (1 << TC_CMDLINE)) && !w[TC_CMDLINE]);
+	for (size_t c = 0; c + 1 < n; c++)
+		CHECK(!!(vis & (1 << c)) == (strcmp(cols[c].id, "anon_map_bytes") && strcmp(cols[c].id, "heap_bytes")));
+	CHECK(!shown(vis, "cmdline") && !w[tui_col_find("cmdline")]);
 	/* wide: every column, the command line takes the rest */
 	vis = tui_layout(200, w);
-	CHECK_EQ_U64(vis, (1 << TC_COUNT) - 1);
+	CHECK_EQ_U64(vis, (1u << n) - 1);
 	CHECK_EQ_U64(layout_width(w), 200);
 	/* narrow: the columns that always stay */
 	vis = tui_layout(40, w);
-	CHECK(vis & (1 << TC_PID) && vis & (1 << TC_COMM) && vis & (1 << TC_CPU) && vis & (1 << TC_RSS) &&
-	      vis & (1 << TC_FLAGS));
+	CHECK(shown(vis, "pid") && shown(vis, "comm") && shown(vis, "cpu_pct") && shown(vis, "rss_bytes") &&
+	      shown(vis, "finding"));
 	for (int width = 40; width < 300; width++) {
 		tui_layout(width, w);
 		CHECK(layout_width(w) <= (width < 43 ? 43 : width)); /* 43: the columns that never go */
 	}
+}
+
+/* the cells are the pview fields' live fills over the interval */
+static void test_snap_cells(void)
+{
+	struct tui_snap s = {0};
+	int cpu = tui_col_find("cpu_pct"), trend = tui_col_find("rss_trend_bytes_per_min"),
+	    rss = tui_col_find("rss_bytes"), rq = tui_col_find("runq_p50_ns");
+
+	build_model();
+	tui_snap_take(&s, A, NULL, 0, 1.0);
+	long i = tui_snap_find(&s, agg_find(A, 100)->id);
+	CHECK(i >= 0);
+	CHECK_STR(s.rows[i].cell[cpu], "66.7");
+	CHECK_STR(s.rows[i].cell[rss], "200M");
+	CHECK_STR(s.rows[i].cell[trend], "+5.9G"); /* the live view signs a trend */
+	CHECK(s.rows[i].key[cpu] > 66.6 && s.rows[i].key[cpu] < 66.7);
+	CHECK(rq >= 0 && s.rows[i].cell[rq][0]);
+	tui_snap_free(&s);
+	agg_free(A);
 }
 
 int main(void)
@@ -392,6 +466,8 @@ int main(void)
 	RUN(test_snap_hostile_names);
 	RUN(test_order_groups_sort_filter);
 	RUN(test_order_within_group);
+	RUN(test_order_ties_follow_pview);
 	RUN(test_layout);
+	RUN(test_snap_cells);
 	CHECK_DONE();
 }

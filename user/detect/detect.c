@@ -74,16 +74,6 @@ void finding_evidence_lines(const struct finding *f, struct evidence_lines *o)
 		site_evidence_lines(o, f->sites.top, f->sites.n, f->sites.total);
 }
 
-const char *finding_severity_name(enum finding_severity s)
-{
-	return s == SEV_CRIT ? "crit" : "warn";
-}
-
-const char *leak_shape_name(enum leak_shape s)
-{
-	return s == LEAK_STEPWISE ? "stepwise" : "linear";
-}
-
 /* ---- ring geometry ------------------------------------------------------------------ */
 
 static __u64 period_for(double span_s, unsigned max_samples)

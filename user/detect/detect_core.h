@@ -13,7 +13,7 @@
 
 #include "agg.h"
 #include "config.h"
-#include "detect.h"
+#include "finding.h"
 #include "evidence.h"
 
 #define NS_PER_S 1000000000ULL

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "detect.h"
+#include "finding.h"
 #include "evidence.h"
 #include "sites.h"
 

@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pidmap.h"
+#include "u64map.h"
 #include "procfs.h"
 #include "site_resolve.h"
 #include "targets.h"
 
-/* pidmap value: state bits | role << 8 */
+/* the map's value: state bits | role << 8 */
 #define ST_SELECTED 0x1u
 #define ST_EXITED 0x2u
 #define ST_EXPLICIT 0x4u /* named with -p */
@@ -36,7 +36,7 @@
 struct session {
 	struct source *src;
 	const struct targets *targets;
-	struct pidmap procs;
+	struct u64map procs; /* pid -> state */
 	session_sink sink;
 	void *sink_ctx;
 	bool all;
@@ -79,24 +79,28 @@ static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_
 
 /* Forgets exited processes when the table is full: their events have all
  * been forwarded long ago. */
+static bool is_exited(uint64_t pid, uint32_t *val, void *arg)
+{
+	(void)pid;
+	(void)arg;
+	return *val & ST_EXITED;
+}
+
 static void purge_exited(struct session *s)
 {
-	for (size_t i = 0; i < s->procs.cap; i++) {
-		while (s->procs.keys[i] && (s->procs.vals[i] & ST_EXITED))
-			pidmap_del(&s->procs, s->procs.keys[i]); /* backward shift refills slot i */
-	}
+	u64map_filter(&s->procs, is_exited, NULL);
 }
 
 static int remember(struct session *s, unsigned pid, unsigned val)
 {
-	uint32_t *old = pidmap_get(&s->procs, pid);
+	uint32_t *old = u64map_get(&s->procs, pid);
 	bool was_live = old && (*old & ST_SELECTED) && !(*old & ST_EXITED);
 	int err;
 
-	err = pidmap_put(&s->procs, pid, val);
+	err = u64map_put(&s->procs, pid, val);
 	if (err == -ENOSPC) {
 		purge_exited(s);
-		err = pidmap_put(&s->procs, pid, val);
+		err = u64map_put(&s->procs, pid, val);
 	}
 	if (err) {
 		s->dropped_procs++;
@@ -146,7 +150,7 @@ static void select_proc(struct session *s, const struct proc_info *pi, enum vigi
 
 static void reject(struct session *s, unsigned pid)
 {
-	pidmap_del(&s->procs, pid);
+	u64map_del(&s->procs, pid);
 	if (!s->all)
 		source_untrack(s->src, pid);
 }
@@ -164,7 +168,7 @@ static void info_from_exec(const struct ev_exec *e, struct proc_info *pi)
 
 static void on_exec(struct session *s, const struct ev_exec *e)
 {
-	uint32_t *v = pidmap_get(&s->procs, e->h.pid);
+	uint32_t *v = u64map_get(&s->procs, e->h.pid);
 	struct proc_info pi, fresh;
 	char line[VIGIL_CMDLINE_MAX + 1];
 	enum vigil_role role;
@@ -200,7 +204,7 @@ static void on_exec(struct session *s, const struct ev_exec *e)
 
 static void on_fork(struct session *s, const struct ev_fork *f)
 {
-	uint32_t *v = pidmap_get(&s->procs, f->h.pid);
+	uint32_t *v = u64map_get(&s->procs, f->h.pid);
 	struct proc_info pi;
 
 	if (!v || !(*v & ST_SELECTED) || (*v & ST_EXITED)) {
@@ -232,7 +236,7 @@ static void on_fork(struct session *s, const struct ev_fork *f)
 
 static void on_exit_rec(struct session *s, const struct ev_exit *x)
 {
-	uint32_t *v = pidmap_get(&s->procs, x->h.pid);
+	uint32_t *v = u64map_get(&s->procs, x->h.pid);
 
 	if (!v || !(*v & ST_SELECTED))
 		return;
@@ -277,7 +281,7 @@ static bool late_match(struct session *s, unsigned pid, const char *comm, unsign
  * as at exec; an untracked one may now be a target. */
 static void on_comm(struct session *s, const struct ev_comm *e)
 {
-	uint32_t *v = pidmap_get(&s->procs, e->h.pid);
+	uint32_t *v = u64map_get(&s->procs, e->h.pid);
 
 	if (s->rematch && e->h.pid && e->h.pid == e->h.tid) {
 		if (v && (*v & ST_SELECTED) && !(*v & ST_EXITED)) {
@@ -315,7 +319,7 @@ static void rescan(struct session *s, unsigned long long now)
 	if (procfs_iter_open(&it))
 		return;
 	while (procfs_iter_next(&it, &pid) == 1) {
-		uint32_t *v = pidmap_get(&s->procs, pid);
+		uint32_t *v = u64map_get(&s->procs, pid);
 
 		if (pid <= s->rescan_after || pid == s->self || (v && !(*v & ST_EXITED)))
 			continue;
@@ -334,7 +338,7 @@ static void rescan(struct session *s, unsigned long long now)
  * process is a target (one that slipped past the startup scan). */
 static bool known(struct session *s, unsigned pid, unsigned long long ts)
 {
-	uint32_t *v = pidmap_get(&s->procs, pid);
+	uint32_t *v = u64map_get(&s->procs, pid);
 	struct proc_info pi;
 
 	if (v)
@@ -348,7 +352,7 @@ static bool known(struct session *s, unsigned pid, unsigned long long ts)
 		pi.pid = pid;
 	}
 	select_proc(s, &pi, targets_classify(s->targets, pi.comm, pi.cmdline_str), 0, ts);
-	return pidmap_get(&s->procs, pid) != NULL;
+	return u64map_get(&s->procs, pid) != NULL;
 }
 
 static void on_record(void *ctx, const struct ev_hdr *h)
@@ -421,11 +425,11 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 	int err;
 
 	*out = NULL;
-	if (!s || pidmap_init(&s->procs, SESSION_MAX_PROCS)) {
-		free(s);
+	if (!s) {
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
+	u64map_init(&s->procs, SESSION_MAX_PROCS);
 	s->targets = o->targets;
 	s->sink = o->sink;
 	s->sink_ctx = o->sink_ctx;
@@ -502,7 +506,7 @@ void session_close(struct session *s)
 		return;
 	source_close(s->src);
 	site_resolver_free(s->sites);
-	pidmap_free(&s->procs);
+	u64map_free(&s->procs);
 	free(s);
 }
 

@@ -8,6 +8,7 @@
 
 #include "detect.h"
 #include "model.h"
+#include "report_view.h"
 
 /* One row per output format. */
 static const struct sink_ops *const sinks[] = {
@@ -102,5 +103,28 @@ int sink_close(struct sink *s, const struct run_status *t)
 	s->fs = NULL;
 	s->fs_cap = 0;
 	s->ops = NULL; /* closed: a second close is a no-op */
+	return rc;
+}
+
+int report_write(FILE *f, const char *format, const struct report *r)
+{
+	static const struct report_meta none;
+	const struct sink_ops *fmt = sink_find(SINK_REPORT, format);
+	struct report_meta m = r->meta ? *r->meta : none;
+	struct report_view c;
+	int rc;
+
+	if (!fmt) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ctx_init(&c, r, &m)) {
+		ctx_free(&c);
+		return -1;
+	}
+	rc = fmt->report(f, &c);
+	ctx_free(&c);
+	if (fflush(f) || ferror(f))
+		rc = -1;
 	return rc;
 }

@@ -99,4 +99,10 @@ int sink_close(struct sink *s, const struct run_status *t);
 extern const struct sink_ops sink_live_tui, sink_text, sink_json, sink_report_text, sink_report_json, sink_report_md,
 	sink_dump_text, sink_dump_csv;
 
+/* Writes the report in the named format ("text", "json", "md": the report
+ * sinks of sink.c's table) over the view report_view.h builds.  0, or -1 on
+ * a write error (or a JSON writer misuse, which is a bug), errno EINVAL for
+ * an unknown format. */
+int report_write(FILE *f, const char *format, const struct report *r);
+
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* A map from a non-zero u64 key to a u32 value, the 64-bit sibling of
- * pidmap.h: open addressing with linear probing, deletion by backward shift
- * (no tombstones), grows up to a limit.  Keys are mixed before probing, so
+/* The hash map: a non-zero u64 key (a pid, a page address, a hash) to a
+ * u32 value.  Open addressing with linear probing, deletion by backward
+ * shift (no tombstones, so lookups stay short however many keys come and
+ * go), grows up to a limit.  Keys are mixed before probing, so dense pids,
  * page addresses and hashes spread alike. */
 #ifndef VIGIL_U64MAP_H
 #define VIGIL_U64MAP_H

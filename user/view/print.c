@@ -6,15 +6,15 @@
 #include <string.h>
 
 #include "decode.h"
-#include "pidmap.h"
 #include "procfs.h"
 #include "roles.h"
 #include "textsafe.h"
+#include "u64map.h"
 
 #define NAMES_MAX 65536
 
 struct names {
-	struct pidmap index; /* pid -> slot + 1 */
+	struct u64map index; /* pid -> slot + 1 */
 	char (*comm)[VIGIL_COMM_LEN];
 	size_t len, cap;
 };
@@ -23,10 +23,8 @@ struct names *names_new(void)
 {
 	struct names *n = calloc(1, sizeof(*n));
 
-	if (!n || pidmap_init(&n->index, NAMES_MAX)) {
-		free(n);
-		return NULL;
-	}
+	if (n)
+		u64map_init(&n->index, NAMES_MAX);
 	return n;
 }
 
@@ -34,14 +32,14 @@ void names_free(struct names *n)
 {
 	if (!n)
 		return;
-	pidmap_free(&n->index);
+	u64map_free(&n->index);
 	free(n->comm);
 	free(n);
 }
 
 static void names_set(struct names *n, unsigned pid, const char *comm)
 {
-	uint32_t *slot = pidmap_get(&n->index, pid);
+	uint32_t *slot = u64map_get(&n->index, pid);
 	char clean[VIGIL_COMM_LEN];
 
 	procfs_printable(clean, sizeof(clean), comm, strnlen(comm, VIGIL_COMM_LEN - 1));
@@ -54,9 +52,9 @@ static void names_set(struct names *n, unsigned pid, const char *comm)
 			n->comm = p;
 			n->cap = cap;
 		}
-		if (pidmap_put(&n->index, pid, n->len + 1))
+		if (u64map_put(&n->index, pid, n->len + 1))
 			return;
-		slot = pidmap_get(&n->index, pid);
+		slot = u64map_get(&n->index, pid);
 		n->len++;
 	}
 	memcpy(n->comm[*slot - 1], clean, sizeof(clean));
@@ -79,7 +77,7 @@ void names_learn(struct names *n, const struct ev_hdr *h)
 
 const char *names_get(const struct names *n, unsigned pid)
 {
-	uint32_t *slot = pidmap_get(&n->index, pid);
+	uint32_t *slot = u64map_get(&n->index, pid);
 
 	return slot ? n->comm[*slot - 1] : "?";
 }

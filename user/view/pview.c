@@ -10,6 +10,7 @@
 #include "hist.h"
 #include "roles.h"
 #include "textsafe.h"
+#include "tui_text.h"
 
 double pview_span_s(const struct agg *a, bool interval, __u64 origin, double fallback_s)
 {
@@ -109,22 +110,39 @@ static void f_cpu(char *b, size_t l, const struct pview *v)
 	snprintf(b, l, "%.1f", v->cpu_pct);
 }
 
-static void rq_pct(char *b, size_t l, const struct pview *v, double pct)
+/* a run-queue percentile over the span; NaN when no wait ended in it */
+static double k_rq(const struct pview *v, double pct)
 {
-	if (v->runq->count)
-		fmt_ns(b, l, (double)hist_percentile(v->runq, pct));
-	else
+	return v->runq->count ? (double)hist_percentile(v->runq, pct) : NAN;
+}
+
+static double k_rq_p50(const struct pview *v)
+{
+	return k_rq(v, 50);
+}
+
+static double k_rq_p99(const struct pview *v)
+{
+	return k_rq(v, 99);
+}
+
+/* a latency cell in a format of fmt_ns's kind, "-" when unknown */
+static void ns_cell(char *b, size_t l, double ns, char *(*fmt)(char *, size_t, double))
+{
+	if (isnan(ns))
 		snprintf(b, l, "-");
+	else
+		fmt(b, l, ns);
 }
 
 static void f_rq_p50(char *b, size_t l, const struct pview *v)
 {
-	rq_pct(b, l, v, 50);
+	ns_cell(b, l, k_rq_p50(v), fmt_ns);
 }
 
 static void f_rq_p99(char *b, size_t l, const struct pview *v)
 {
-	rq_pct(b, l, v, 99);
+	ns_cell(b, l, k_rq_p99(v), fmt_ns);
 }
 
 static void f_invol(char *b, size_t l, const struct pview *v)
@@ -158,6 +176,56 @@ static void f_anon_map(char *b, size_t l, const struct pview *v)
 static void f_heap(char *b, size_t l, const struct pview *v)
 {
 	fmt_bytes(b, l, (double)v->p->mem.heap_bytes);
+}
+
+/* ---- the live view's narrower cells ---- */
+
+static void l_cpu(char *b, size_t l, const struct pview *v)
+{
+	tt_pct(b, l, v->cpu_pct);
+}
+
+/* whole milliseconds from 100 ms on: 6 columns */
+static void l_rq_p50(char *b, size_t l, const struct pview *v)
+{
+	ns_cell(b, l, k_rq_p50(v), tt_ns);
+}
+
+static void l_rq_p99(char *b, size_t l, const struct pview *v)
+{
+	ns_cell(b, l, k_rq_p99(v), tt_ns);
+}
+
+static void l_rss_trend(char *b, size_t l, const struct pview *v)
+{
+	tt_signed_bytes(b, l, agg_rss_trend_per_min(&v->p->rss));
+}
+
+/* ---- the sort keys ---- */
+
+static double k_pid(const struct pview *v)
+{
+	return v->p->pid;
+}
+
+static double k_cpu(const struct pview *v)
+{
+	return v->cpu_pct;
+}
+
+static double k_invol(const struct pview *v)
+{
+	return v->invol_per_s;
+}
+
+static double k_rss_trend(const struct pview *v)
+{
+	return agg_rss_trend_per_min(&v->p->rss);
+}
+
+static double k_faults(const struct pview *v)
+{
+	return v->faults_per_s;
 }
 
 /* ---- the metrics: totals and levels in base units ---- */
@@ -207,31 +275,35 @@ static double m_heap(const struct pview *v)
  * run-queue percentiles are no metric: the histogram (sink_metrics.c) lets
  * PromQL compute any quantile over any window. */
 #define NO_METRIC {NULL, NULL, NULL, NULL, NULL}
+#define NO_LIVE {NULL, 0, 0, NULL}
 const struct pview_field pview_fields[] = {
-	{"role", "ROLE", "", -6, PVIEW_LABEL, f_role, NO_METRIC},
-	{"pid", "PID", "", 7, PVIEW_LABEL, f_pid, NO_METRIC},
-	{"comm", "COMM", "", -16, PVIEW_LABEL, f_comm, NO_METRIC},
-	{"cpu_pct", "CPU%", "percent", 6, PVIEW_COUNTER, f_cpu,
+	{"role", "ROLE", "", -6, PVIEW_LABEL, f_role, NULL, false, NO_LIVE, NO_METRIC},
+	{"pid", "PID", "", 7, PVIEW_LABEL, f_pid, k_pid, true, {"PID", 7, 0, NULL}, NO_METRIC},
+	{"comm", "COMM", "", -16, PVIEW_LABEL, f_comm, NULL, false, {"COMM", -15, 0, NULL}, NO_METRIC},
+	{"cpu_pct", "CPU%", "percent", 6, PVIEW_COUNTER, f_cpu, k_cpu, false, {"CPU%", 5, 0, l_cpu},
 	 {"process_cpu_seconds_total", NULL, "seconds", "Time the process's threads ran on a CPU.", m_cpu_s}},
-	{"runq_wait_ns", NULL, "ns", 0, PVIEW_COUNTER, NULL,
+	{"runq_wait_ns", NULL, "ns", 0, PVIEW_COUNTER, NULL, NULL, false, NO_LIVE,
 	 {"process_runqueue_wait_seconds_total", NULL, "seconds",
 	  "Time the process's threads were runnable but waited for a CPU.", m_runq_wait_s}},
-	{"runq_p50_ns", "RQ-P50", "ns", 8, PVIEW_COUNTER, f_rq_p50, NO_METRIC},
-	{"runq_p99_ns", "RQ-P99", "ns", 8, PVIEW_COUNTER, f_rq_p99, NO_METRIC},
-	{"involuntary_per_s", "INVOL/s", "per_s", 7, PVIEW_COUNTER, f_invol,
+	{"runq_p50_ns", "RQ-P50", "ns", 8, PVIEW_COUNTER, f_rq_p50, k_rq_p50, false, {"RQ-P50", 6, 5, l_rq_p50},
+	 NO_METRIC},
+	{"runq_p99_ns", "RQ-P99", "ns", 8, PVIEW_COUNTER, f_rq_p99, k_rq_p99, false, {"RQ-P99", 6, 4, l_rq_p99},
+	 NO_METRIC},
+	{"involuntary_per_s", "INVOL/s", "per_s", 7, PVIEW_COUNTER, f_invol, k_invol, false, {"INV/s", 6, 6, NULL},
 	 {"process_context_switches_total", "kind=\"involuntary\"", "",
 	  "Context switches of the process's threads: preempted (involuntary) or blocking (voluntary).", m_invol}},
-	{"voluntary", NULL, "", 0, PVIEW_COUNTER, NULL,
+	{"voluntary", NULL, "", 0, PVIEW_COUNTER, NULL, NULL, false, NO_LIVE,
 	 {"process_context_switches_total", "kind=\"voluntary\"", "", NULL, m_vol}},
-	{"rss_bytes", "RSS", "bytes", 8, PVIEW_GAUGE, f_rss,
+	{"rss_bytes", "RSS", "bytes", 8, PVIEW_GAUGE, f_rss, m_rss, false, {"RSS", 5, 0, NULL},
 	 {"process_resident_bytes", NULL, "bytes", "Resident set size (anon + file + shmem).", m_rss}},
-	{"rss_trend_bytes_per_min", "RSS/min", "bytes", 8, PVIEW_GAUGE, f_rss_trend, NO_METRIC},
-	{"page_faults_per_s", "FAULT/s", "per_s", 8, PVIEW_COUNTER, f_faults,
+	{"rss_trend_bytes_per_min", "RSS/min", "bytes", 8, PVIEW_GAUGE, f_rss_trend, k_rss_trend, false,
+	 {"RSS/m", 6, 3, l_rss_trend}, NO_METRIC},
+	{"page_faults_per_s", "FAULT/s", "per_s", 8, PVIEW_COUNTER, f_faults, k_faults, false, {"FLT/s", 6, 7, NULL},
 	 {"process_page_faults_total", NULL, "", "Page faults of the process's threads.", m_faults}},
-	{"anon_map_bytes", "ANON-MAP", "bytes", 8, PVIEW_GAUGE, f_anon_map,
+	{"anon_map_bytes", "ANON-MAP", "bytes", 8, PVIEW_GAUGE, f_anon_map, m_anon_map, false, {"MAPPED", 6, 8, NULL},
 	 {"process_anon_mapped_bytes", NULL, "bytes", "Live anonymous mappings (virtual size, an estimate).",
 	  m_anon_map}},
-	{"heap_bytes", "HEAP", "bytes", 8, PVIEW_GAUGE, f_heap,
+	{"heap_bytes", "HEAP", "bytes", 8, PVIEW_GAUGE, f_heap, m_heap, false, {"HEAP", 6, 9, NULL},
 	 {"process_heap_bytes", NULL, "bytes", "brk heap grown since tracing began.", m_heap}},
 };
 const size_t pview_nfields = sizeof(pview_fields) / sizeof(pview_fields[0]);

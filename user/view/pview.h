@@ -37,10 +37,12 @@ struct pview {
 /* p's row over the interval (interval) or the whole trace, span_s long. */
 void pview_fill(struct pview *v, const struct agg_proc *p, bool interval, double span_s);
 
-/* The field table: one row per column of the process table (today the
- * text snapshot's) and per metric of `vigil serve` (sink_metrics.c).
- * A new column or metric is one row plus its fill.  A row without a title
- * is a metric only (no column); a row without a metric is a column only. */
+/* The field table: one row per column of the process tables (the text
+ * snapshot's, snapshot.c, and the live view's, tui_snap.c) and per metric
+ * of `vigil serve` (sink_metrics.c).  A new column or metric is one row
+ * plus its fill.  A row without a title is no column of the text table; a
+ * row without a live title is none of the live view's; a row without a
+ * metric is no metric. */
 enum pview_kind { PVIEW_LABEL, PVIEW_COUNTER, PVIEW_GAUGE };
 /* What a row exports: a Prometheus sample per process, the whole trace's
  * total (a counter) or the level now (a gauge), in the metric's base unit
@@ -53,6 +55,17 @@ struct pview_metric {
 	/* the value; NaN when unknown (no sample is written) */
 	double (*value)(const struct pview *v);
 };
+/* The live view's column: a terminal is narrower than a file, so its
+ * header and width are shorter, and it gives way on a narrow terminal. */
+struct pview_live {
+	const char *title; /* "INV/s"; NULL: not a column of the live view */
+	int width;         /* columns; < 0: left-aligned */
+	int drop;          /* the order it is dropped in when the width runs out
+			    * (highest first); 0: never */
+	/* the cell when the field's fill would not fit the width or read at a
+	 * glance (a trend's sign); NULL: the field's fill */
+	void (*fill)(char *buf, size_t len, const struct pview *v);
+};
 struct pview_field {
 	const char *id;    /* stable name: "cpu_pct", "rss_bytes" (JSON) */
 	const char *title; /* column header: "CPU%"; NULL: a metric only */
@@ -61,6 +74,11 @@ struct pview_field {
 	enum pview_kind kind; /* a counter (a rate over the span) or a gauge (a level now) */
 	/* the cell's text into buf ("-" when unknown) */
 	void (*fill)(char *buf, size_t len, const struct pview *v);
+	/* the sort key, largest first (smallest first when asc); NaN: unknown,
+	 * after any known value; NULL: the cell's text, A to Z */
+	double (*key)(const struct pview *v);
+	bool asc;
+	struct pview_live live;
 	struct pview_metric metric;
 };
 extern const struct pview_field pview_fields[];

@@ -19,7 +19,6 @@
 #include "hist.h"
 #include "pf_source.h"
 #include "roles.h"
-#include "sink.h"
 #include "textsafe.h"
 
 /* ---- hostile text ------------------------------------------------------------ */
@@ -490,27 +489,4 @@ void report_meta_from_host(struct report_meta *m, const struct dump_host *h)
 	m->real_ns = h->real_ns;
 	m->sources = h->sources;
 	m->pf_source = pf_source_key((int)h->pf_source);
-}
-
-int report_write(FILE *f, const char *format, const struct report *r)
-{
-	static const struct report_meta none;
-	const struct sink_ops *fmt = sink_find(SINK_REPORT, format);
-	struct report_meta m = r->meta ? *r->meta : none;
-	struct report_view c;
-	int rc;
-
-	if (!fmt) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ctx_init(&c, r, &m)) {
-		ctx_free(&c);
-		return -1;
-	}
-	rc = fmt->report(f, &c);
-	ctx_free(&c);
-	if (fflush(f) || ferror(f))
-		rc = -1;
-	return rc;
 }

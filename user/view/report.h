@@ -78,11 +78,6 @@ struct report {
 /* Host fields and clock base of a dump header (or of dump_host_init()). */
 void report_meta_from_host(struct report_meta *m, const struct dump_host *h);
 
-/* Writes the report in the named format ("text", "json", "md": the report
- * sinks of sinks/sink.c's table).  0, or -1 on a write error (or a JSON
- * writer misuse, which is a bug), errno EINVAL for an unknown format. */
-int report_write(FILE *f, const char *format, const struct report *r);
-
 /* The findings block of the text report (what `vigil live` prints under a
  * snapshot), headed `title` (NULL: "FINDINGS"); nothing when there are no
  * findings. */

@@ -209,7 +209,7 @@ struct tui *tui_open(enum tui_mode mode, char *why, size_t whylen)
 		return NULL;
 	}
 	t->mode = mode;
-	t->order = (struct tui_order){.key = TC_CPU, .role = -1, .filter = t->filter};
+	t->order = (struct tui_order){.key = tui_col_find("cpu_pct"), .role = -1, .filter = t->filter};
 	setup_locale(t);
 	if (start_curses(t, why, whylen)) {
 		setlocale(LC_CTYPE, t->old_ctype);
@@ -400,14 +400,16 @@ static bool is_backspace(int ch)
 /* next visible sort column after the current one, wrapping */
 static void cycle_sort(struct tui *t, int dir)
 {
-	int k = (int)t->order.key;
+	size_t n;
+	int k = t->order.key;
 
-	for (int i = 0; i < TC_COUNT; i++) {
-		k = (k + dir + TC_COUNT) % TC_COUNT;
+	tui_cols(&n);
+	for (size_t i = 0; i < n; i++) {
+		k = (k + dir + (int)n) % (int)n;
 		if (!t->visible_cols || (t->visible_cols & (1 << k)))
 			break;
 	}
-	t->order.key = (enum tui_col)k;
+	t->order.key = k;
 	t->order.invert = false;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The detail view of one process: its findings with their evidence, memory
- * (RSS sparkline over the trace, breakdown, calls), CPU (run-queue
- * histogram, who held its CPU).  A scrolling page, so it works in 80x24. */
+ * (RSS sparkline over the trace, breakdown, calls), its allocation sites
+ * when the trace samples them, CPU (run-queue histogram, who held its CPU).
+ * A scrolling page, so it works in 80x24. */
 #define _GNU_SOURCE
 #include "tui_int.h"
 
@@ -11,6 +12,7 @@
 
 #include "evidence.h"
 #include "format.h"
+#include "site_evidence.h"
 #include "spark.h"
 #include "targets.h"
 #include "textsafe.h"
@@ -229,6 +231,28 @@ static void memory_section(struct page *p, const struct tui_row *r)
 	     (unsigned long long)c->major_faults, fmt_count(b[9], 16, r->faults_per_s));
 }
 
+/* the sites that hold the process's memory now, where the trace samples
+ * them: the live answer to "which code is growing" */
+static void sites_section(struct page *p, const struct tui_row *r)
+{
+	char name[384], b[16];
+
+	if (!p->t->snap.sites)
+		return;
+	heading(p, "SITES");
+	if (!r->nsites) {
+		line(p, NULL, TA_DIM, "no live bytes sampled at an allocation site yet");
+		return;
+	}
+	line(p, NULL, TA_DIM, "allocation sites by live bytes now (sampled page faults; share of the process's)");
+	for (unsigned i = 0; i < r->nsites; i++) {
+		const struct finding_site *s = &r->sites[i];
+		site_line(name, sizeof(name), p->t->sites, s->stack, 3); /* sanitized */
+		line(p, NULL, TA_NORMAL, "%8s %5.1f%%  %s", fmt_bytes(b, sizeof(b), (double)s->bytes),
+		     r->sites_total ? 100.0 * (double)s->bytes / (double)r->sites_total : 0, name);
+	}
+}
+
 /* ---- CPU ---- */
 
 static void histogram(struct page *p, const struct tui_row *r)
@@ -343,6 +367,7 @@ void tui_draw_detail(struct tui *t)
 		identity(&p, r);
 		findings_section(&p, r);
 		memory_section(&p, r);
+		sites_section(&p, r);
 		cpu_section(&p, r);
 	}
 	t->detail_lines = p.n;

@@ -167,31 +167,18 @@ void tui_draw_header(struct tui *t, int *y)
 
 /* ---- the process table ---- */
 
-static const struct {
-	const char *title;
-	int width;
-	bool right;
-	int drop; /* dropped in this order (highest first) when the width runs out; 0 = never */
-} cols[TC_COUNT] = {
-	[TC_PID] = {"PID", 7, true, 0},        [TC_COMM] = {"COMM", 15, false, 0},
-	[TC_CPU] = {"CPU%", 5, true, 0},       [TC_RQ50] = {"RQ-P50", 6, true, 5},
-	[TC_RQ99] = {"RQ-P99", 6, true, 4},    [TC_INVOL] = {"INV/s", 6, true, 6},
-	[TC_RSS] = {"RSS", 5, true, 0},        [TC_TREND] = {"RSS/m", 6, true, 3},
-	[TC_FAULTS] = {"FLT/s", 6, true, 7},   [TC_MAPPED] = {"MAPPED", 6, true, 8},
-	[TC_HEAP] = {"HEAP", 6, true, 9},      [TC_FLAGS] = {"FINDING", 7, false, 0},
-	[TC_CMDLINE] = {"COMMAND", 20, false, 10},
-};
-
-int tui_layout(int width, int widths[TC_COUNT])
+int tui_layout(int width, int widths[TUI_COLS_MAX])
 {
-	int vis = (1 << TC_COUNT) - 1, total = 0;
+	size_t n;
+	const struct tui_col *cols = tui_cols(&n);
+	int vis = (1 << n) - 1, total = 0, last = (int)n - 1;
 
-	for (int c = 0; c < TC_COUNT; c++)
+	for (size_t c = 0; c < n; c++)
 		total += cols[c].width + 1;
 	/* drop the least wanted column until the rest fits */
 	while (total - 1 > width) {
 		int worst = -1;
-		for (int c = 0; c < TC_COUNT; c++)
+		for (int c = 0; c < (int)n; c++)
 			if ((vis & (1 << c)) && cols[c].drop && (worst < 0 || cols[c].drop > cols[worst].drop))
 				worst = c;
 		if (worst < 0)
@@ -199,23 +186,25 @@ int tui_layout(int width, int widths[TC_COUNT])
 		vis &= ~(1 << worst);
 		total -= cols[worst].width + 1;
 	}
-	for (int c = 0; c < TC_COUNT; c++)
-		widths[c] = (vis & (1 << c)) ? cols[c].width : 0;
-	/* the command line takes whatever is left */
-	if (vis & (1 << TC_CMDLINE))
-		widths[TC_CMDLINE] += width - (total - 1);
+	for (int c = 0; c < TUI_COLS_MAX; c++)
+		widths[c] = c < (int)n && (vis & (1 << c)) ? cols[c].width : 0;
+	/* the last column (the command line) takes whatever is left */
+	if (vis & (1 << last))
+		widths[last] += width - (total - 1);
 	return vis;
 }
 
-static void column_titles(struct tui *t, int y, const int w[TC_COUNT])
+static void column_titles(struct tui *t, int y, const int w[TUI_COLS_MAX])
 {
+	size_t n;
+	const struct tui_col *cols = tui_cols(&n);
 	int x = 0;
 
 	tui_put(t, y, 0, COLS, "", TA_COLHDR, false);
-	for (int c = 0; c < TC_COUNT; c++) {
+	for (int c = 0; c < (int)n; c++) {
 		if (!w[c])
 			continue;
-		tui_put(t, y, x, w[c], cols[c].title, c == (int)t->order.key ? TA_SORT : TA_COLHDR, cols[c].right);
+		tui_put(t, y, x, w[c], cols[c].title, c == t->order.key ? TA_SORT : TA_COLHDR, cols[c].right);
 		x += w[c] + 1;
 	}
 }
@@ -259,51 +248,35 @@ static enum tui_attr badge_attr(const struct tui_row *r)
 	return TA_DIM;
 }
 
-/* "-" in buf for a number that is not known; returns known */
-static bool dash_or(char *buf, size_t len, bool known)
+/* the text of cell c of row r: a field's was filled at the snapshot */
+static const char *cell_text(char *buf, size_t len, const struct tui_row *r, const struct tui_col *col, int c,
+			     int width)
 {
-	if (!known)
-		snprintf(buf, len, "-");
-	return known;
+	if (col->what == TUI_COL_FIELD)
+		return r->cell[c];
+	if (col->what == TUI_COL_CMDLINE)
+		return r->cmdline;
+	badge_text(buf, len, r, width);
+	return buf;
 }
 
-/* the text of cell c of row r */
-static void cell_text(char *buf, size_t len, const struct tui_row *r, int c, int width)
-{
-	switch (c) {
-	case TC_PID: snprintf(buf, len, "%u", r->pid); break;
-	case TC_COMM: snprintf(buf, len, "%s", r->comm); break;
-	case TC_CPU: tt_pct(buf, len, r->cpu_pct); break;
-	case TC_RQ50: dash_or(buf, len, r->rq_known) ? tt_ns(buf, len, r->rq_p50_ns) : NULL; break;
-	case TC_RQ99: dash_or(buf, len, r->rq_known) ? tt_ns(buf, len, r->rq_p99_ns) : NULL; break;
-	case TC_INVOL: fmt_count(buf, len, r->invol_per_s); break;
-	case TC_RSS: dash_or(buf, len, r->rss_known) ? fmt_bytes(buf, len, (double)r->rss) : NULL; break;
-	case TC_TREND: tt_signed_bytes(buf, len, r->rss_trend_per_min); break;
-	case TC_FAULTS: fmt_count(buf, len, r->faults_per_s); break;
-	case TC_MAPPED: fmt_bytes(buf, len, (double)r->anon_live); break;
-	case TC_HEAP: fmt_bytes(buf, len, (double)r->heap); break;
-	case TC_FLAGS: badge_text(buf, len, r, width); break;
-	case TC_CMDLINE: snprintf(buf, len, "%s", r->cmdline); break;
-	default: buf[0] = '\0';
-	}
-}
-
-static void process_line(struct tui *t, int y, const struct tui_row *r, bool sel, const int w[TC_COUNT])
+static void process_line(struct tui *t, int y, const struct tui_row *r, bool sel, const int w[TUI_COLS_MAX])
 {
 	enum tui_attr base = sel ? TA_SEL : r->exited ? TA_DIM : TA_NORMAL;
-	char buf[VIGIL_CMDLINE_MAX + 2];
+	size_t n;
+	const struct tui_col *cols = tui_cols(&n);
+	char buf[TUI_TEXT_MAX];
 	int x = 0;
 
 	if (sel)
 		tui_put(t, y, 0, COLS, "", TA_SEL, false);
-	for (int c = 0; c < TC_COUNT; c++) {
+	for (int c = 0; c < (int)n; c++) {
 		enum tui_attr a = base;
 		if (!w[c])
 			continue;
-		cell_text(buf, sizeof(buf), r, c, w[c]);
-		if (c == TC_FLAGS && !sel)
+		if (cols[c].what == TUI_COL_BADGES && !sel)
 			a = badge_attr(r);
-		tui_put(t, y, x, w[c], buf, a, cols[c].right);
+		tui_put(t, y, x, w[c], cell_text(buf, sizeof(buf), r, &cols[c], c, w[c]), a, cols[c].right);
 		x += w[c] + 1;
 	}
 }
@@ -333,7 +306,7 @@ static void group_line(struct tui *t, int y, unsigned role)
 
 static void table(struct tui *t, int y, int h)
 {
-	int w[TC_COUNT];
+	int w[TUI_COLS_MAX];
 
 	t->visible_cols = tui_layout(COLS, w);
 	column_titles(t, y++, w);
@@ -454,6 +427,8 @@ static void hints_bar(struct tui *t, const char *prefix, const struct hint *h, s
 static void table_keybar(struct tui *t)
 {
 	char buf[TUI_TEXT_MAX], view[TUI_FILTER_MAX + 64] = "", sort[32];
+	size_t ncols;
+	const struct tui_col *cols = tui_cols(&ncols);
 	int n = 0;
 
 	if (t->editing) {
@@ -465,7 +440,8 @@ static void table_keybar(struct tui *t)
 		n += snprintf(view + n, sizeof(view) - (size_t)n, "[/%s] ", t->filter);
 	if (t->order.role >= 0)
 		snprintf(view + n, sizeof(view) - (size_t)n, "[%s] ", role_name((enum vigil_role)t->order.role));
-	snprintf(sort, sizeof(sort), "s sort:%s%s", cols[t->order.key].title, t->order.invert ? "^" : "");
+	snprintf(sort, sizeof(sort), "s sort:%s%s", t->order.key >= 0 && (size_t)t->order.key < ncols
+		 ? cols[t->order.key].title : "?", t->order.invert ? "^" : "");
 	if (t->mode == TUI_REPLAY) {
 		const struct hint h[] = {
 			{"spc pause", true}, {". step", false}, {"+- speed", false},

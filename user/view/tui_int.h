@@ -67,7 +67,7 @@ struct tui {
 	unsigned long long sel_id;
 	size_t top;         /* first line of disp[] on screen */
 	int table_h;        /* lines of the table at the last draw */
-	int visible_cols;   /* enum tui_col bits shown at the last draw */
+	int visible_cols;   /* bits of the columns (tui_cols) shown at the last draw */
 
 	const struct site_model *sites; /* the aggregator's, for findings' sites (lives as long) */
 
@@ -84,7 +84,7 @@ void tui_draw_keybar(struct tui *t, const char *keys);
 /* writes text fitted to cols columns at (y, x) in attribute a */
 void tui_put(struct tui *t, int y, int x, int cols, const char *text, enum tui_attr a, bool right);
 /* visible columns for a width (enum tui_col bits) and their widths */
-int tui_layout(int width, int widths[TC_COUNT]);
+int tui_layout(int width, int widths[TUI_COLS_MAX]);
 
 /* tui_detail.c */
 void tui_draw_detail(struct tui *t);

@@ -2,12 +2,15 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "tui_snap.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "procfs.h"
 #include "pview.h"
 #include "roles.h"
+#include "site_evidence.h"
+#include "sites.h"
 #include "tui_text.h"
 
 /* process-controlled text -> printable, whatever the source put in it */
@@ -16,21 +19,68 @@ static void printable(char *out, size_t outsz, const char *in, size_t inmax)
 	procfs_printable(out, outsz, in, strnlen(in, inmax));
 }
 
-static double per_s(__u64 n, double interval_s)
+/* ---- the columns ---- */
+
+static struct tui_col cols[TUI_COLS_MAX];
+static size_t ncols;
+
+const struct tui_col *tui_cols(size_t *n)
 {
-	return interval_s > 0 ? (double)n / interval_s : 0;
+	if (!ncols) {
+		for (size_t k = 0; k < pview_nfields && ncols < TUI_COLS_MAX - 2; k++) {
+			const struct pview_field *f = &pview_fields[k];
+			if (!f->live.title)
+				continue;
+			cols[ncols++] = (struct tui_col){f->id, f->live.title, abs(f->live.width), f->live.width > 0,
+							 f->live.drop, TUI_COL_FIELD, f};
+		}
+		cols[ncols++] = (struct tui_col){"finding", "FINDING", 7, false, 0, TUI_COL_BADGES, NULL};
+		cols[ncols++] = (struct tui_col){"cmdline", "COMMAND", 20, false, 10, TUI_COL_CMDLINE, NULL};
+	}
+	*n = ncols;
+	return cols;
 }
 
-static void take_cpu(struct tui_row *r, const struct agg_proc *p, double interval_s)
+int tui_col_find(const char *id)
 {
-	r->cpu_pct = interval_s > 0 ? 100.0 * (double)r->ivl.on_cpu_ns / (interval_s * 1e9) : 0;
-	r->invol_per_s = per_s(r->ivl.sw_invol, interval_s);
-	r->vol_per_s = per_s(r->ivl.sw_vol, interval_s);
-	const struct hist *rq = agg_proc_runq_interval(p);
+	size_t n;
+	const struct tui_col *c = tui_cols(&n);
 
-	r->rq_known = rq->count > 0;
-	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(rq, 50) : 0;
-	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(rq, 99) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(c[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* the cells and keys of the pview fields, and the numbers the group lines
+ * and the detail show: one process view (pview_fill), one span rule */
+static void take_view(struct tui_row *r, const struct pview *v)
+{
+	size_t n;
+	const struct tui_col *c = tui_cols(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pview_field *f = c[i].field;
+		if (c[i].what != TUI_COL_FIELD)
+			continue;
+		(f->live.fill ? f->live.fill : f->fill)(r->cell[i], sizeof(r->cell[i]), v);
+		r->key[i] = f->key ? f->key(v) : 0;
+	}
+	r->cpu_pct = v->cpu_pct;
+	r->invol_per_s = v->invol_per_s;
+	r->vol_per_s = v->vol_per_s;
+	r->faults_per_s = v->faults_per_s;
+	r->rq_known = v->runq->count > 0;
+	r->rq_p50_ns = r->rq_known ? (double)hist_percentile(v->runq, 50) : 0;
+	r->rq_p99_ns = r->rq_known ? (double)hist_percentile(v->runq, 99) : 0;
+	r->rss_known = v->p->mem.rss_first_ts != 0;
+	r->rss = v->p->mem.rss;
+	r->rss_trend_per_min = agg_rss_trend_per_min(&v->p->rss);
+}
+
+/* the whole trace's run-queue latency, for the detail */
+static void take_runq(struct tui_row *r, const struct agg_proc *p)
+{
 	r->rq_count = p->runq.count;
 	r->rq_p50_all = (double)hist_percentile(&p->runq, 50);
 	r->rq_p90_all = (double)hist_percentile(&p->runq, 90);
@@ -64,8 +114,15 @@ static void take_series(struct tui_row *r, const struct agg_proc *p)
 		r->series[i] = (float)s->pts[from + i].max;
 }
 
-static void take_row(struct tui_row *r, const struct agg_proc *p, double interval_s)
+static void take_sites(struct tui_row *r, const struct agg_proc *p)
 {
+	r->nsites = (unsigned)site_proc_top(p, r->sites, TUI_SITES_TOP, &r->sites_total);
+}
+
+static void take_row(struct tui_row *r, const struct pview *v, bool sites)
+{
+	const struct agg_proc *p = v->p;
+
 	memset(r, 0, offsetof(struct tui_row, series)); /* the series is filled below */
 	r->id = p->id;
 	r->pid = p->pid;
@@ -83,14 +140,11 @@ static void take_row(struct tui_row *r, const struct agg_proc *p, double interva
 	r->tot = p->tot;
 	agg_proc_interval(p, &r->ivl);
 	r->mem = p->mem;
-	take_cpu(r, p, interval_s);
-	r->faults_per_s = per_s(r->ivl.page_faults, interval_s);
-	r->rss_known = p->mem.rss_first_ts != 0;
-	r->rss = p->mem.rss;
-	r->rss_trend_per_min = agg_rss_trend_per_min(&p->rss);
-	r->anon_live = p->mem.anon_live_bytes;
-	r->heap = p->mem.heap_bytes;
+	take_view(r, v);
+	take_runq(r, p);
 	take_wb(r, p);
+	if (sites)
+		take_sites(r, p);
 	take_series(r, p);
 }
 
@@ -162,6 +216,24 @@ static int take_host(struct tui_snap *s, const struct agg *a, double interval_s)
 	return 0;
 }
 
+static int cmp_view(const void *x, const void *y, void *ctx)
+{
+	const struct pview *pv = ctx;
+
+	return pview_cmp(&pv[*(const size_t *)x], &pv[*(const size_t *)y]);
+}
+
+/* each row's place in the process view's one order (pview_cmp): the table
+ * breaks its ties by it, so by CPU it lists rows as the text snapshot does */
+static void rank_rows(struct tui_snap *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s->by_view[i] = i;
+	qsort_r(s->by_view, n, sizeof(*s->by_view), cmp_view, s->pv);
+	for (size_t i = 0; i < n; i++)
+		s->rows[s->by_view[i]].rank = i;
+}
+
 int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding *const *f, size_t nf,
 		  double interval_s)
 {
@@ -169,9 +241,15 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 
 	if (n > s->rows_cap) {
 		struct tui_row *r = realloc(s->rows, n * sizeof(*r));
-		if (!r)
+		struct pview *pv = r ? realloc(s->pv, n * sizeof(*pv)) : NULL;
+		size_t *by = pv ? realloc(s->by_view, n * sizeof(*by)) : NULL;
+		if (r)
+			s->rows = r;
+		if (pv)
+			s->pv = pv;
+		if (!by)
 			return -1;
-		s->rows = r;
+		s->by_view = by;
 		s->rows_cap = n;
 	}
 	/* the one span rule (pview.h): the event time the interval's counters
@@ -179,8 +257,12 @@ int tui_snap_take(struct tui_snap *s, const struct agg *a, const struct finding 
 	interval_s = pview_span_s(a, true, 0, interval_s);
 	if (take_host(s, a, interval_s) || take_findings(s, f, nf))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		take_row(&s->rows[i], agg_proc_at(a, i), interval_s);
+	s->sites = sites_present(agg_sites(a));
+	for (size_t i = 0; i < n; i++) {
+		pview_fill(&s->pv[i], agg_proc_at(a, i), true, interval_s);
+		take_row(&s->rows[i], &s->pv[i], s->sites);
+	}
+	rank_rows(s, n);
 	s->nrows = n;
 	mark_badges(s);
 	s->valid = true;
@@ -200,6 +282,8 @@ int tui_snap_take_findings(struct tui_snap *s, const struct finding *const *f, s
 void tui_snap_free(struct tui_snap *s)
 {
 	free(s->rows);
+	free(s->pv);
+	free(s->by_view);
 	free(s->findings);
 	free(s->cpu_busy_pct);
 	memset(s, 0, sizeof(*s));
@@ -227,30 +311,31 @@ static double badge_weight(const struct tui_row *r)
 	       __builtin_popcount(r->badges);
 }
 
-/* natural order of a column: negative when a comes first */
-static int cmp_key(const struct tui_row *a, const struct tui_row *b, enum tui_col key)
+/* a field's key: its direction, unknown (NaN) after any known value */
+static int cmp_field_key(double a, double b, bool asc)
 {
-	switch (key) {
-	case TC_PID: return cmp_num(a->pid, b->pid);
-	case TC_COMM: return strcmp(a->comm, b->comm);
-	case TC_CMDLINE: return strcmp(a->cmdline, b->cmdline);
-	case TC_CPU: return -cmp_num(a->cpu_pct, b->cpu_pct);
-	case TC_RQ50: /* no wait in the interval sorts after any wait */
-		return a->rq_known != b->rq_known ? (a->rq_known ? -1 : 1) : -cmp_num(a->rq_p50_ns, b->rq_p50_ns);
-	case TC_RQ99:
-		return a->rq_known != b->rq_known ? (a->rq_known ? -1 : 1) : -cmp_num(a->rq_p99_ns, b->rq_p99_ns);
-	case TC_INVOL: return -cmp_num(a->invol_per_s, b->invol_per_s);
-	case TC_RSS: return -cmp_num((double)a->rss, (double)b->rss);
-	case TC_TREND: return -cmp_num(a->rss_trend_per_min, b->rss_trend_per_min);
-	case TC_FAULTS: return -cmp_num(a->faults_per_s, b->faults_per_s);
-	case TC_MAPPED: return -cmp_num((double)a->anon_live, (double)b->anon_live);
-	case TC_HEAP: return -cmp_num((double)a->heap, (double)b->heap);
-	case TC_FLAGS: {
-		int c = -cmp_num(badge_weight(a), badge_weight(b));
-		return c ? c : -cmp_num(a->cpu_pct, b->cpu_pct);
-	}
-	default: return 0;
-	}
+	if (isnan(a) || isnan(b))
+		return isnan(a) - isnan(b);
+	return asc ? cmp_num(a, b) : -cmp_num(a, b);
+}
+
+/* natural order of column c: negative when a comes first */
+static int cmp_key(const struct tui_row *a, const struct tui_row *b, int c)
+{
+	size_t n;
+	const struct tui_col *col = tui_cols(&n);
+	const struct pview_field *f;
+
+	if (c < 0 || (size_t)c >= n)
+		return 0;
+	f = col[c].field;
+	if (col[c].what == TUI_COL_FIELD)
+		return f->key ? cmp_field_key(a->key[c], b->key[c], f->asc) : strcmp(a->cell[c], b->cell[c]);
+	if (col[c].what == TUI_COL_CMDLINE)
+		return strcmp(a->cmdline, b->cmdline);
+	/* the badges: graver first, then the busier */
+	c = -cmp_num(badge_weight(a), badge_weight(b));
+	return c ? c : -cmp_num(a->cpu_pct, b->cpu_pct);
 }
 
 static int cmp_rows(const void *x, const void *y, void *ctx)
@@ -265,8 +350,7 @@ static int cmp_rows(const void *x, const void *y, void *ctx)
 	c = cmp_key(a, b, o->key);
 	if (c)
 		return o->invert ? -c : c;
-	c = cmp_num(a->pid, b->pid);
-	return c ? c : cmp_num((double)a->id, (double)b->id);
+	return cmp_num((double)a->rank, (double)b->rank);
 }
 
 static bool passes(const struct tui_row *r, const struct tui_order *o)
