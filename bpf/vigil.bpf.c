@@ -449,36 +449,53 @@ int pf_perf(void *ctx)
  * here; a tracked one's sample carries its user registers and the top of
  * its user stack (dwarf) or the frame-pointer walk (fp). */
 const volatile __u32 site_mode = SITE_MODE_OFF;
-/* The mean sampling period: what one sample stands for.  Written by user
- * space when it adapts the rate (bss is shared memory). */
+/* Written by user space (the object's .data is shared memory):
+ * site_weight, the mean period N, what a sample weighs when the event's
+ * count cannot be read; site_skip_mean, M: the event overflows once in
+ * about N/M faults and one overflow in about M (drawn here) is a sample. */
 __u64 site_weight = 1;
+__u32 site_skip_mean = 1;
 
-/* the event's count at this CPU's previous overflow */
+struct site_cpu {
+	__u64 last_count; /* the event's count at this CPU's previous sample */
+	__u32 countdown;  /* overflows until the next sample */
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} site_last_count SEC(".maps");
+	__type(value, struct site_cpu);
+} site_cpus SEC(".maps");
 
-/* What this overflow stands for: the faults counted on this CPU since the
- * previous overflow (every task's, as the period counts them).  Measured,
- * not the nominal period: user space re-draws the period after each sample
- * (PERF_EVENT_IOC_PERIOD) a while after the overflow, which makes the real
- * intervals differ from the mean it asked for (15 % more samples than
- * faults/N here).  Runs on every overflow, before any filter, so that each
- * interval is counted once. */
-static __always_inline __u64 site_interval(struct bpf_perf_event_data *ctx)
+/* Is this overflow a sample, and what does it weigh?  Which overflow is
+ * drawn here, uniformly in [M/2, 3M/2), rather than by changing the
+ * event's period after each sample: PERF_EVENT_IOC_PERIOD makes the next
+ * fault overflow at once, so samples would land on whatever code faults
+ * first after user space's drain (malloc after a wake-up), not at random.
+ * The weight is measured: the faults counted on this CPU since its
+ * previous sample, every task's, whichever the sampled one is.  Returns 0
+ * when this overflow is not a sample. */
+static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
 {
 	struct bpf_perf_event_value v;
-	__u32 key = 0;
-	__u64 *last = bpf_map_lookup_elem(&site_last_count, &key), w = site_weight;
+	__u32 key = 0, m = site_skip_mean;
+	struct site_cpu *c = bpf_map_lookup_elem(&site_cpus, &key);
+	__u64 w = site_weight;
 
-	if (!last || bpf_perf_prog_read_value(ctx, &v, sizeof(v)))
+	if (!c)
 		return w;
-	if (*last && v.counter > *last)
-		w = v.counter - *last;
-	*last = v.counter;
+	if (c->countdown > 1) {
+		c->countdown--;
+		return 0;
+	}
+	c->countdown = m >= 2 ? m / 2 + bpf_get_prandom_u32() % m : 1;
+	if (!bpf_perf_prog_read_value(ctx, &v, sizeof(v))) {
+		if (c->last_count && v.counter > c->last_count)
+			w = v.counter - c->last_count;
+		c->last_count = v.counter;
+	}
 	return w;
 }
 
@@ -531,9 +548,9 @@ int site_sample(struct bpf_perf_event_data *ctx)
 	struct vigil_stats *st;
 	struct ev_site_raw *r;
 	__u32 flags = 0;
-	__u64 weight = site_interval(ctx);
+	__u64 weight = site_draw(ctx);
 
-	if (!is_confirmed(tgid))
+	if (!weight || !is_confirmed(tgid))
 		return 0;
 	st = stats_slot();
 	/* a burst of samples (8 KiB each) must never crowd out the events:

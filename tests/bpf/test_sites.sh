@@ -87,6 +87,22 @@ if start_vigil record --comm '^wl_sites_fp$' --sites fp --site-rate 16 -o "$TMP/
 			"$VIGIL" report "$TMP/fp.vgl" >"$TMP/fp.txt" 2>>"$TMP/report.err" ||
 			fail sites.fp.report "vigil report of the dump failed: $(tail -n3 "$TMP/report.err")"
 		check check --label sites.fp.fp --truth "$TMP/fp2.out" --report "$TMP/fp.json" --text "$TMP/fp.txt" --leaf-caller main
+		# the sampler itself: one fault in 16 sampled, and the samples'
+		# weights add up to the process's faults (getrusage), whatever
+		# the period changes did (a changed period used to make the next
+		# fault a sample: 15 % too many at this rate, 3x at 1024)
+		wl=$(grep '^WL pid' "$TMP/fp2.out")
+		read -r nsamp wpages <<<"$("$VIGIL" dump "$TMP/fp.vgl" | awk -v pid="$(kv "$wl" pid)" -v psz="$(getconf PAGESIZE)" '
+			$3 == "site_sample" && index($4, "pid=" pid "(") == 1 {
+				n++; for (i = 5; i <= NF; i++) if ($i ~ /^bytes=/) { sub(/bytes=/, "", $i); w += $i / psz } }
+			END { print n + 0, w + 0 }')"
+		faults=$(kv "$wl" minflt)
+		echo "   sampler: $nsamp samples of $faults faults at 1 in 16 ($((faults / 16)) due), weights $wpages pages"
+		if within "$nsamp" "$((faults / 16))" 10 && within "$wpages" "$faults" 5; then
+			pass sites.fp.sampler_rate
+		else
+			fail sites.fp.sampler_rate "$nsamp samples for $((faults / 16)) due (+-10 %), weights $wpages pages for $faults faults (+-5 %)"
+		fi
 	else
 		fail sites.fp "vigil record exited with an error: $(tail -n3 "$TMP/vigil.err")"
 	fi

@@ -20,6 +20,7 @@ struct site_sampler {
 	int *fds;
 	struct bpf_link **links;
 	volatile __u64 *weight;
+	volatile __u32 *skip_mean;
 	unsigned long long period; /* the mean */
 	bool fixed;
 	__u64 rng;
@@ -35,18 +36,27 @@ static __u64 next_rand(struct site_sampler *s)
 	return s->rng * 0x2545f4914f6cdd1dull;
 }
 
-static void set_period(struct site_sampler *s, int cpu)
+/* The event's period on every CPU: N / M, each CPU's drawn anew in
+ * [3/4, 5/4) of it so that no fixed stride meets a workload's own pattern
+ * (the BPF program draws which overflow is a sample: site_draw).  Only
+ * here, a few times a second: a new period makes the next fault overflow
+ * at once, one overflow among the M or so between two samples. */
+static void set_periods(struct site_sampler *s)
 {
-	__u64 p = s->period;
+	__u32 m = s->period < SITE_SKIP_MEAN ? (__u32)s->period : SITE_SKIP_MEAN;
+	__u64 k = s->period / m;
 
-	if (p >= 2)
-		p = p / 2 + next_rand(s) % p; /* [N/2, 3N/2) */
-	if (s->fds[cpu] >= 0)
-		ioctl(s->fds[cpu], PERF_EVENT_IOC_PERIOD, &p);
+	*s->weight = s->period;
+	*s->skip_mean = m;
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		__u64 p = k >= 4 ? k * 3 / 4 + next_rand(s) % (k / 2) : k;
+		if (s->fds[cpu] >= 0)
+			ioctl(s->fds[cpu], PERF_EVENT_IOC_PERIOD, &p);
+	}
 }
 
 int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volatile __u64 *weight,
-		      unsigned period, int ncpus, char *msg, size_t msglen)
+		      volatile __u32 *skip_mean, unsigned period, int ncpus, char *msg, size_t msglen)
 {
 	struct site_sampler *s = calloc(1, sizeof(*s));
 	int attached = 0, err = 0;
@@ -56,12 +66,12 @@ int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volat
 		return -ENOMEM;
 	s->ncpus = ncpus;
 	s->weight = weight;
+	s->skip_mean = skip_mean;
 	s->fixed = period != 0;
 	s->period = period ? period : SITE_PERIOD_START;
 	s->rng = (__u64)getpid() * 0x9e3779b97f4a7c15ull ^ (__u64)(uintptr_t)s;
 	if (!s->rng)
 		s->rng = 1;
-	*s->weight = s->period;
 	s->fds = malloc(ncpus * sizeof(*s->fds));
 	s->links = calloc(ncpus, sizeof(*s->links));
 	if (!s->fds || !s->links) {
@@ -96,7 +106,6 @@ int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volat
 				 strerror(-err));
 			break;
 		}
-		set_period(s, cpu);
 		attached++;
 	}
 	if (!err && !attached) {
@@ -107,14 +116,9 @@ int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volat
 		site_sampler_close(s);
 		return err;
 	}
+	set_periods(s);
 	*out = s;
 	return 0;
-}
-
-void site_sampler_sampled(struct site_sampler *s, unsigned cpu)
-{
-	if (s && (int)cpu < s->ncpus)
-		set_period(s, (int)cpu);
 }
 
 void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigned long long now_ns)
@@ -122,7 +126,7 @@ void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigne
 	unsigned long long old;
 	double rate;
 
-	if (!s || s->fixed)
+	if (!s)
 		return;
 	if (!s->last_ns) {
 		s->last_ns = now_ns;
@@ -135,17 +139,14 @@ void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigne
 	s->last_ns = now_ns;
 	s->last_taken = taken;
 	old = s->period;
-	while (rate > SITE_BUDGET_PER_S && s->period < SITE_PERIOD_MAX) {
+	while (!s->fixed && rate > SITE_BUDGET_PER_S && s->period < SITE_PERIOD_MAX) {
 		s->period *= 2;
 		rate /= 2;
 	}
-	if (s->period == old && rate < SITE_BUDGET_PER_S / 4.0 && s->period > SITE_PERIOD_MIN)
+	if (!s->fixed && s->period == old && rate < SITE_BUDGET_PER_S / 4.0 && s->period > SITE_PERIOD_MIN)
 		s->period /= 2;
-	if (s->period == old)
-		return;
-	*s->weight = s->period;
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		set_period(s, cpu);
+	/* new strides each time, even at the same N */
+	set_periods(s);
 }
 
 unsigned long long site_sampler_period(const struct site_sampler *s)

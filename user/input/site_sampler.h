@@ -2,14 +2,20 @@
 /*
  * The page-fault sampling of allocation sites (docs/sites.md): one
  * PERF_COUNT_SW_PAGE_FAULTS event per CPU runs the BPF program site_sample
- * once in about N faults.  N, the mean period, is what a sample weighs.
+ * once in about N/M faults, and the program takes one of those overflows
+ * in about M as a sample (M = SITE_SKIP_MEAN, or N when N is smaller).
+ * N, the mean period, is what a sample weighs; the program measures the
+ * real weight, the faults since the CPU's previous sample.
  *
  * Unbiased: every fault on a CPU is equally likely to be the sampled one,
- * whichever process takes it, so a process's sampled pages times N
- * estimate its faulted pages.  A fixed period would alias with a workload
- * that faults in a fixed pattern (every other fault of a loop), so each
- * CPU's next period is drawn anew, uniformly in [N/2, 3N/2], after each of
- * its samples.  Adaptive: unless --site-rate fixes N, N doubles while the
+ * whichever process takes it, so a process's sampled pages times their
+ * weights estimate its faulted pages.  A fixed stride would alias with a
+ * workload that faults in a fixed pattern (every other fault of a loop):
+ * the program draws which overflow is a sample, and the event's period is
+ * drawn anew on each CPU every ADAPT interval.  The period is never
+ * changed per sample: a new period makes the next fault overflow at once,
+ * which would put samples on whatever code faults first after user space
+ * acted.  Adaptive: unless --site-rate fixes N, N doubles while the
  * samples of tracked processes exceed the budget and halves while they stay
  * under a quarter of it.
  */
@@ -26,17 +32,16 @@
 #define SITE_PERIOD_START 256
 #define SITE_PERIOD_MIN 16
 #define SITE_PERIOD_MAX (1u << 22)
+#define SITE_SKIP_MEAN 16 /* overflows per sample: BPF runs ~16 times per sample */
 
 struct bpf_program;
 struct site_sampler;
 
-/* prog: the loaded site_sample program; weight: where it reads the mean
- * period (the BPF object's bss).  period: a fixed N, 0 = adaptive.
+/* prog: the loaded site_sample program; weight, skip_mean: where it reads
+ * N and M (the BPF object's .data).  period: a fixed N, 0 = adaptive.
  * Returns 0 or -errno with a reason in msg. */
 int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volatile __u64 *weight,
-		      unsigned period, int ncpus, char *msg, size_t msglen);
-/* A sample from cpu arrived: that CPU's next period is drawn. */
-void site_sampler_sampled(struct site_sampler *s, unsigned cpu);
+		      volatile __u32 *skip_mean, unsigned period, int ncpus, char *msg, size_t msglen);
 /* taken: the kernel's count so far of samples of tracked processes (sent
  * or skipped); adapts the period at most every 250 ms of now_ns. */
 void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigned long long now_ns);

@@ -76,7 +76,6 @@ static int on_record(void *ctx, void *data, size_t size)
 			s->counts.malformed++;
 			return 0;
 		}
-		site_sampler_sampled(s->sites, ((const struct ev_hdr *)data)->cpu);
 		s->counts.received++;
 		s->o.cb(s->o.cb_ctx, data);
 		return 0;
@@ -632,7 +631,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	}
 	if (o->site_mode != SITE_MODE_OFF) {
 		err = site_sampler_open(&s->sites, s->skel->progs.site_sample, &s->skel->data->site_weight,
-					o->site_period, s->ncpus, msg, msglen);
+					&s->skel->data->site_skip_mean, o->site_period, s->ncpus, msg, msglen);
 		if (err)
 			goto fail;
 	}
