@@ -22,11 +22,27 @@
 #define PG 4096ULL
 #define MiB (1024ULL * 1024)
 
-static struct agg *A;
+static struct model *MD;
 
-static void to_agg(const struct ev_hdr *h)
+static void to_model(const struct ev_hdr *h)
 {
-	agg_event(A, h);
+	model_event(MD, h);
+}
+
+/* a model (agg and detectors) with the default configuration */
+static void fresh_model(void)
+{
+	struct vigil_config cfg;
+
+	config_defaults(&cfg);
+	model_free(MD);
+	MD = model_new(&cfg, NULL);
+	if (!MD) {
+		printf("FAIL model_new: out of memory\n");
+		exit(1);
+	}
+	agg_set_ncpus(model_agg(MD), 4);
+	synth_sink = to_model;
 }
 
 /* ---- which frames are the runtime's ---------------------------------------------------- */
@@ -109,15 +125,9 @@ static void define_sites(__u64 ts)
 
 static const struct site_model *model_with_sites(void)
 {
-	agg_free(A);
-	A = agg_new(NULL);
-	if (!A) {
-		printf("FAIL agg_new: out of memory\n");
-		exit(1);
-	}
-	synth_sink = to_agg;
+	fresh_model();
 	define_sites(SEC);
-	return agg_sites(A);
+	return agg_sites(model_agg(MD));
 }
 
 static bool has_control(const char *s)
@@ -331,33 +341,16 @@ static void test_evidence_lines(void)
 #define EARLY_AT 0x7f4000000000ULL
 #define SAMPLE_PAGES 49 /* a sample stands for 49 faults: ~200 KB, the growth of one 40 ms tick */
 
-static struct model *MD;
-
-static void to_model(const struct ev_hdr *h)
-{
-	model_event(MD, h);
-}
-
 /* A renderer flat for 30 s, then leaking 5 MB/s for 60 s in code at
  * load_model; one sample per tick of it, never released.  A churn site
  * maps, touches and unmaps every tick (no net growth); warm_cache grows
  * only before the leak starts.  Returns the sampled growth of the leak. */
 static __u64 leaking_trace(bool with_sites)
 {
-	struct vigil_config cfg;
 	__u64 anon = 300ULL * 1000 * 1000, leak_bytes = 0, k = 0;
-
-	config_defaults(&cfg);
-	model_free(MD);
-	MD = model_new(&cfg, NULL);
-	if (!MD) {
-		printf("FAIL model_new: out of memory\n");
-		exit(1);
-	}
-	agg_set_ncpus(model_agg(MD), 4);
-	synth_sink = to_model;
 	static const char comm[VIGIL_COMM_LEN] = "render"; /* the record's whole field */
 
+	fresh_model();
 	synth_proc(SEC, LEAK_PID, 1, ROLE_AVATAR, comm, comm, 6, 0);
 	if (with_sites)
 		define_sites(SEC);
@@ -584,7 +577,6 @@ int main(void)
 	RUN(test_report_json_sites);
 	RUN(test_report_json_without_sites);
 	RUN(test_report_text_sites);
-	agg_free(A);
 	model_free(MD);
 	CHECK_DONE();
 }
