@@ -7,6 +7,7 @@
 #ifndef VIGIL_SYNTH_H
 #define VIGIL_SYNTH_H
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -231,6 +232,67 @@ static inline void synth_rss(__u64 ts, __u32 pid, __u32 tid, __s64 file, __s64 a
 	e.anon = anon;
 	e.swap = swap;
 	e.shmem = shmem;
+	synth_sink(&e.h);
+}
+
+/* ---- allocation sites ---------------------------------------------------------------- */
+
+/* A frame: module, function and file as the record carries them (module NUL
+ * function NUL file, no NUL after file); file may be "" (unknown). */
+static inline void synth_site_frame(__u64 ts, __u32 id, __u16 kind, const char *module, const char *function,
+				    const char *file, __u32 line, __u64 offset)
+{
+	union {
+		struct ev_site_frame e;
+		char buf[sizeof(struct ev_site_frame) + VIGIL_CMDLINE_MAX + 2];
+	} u;
+	size_t lm = strlen(module), lf = strlen(function), lfile = strlen(file), n = lm + lf + lfile + 2;
+
+	if (n > VIGIL_CMDLINE_MAX) {
+		fprintf(stderr, "synth_site_frame: names longer than a record holds\n");
+		exit(2);
+	}
+	memset(&u, 0, sizeof(u));
+	memcpy(u.e.text, module, lm);
+	memcpy(u.e.text + lm + 1, function, lf);
+	memcpy(u.e.text + lm + lf + 2, file, lfile);
+	synth_hdr(&u.e.h, EV_SITE_FRAME, (__u16)(sizeof(u.e) + n), ts, 0, 0, 0);
+	u.e.id = id;
+	u.e.line = line;
+	u.e.kind = kind;
+	u.e.text_len = (__u16)n;
+	u.e.offset = offset;
+	synth_sink(&u.e.h);
+}
+
+/* A stack of n frame ids, innermost first (n <= VIGIL_SITE_FRAMES_MAX). */
+static inline void synth_site_stack(__u64 ts, __u32 id, __u16 flags, const __u32 *frames, size_t n)
+{
+	union {
+		struct ev_site_stack e;
+		char buf[sizeof(struct ev_site_stack) + VIGIL_SITE_FRAMES_MAX * 4];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	if (n > VIGIL_SITE_FRAMES_MAX)
+		n = VIGIL_SITE_FRAMES_MAX;
+	synth_hdr(&u.e.h, EV_SITE_STACK, (__u16)(sizeof(u.e) + 4 * n), ts, 0, 0, 0);
+	u.e.id = id;
+	u.e.frames_len = (__u16)(4 * n);
+	u.e.flags = flags;
+	memcpy(u.e.frames, frames, 4 * n);
+	synth_sink(&u.e.h);
+}
+
+/* A sampled fault at addr standing for bytes, under stack. */
+static inline void synth_site_sample(__u64 ts, __u32 pid, __u64 addr, __u64 bytes, __u32 stack)
+{
+	struct ev_site_sample e = {0};
+
+	synth_hdr(&e.h, EV_SITE_SAMPLE, sizeof(e), ts, 0, pid, pid);
+	e.addr = addr;
+	e.bytes = bytes;
+	e.stack = stack;
 	synth_sink(&e.h);
 }
 

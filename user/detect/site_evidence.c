@@ -57,7 +57,10 @@ char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, 
 		if (!site_frame_is_runtime(&fi))
 			break;
 	}
-	if (first == n)
+	/* none is the program's (a thread of the runtime, a truncated stack):
+	 * its innermost frames, as the header says */
+	bool program = first < n;
+	if (!program)
 		first = 0;
 	raw[0] = 0;
 	for (size_t i = first; i < n && shown < max_frames; i++) {
@@ -65,7 +68,7 @@ char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, 
 		int w;
 
 		sites_frame_info(m, frames[i], &fi);
-		if (i > first && site_frame_is_runtime(&fi))
+		if (program && i > first && site_frame_is_runtime(&fi))
 			break; /* back in the runtime: __libc_start_main and below */
 		if (*fi.file && fi.line)
 			w = snprintf(raw + used, sizeof(raw) - used, "%s%s (%s:%u)", shown ? " <- " : "", fi.function,

@@ -339,13 +339,17 @@ static bool in_range(uint64_t key, uint32_t *val, void *arg)
 void sites_release(struct site_model *m, struct proc_sites *ps, __u64 addr, __u64 len, __u64 ts)
 {
 	struct release_ctx c = {.m = m, .ps = ps, .ts = ts};
-	__u64 pages;
+	__u64 pg = m->page_size, end = addr + len < addr ? ~0ull : addr + len, pages;
 
 	if (!ps || !len || !ps->pages.len)
 		return;
-	c.lo = addr / m->page_size + 1;
-	pages = (len + m->page_size - 1) / m->page_size;
-	c.hi = c.lo + pages < c.lo ? ~0ull : c.lo + pages;
+	/* whole pages only: a brk or mremap shrink to an unaligned end keeps
+	 * the page it ends in; the range's last page goes (munmap rounds up) */
+	c.lo = addr / pg + (addr % pg != 0) + 1;
+	c.hi = end / pg + (end % pg != 0) + 1;
+	if (c.hi <= c.lo)
+		return;
+	pages = c.hi - c.lo;
 	/* probe the range page by page, or walk the set, whichever is shorter */
 	if (pages <= ps->pages.len) {
 		for (__u64 k = c.lo; k < c.hi; k++) {
