@@ -15,6 +15,7 @@
 #include "model.h"
 #include "report.h"
 #include "site_evidence.h"
+#include "sink.h"
 #include "synth.h"
 
 #define MS (1000ULL * 1000)
