@@ -250,12 +250,13 @@ vigil_selfcost() {
 	sed -n 's/.*own cost: \([0-9.]*\)% of one core.*peak RSS \([0-9.]*\) MiB.*/\1 \2/p' "$BENCH_TMP/tracer.err" |
 		tail -n1 | awk '{ printf "%s %.0f\n", $1, $2 * 1024 }'
 }
-# After a vigil-sites run: vigil's per-sample cost of the allocation sites.
-# HOOK (issue 13): reads a stderr line "vigil: sites: ... BPF N ns/sample,
-# unwinding N us/sample ..." once vigil prints one; until then it prints
-# nothing and the rows say "not reported".  Prints "BPF_NS UNWIND_US".
+# After a vigil-sites run: vigil's cost of the allocation sites, from its
+# stderr line "vigil: allocation sites: ... unwinding N us/sample, BPF N
+# ns/run ..." (ns per run of site_sample: every overflow, ~16 per sample;
+# absent when the kernel statistics were never sampled).  Prints
+# "BPF_NS_PER_RUN UNWIND_US".
 vigil_site_cost() {
-	sed -n 's/.*vigil: sites:.*BPF \([0-9.]*\) ns\/sample.*unwinding \([0-9.]*\) [^ ]*s\/sample.*/\1 \2/p' \
+	sed -n 's/.*vigil: allocation sites:.*unwinding \([0-9.]*\) us\/sample, BPF \([0-9.]*\) ns\/run.*/\2 \1/p' \
 		"$BENCH_TMP/tracer.err" | tail -n1
 }
 # the larger of two numbers (an empty one counts as 0)

@@ -102,7 +102,7 @@ run_one() { # workload, tracer
 		bpf_ns=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $1 }' | median)
 		unwind_us=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $2 }' | median)
 		[ "$bpf_ns" = nan ] && bpf_ns="" unwind_us=""
-		extra+=$(printf ' | per sample: %s' "${bpf_ns:+BPF ${bpf_ns} ns, unwinding ${unwind_us} us}")
+		extra+=$(printf ' | sites: %s' "${bpf_ns:+BPF ${bpf_ns} ns per run (~16 runs per sample), unwinding ${unwind_us} us per sample}")
 		[ -n "$bpf_ns" ] || extra+="not reported by vigil"
 	fi
 	read -r rmed rmin rmax <<<"$st"

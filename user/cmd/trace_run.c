@@ -149,15 +149,20 @@ bool trace_loop_tick(struct trace_loop *l)
 static void trace_report_sites(struct session *s, const struct source_counts *sc, FILE *f)
 {
 	struct site_resolve_stats rs;
+	struct bpfcost_result bc;
 	const char *blind = session_site_size_blind(s);
+	char bpf[96] = "";
 
 	if (!sc->site_period && !sc->site_taken)
 		return;
 	session_site_stats(s, &rs);
+	/* per run: the program runs at every overflow, ~SITE_SKIP_MEAN per sample */
+	if (source_site_bpf_cost(session_source(s), &bc))
+		snprintf(bpf, sizeof(bpf), ", BPF %.0f ns/run at %.0f runs/s", bc.ns_per_run, bc.runs_per_s);
 	fprintf(f, "vigil: allocation sites: %llu samples (1 fault in %llu now), %llu skipped (ring buffer busy), "
-		"%llu stacks, %llu truncated, %.0f us per sample unwinding, %llu huge-page faults%s%s%s\n",
+		"%llu stacks, %llu truncated, unwinding %.0f us/sample%s, %llu huge-page faults%s%s%s\n",
 		sc->site_taken, sc->site_period, sc->site_skipped, rs.stacks, rs.truncated,
-		rs.samples ? rs.unwind_ns / 1e3 / (double)rs.samples : 0.0, rs.large_folios,
+		rs.samples ? rs.unwind_ns / 1e3 / (double)rs.samples : 0.0, bpf, rs.large_folios,
 		blind ? " (huge pages not seen: " : "", blind ? blind : "", blind ? ")" : "");
 }
 

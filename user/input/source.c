@@ -37,6 +37,8 @@ struct source {
 	struct source_counts counts;
 	int *prog_fds; /* every loaded program, for their run-time statistics */
 	struct bpfcost *cost;
+	int site_fd;                /* site_sample, whose cost per run is reported apart */
+	struct bpfcost *site_cost;  /* on the same schedule as cost: the same windows */
 	bool stopped;
 	char warnings[2048];
 	unsigned ksources; /* KSRC_*: what was attached */
@@ -126,8 +128,10 @@ int source_drain(struct source *s)
 	int n = ring_buffer__consume(s->rb);
 
 	report_lost(s);
-	if (!s->stopped)
+	if (!s->stopped) {
 		bpfcost_tick(s->cost, clock_mono_ns());
+		bpfcost_tick(s->site_cost, clock_mono_ns());
+	}
 	return n;
 }
 
@@ -148,12 +152,22 @@ static void cost_init(struct source *s)
 	/* sampled, so that the statistics' own clock reads stay off most of the time */
 	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_DELAY_S * 1000000000ULL,
 				     BPFCOST_WINDOW_S * 1000000000ULL, BPFCOST_PERIOD_S * 1000000000ULL);
+	s->site_fd = bpf_program__fd(s->skel->progs.site_sample);
+	if (s->o.site_mode != SITE_MODE_OFF && s->site_fd >= 0)
+		s->site_cost = bpfcost_new_kernel(&s->site_fd, 1, BPFCOST_DELAY_S * 1000000000ULL,
+						  BPFCOST_WINDOW_S * 1000000000ULL,
+						  BPFCOST_PERIOD_S * 1000000000ULL);
 }
 
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err)
 {
 	*err = s->cost ? bpfcost_error(s->cost) : -ENOMEM;
 	return bpfcost_last(s->cost, out);
+}
+
+bool source_site_bpf_cost(const struct source *s, struct bpfcost_result *out)
+{
+	return s->site_cost && bpfcost_last(s->site_cost, out);
 }
 
 int source_fd(const struct source *s)
@@ -709,6 +723,7 @@ void source_stop(struct source *s)
 		return;
 	s->stopped = true;
 	bpfcost_stop(s->cost);
+	bpfcost_stop(s->site_cost);
 	flush_running(s);
 	site_sampler_stop(s->sites);
 	detach_pf_perf(s);
@@ -732,6 +747,7 @@ void source_close(struct source *s)
 	free(s->lost_seen);
 	free(s->stats_buf);
 	bpfcost_free(s->cost);
+	bpfcost_free(s->site_cost);
 	free(s->prog_fds);
 	free(s);
 }

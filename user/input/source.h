@@ -64,6 +64,8 @@ struct bpfcost_result;
  * bpfcost.h); false when none yet, with *err set when they cannot be
  * measured (-errno). */
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err);
+/* the same for the site sampling program alone; false when it does not run */
+bool source_site_bpf_cost(const struct source *s, struct bpfcost_result *out);
 /* The ring buffer the kernel gets for a request of kb KiB: a power of two
  * of pages, at least one page, at most SOURCE_RINGBUF_MAX_KB. */
 unsigned source_ringbuf_kb(unsigned kb);
