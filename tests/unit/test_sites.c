@@ -382,6 +382,7 @@ static void test_stack_bound(void)
 	sample(T0, 100, HEAP + 99999 * PG, 1, 3); /* a known stack still counts */
 	c = counts_of(100);
 	CHECK_EQ_U64(c.dropped, 88);
+	CHECK_EQ_U64(agg_host(A)->drops.site_samples, 88); /* what the report shows */
 	CHECK_EQ_U64(c.samples, SITES_PER_PROC + 1);
 	CHECK_EQ_U64(c.live_pages, SITES_PER_PROC + 1);
 	CHECK_EQ_U64(sites_top(sites_of(100), 0, 0, rows, SITES_PER_PROC + 100, NULL), SITES_PER_PROC);

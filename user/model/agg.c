@@ -1489,7 +1489,8 @@ static void on_site_sample(struct agg *a, const struct ev_site_sample *e)
 	if (!p || !a->sites)
 		return;
 	touch(p, e->h.ts);
-	sites_sample(a->sites, &p->pub.sites, e);
+	if (!sites_sample(a->sites, &p->pub.sites, e))
+		a->host.drops.site_samples++;
 }
 
 const struct site_model *agg_sites(const struct agg *a)

@@ -221,6 +221,7 @@ struct agg_drops {
 	__u64 wb_evicted;     /* waited_behind holders folded into runq_other_ns */
 	__u64 anon_untracked; /* anonymous mappings beyond AGG_ANON_TRACKED */
 	__u64 rss_downsample; /* RSS series step doublings (resolution, not loss) */
+	__u64 site_samples;   /* allocation-site samples dropped (a process's stack table full) */
 };
 
 /* Exited processes folded by agg_reap(), per role. */

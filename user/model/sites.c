@@ -405,7 +405,7 @@ static void thin(struct site_model *m, struct proc_sites *ps, __u64 ts)
 	u64map_filter(&ps->pages, thin_one, &c);
 }
 
-void sites_sample(struct site_model *m, struct proc_sites **psp, const struct ev_site_sample *smp)
+bool sites_sample(struct site_model *m, struct proc_sites **psp, const struct ev_site_sample *smp)
 {
 	struct proc_sites *ps = *psp;
 	__u64 key = smp->addr / m->page_size + 1;
@@ -417,16 +417,16 @@ void sites_sample(struct site_model *m, struct proc_sites **psp, const struct ev
 
 	m->records++;
 	if (!ps && !(ps = *psp = proc_new()))
-		return;
+		return false;
 	c.ps = ps;
 	if (!weight)
 		weight = 1;
 	if (ps->level && (mix(key) & ((1ull << ps->level) - 1)))
-		return; /* thinned out: its twin stands for it */
+		return true; /* thinned out: its twin stands for it */
 	weight <<= ps->level;
 	if (!(s = site_for(ps, smp->stack))) {
 		ps->dropped++;
-		return;
+		return false;
 	}
 	ps->samples++;
 	s->samples++;
@@ -439,19 +439,20 @@ void sites_sample(struct site_model *m, struct proc_sites **psp, const struct ev
 	if (ps->pages.len >= SITES_PAGES_MAX) {
 		thin(m, ps, smp->h.ts);
 		if (mix(key) & ((1ull << ps->level) - 1))
-			return;
+			return true;
 		weight <<= 1;
 	}
 	if ((idx = ent_alloc(ps)) == FREE_END || u64map_put(&ps->pages, key, idx)) {
 		if (idx != FREE_END)
 			ent_free(ps, idx);
 		ps->dropped++;
-		return;
+		return false;
 	}
 	ps->ents[idx] = (struct page_ent){.site = (__u32)(s - ps->sites),
 					  .weight = weight > 0xffffffffu ? 0xffffffffu : (__u32)weight};
 	s->live += (__u64)ps->ents[idx].weight * m->page_size;
 	hist_note(s, smp->h.ts);
+	return true;
 }
 
 /* ---- queries ------------------------------------------------------------------ */

@@ -58,7 +58,9 @@ void sites_free(struct site_model *m);
 void sites_frame(struct site_model *m, const struct ev_site_frame *f);
 void sites_stack(struct site_model *m, const struct ev_site_stack *s);
 /* *ps is allocated on the first sample of a process */
-void sites_sample(struct site_model *m, struct proc_sites **ps, const struct ev_site_sample *s);
+/* false: the sample was dropped (the process's stack table is full, or no
+ * memory), and counted */
+bool sites_sample(struct site_model *m, struct proc_sites **ps, const struct ev_site_sample *s);
 void sites_release(struct site_model *m, struct proc_sites *ps, __u64 addr, __u64 len, __u64 ts);
 /* exec: a new address space */
 void sites_clear(struct site_model *m, struct proc_sites *ps, __u64 ts);

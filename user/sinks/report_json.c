@@ -336,7 +336,7 @@ static void j_events(struct json *j, const struct report_view *c)
 	json_end(j);
 }
 
-static void j_drops(struct json *j, const struct agg_drops *d)
+static void j_drops(struct json *j, const struct report_view *c, const struct agg_drops *d)
 {
 	json_kv_obj(j, "drops");
 	json_kv_u64(j, "procs", d->procs);
@@ -348,6 +348,8 @@ static void j_drops(struct json *j, const struct agg_drops *d)
 	json_kv_u64(j, "wb_evicted", d->wb_evicted);
 	json_kv_u64(j, "anon_untracked", d->anon_untracked);
 	json_kv_u64(j, "rss_downsample", d->rss_downsample);
+	if (sites_present(agg_sites(c->r->agg)))
+		json_kv_u64(j, "site_samples", d->site_samples);
 	json_end(j);
 }
 
@@ -435,7 +437,7 @@ static void j_report(struct json *j, const struct report_view *c)
 		j_dump(j, c->m->dump);
 	if (c->m->self)
 		j_self(j, c, c->m->self);
-	j_drops(j, &c->h->drops);
+	j_drops(j, c, &c->h->drops);
 	json_kv_arr(j, "processes");
 	for (size_t i = 0; i < c->npv; i++)
 		j_proc(j, c, &c->pv[i]);

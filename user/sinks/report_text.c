@@ -173,6 +173,7 @@ static void t_events(FILE *f, const struct report_view *c)
 		{"exited processes folded early", d->exited_folded}, {"holder names overwritten", d->names},
 		{"CPUs beyond the limit", d->cpus}, {"unexpected switches (lost or unstreamed)", d->sched_mismatch},
 		{"CPU holders folded", d->wb_evicted}, {"anonymous mappings not tracked", d->anon_untracked},
+		{"site samples dropped (stack table full)", d->site_samples},
 	};
 	shown = 0;
 	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
