@@ -256,7 +256,8 @@ vigil_selfcost() {
 # absent when the kernel statistics were never sampled).  Prints
 # "BPF_NS_PER_RUN UNWIND_US".
 vigil_site_cost() {
-	sed -n 's/.*vigil: allocation sites:.*unwinding \([0-9.]*\) us\/sample, BPF \([0-9.]*\) ns\/run.*/\2 \1/p' \
+	sed -n -e 's/.*vigil: allocation sites:.*unwinding \([0-9.]*\) us\/sample, BPF \([0-9.]*\) ns\/run.*/\2 \1/p' \
+		-e 's/.*vigil: allocation sites:.*unwinding \([0-9.]*\) us\/sample, [0-9]* huge.*/- \1/p' \
 		"$BENCH_TMP/tracer.err" | tail -n1
 }
 # the larger of two numbers (an empty one counts as 0)

@@ -99,11 +99,12 @@ run_one() { # workload, tracer
 	fi
 	local bpf_ns="" unwind_us=""
 	if [ "$tr" = vigil-sites ]; then
-		bpf_ns=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $1 }' | median)
+		bpf_ns=$(printf '%s' "$sitecost" | awk 'NF == 2 && $1 != "-" { print $1 }' | median)
 		unwind_us=$(printf '%s' "$sitecost" | awk 'NF == 2 { print $2 }' | median)
-		[ "$bpf_ns" = nan ] && bpf_ns="" unwind_us=""
-		extra+=$(printf ' | sites: %s' "${bpf_ns:+BPF ${bpf_ns} ns per run (~16 runs per sample), unwinding ${unwind_us} us per sample}")
-		[ -n "$bpf_ns" ] || extra+="not reported by vigil"
+		[ "$bpf_ns" = nan ] && bpf_ns=""
+		[ "$unwind_us" = nan ] && unwind_us=""
+		extra+=" | sites: ${bpf_ns:+BPF ${bpf_ns} ns per run (~16 runs per sample), }${unwind_us:+unwinding ${unwind_us} us per sample}"
+		[ -n "$unwind_us" ] || extra+="not reported by vigil"
 	fi
 	read -r rmed rmin rmax <<<"$st"
 	read -r cmed cmin cmax <<<"$cst"

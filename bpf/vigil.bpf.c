@@ -455,11 +455,18 @@ const volatile __u32 site_mode = SITE_MODE_OFF;
  * about N/M faults and one overflow in about M (drawn here) is a sample. */
 __u64 site_weight = 1;
 __u32 site_skip_mean = 1;
+/* At most this many samples per CPU in SITE_CAP_NS (set before load): the
+ * adaptive period reacts in 250 ms, and a process that starts faulting a
+ * million pages a second would meanwhile send thousands of samples, each
+ * an 8 KiB copy here and an unwinding in user space. */
+const volatile __u32 site_cap = 0;
+#define SITE_CAP_NS 100000000ull
 
 struct site_cpu {
 	__u64 last_count; /* the event's count at this CPU's previous sample */
+	__u64 cap_start;  /* the current SITE_CAP_NS window */
 	__u32 countdown;  /* overflows until the next sample */
-	__u32 pad;
+	__u32 cap_taken;  /* samples in it */
 };
 
 struct {
@@ -491,6 +498,19 @@ static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 	c->countdown = m >= 2 ? m / 2 + bpf_get_prandom_u32() % m : 1;
+	if (site_cap) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now - c->cap_start > SITE_CAP_NS) {
+			c->cap_start = now;
+			c->cap_taken = 0;
+		}
+		/* over the cap: no sample, and its faults go to the next
+		 * one's weight (the count is not read), so nothing is lost */
+		if (c->cap_taken >= site_cap)
+			return 0;
+		c->cap_taken++;
+	}
 	if (!bpf_perf_prog_read_value(ctx, &v, sizeof(v))) {
 		if (c->last_count && v.counter > c->last_count)
 			w = v.counter - c->last_count;

@@ -160,8 +160,9 @@ static void trace_report_sites(struct session *s, const struct source_counts *sc
 	if (source_site_bpf_cost(session_source(s), &bc))
 		snprintf(bpf, sizeof(bpf), ", BPF %.0f ns/run at %.0f runs/s", bc.ns_per_run, bc.runs_per_s);
 	fprintf(f, "vigil: allocation sites: %llu samples (1 fault in %llu now), %llu skipped (ring buffer busy), "
-		"%llu stacks, %llu truncated, unwinding %.0f us/sample%s, %llu huge-page faults%s%s%s\n",
-		sc->site_taken, sc->site_period, sc->site_skipped, rs.stacks, rs.truncated,
+		"%llu stacks, %llu truncated, %llu without a stack (unwinding budget spent), unwinding %.0f us/sample%s, "
+		"%llu huge-page faults%s%s%s\n",
+		sc->site_taken, sc->site_period, sc->site_skipped, rs.stacks, rs.truncated, rs.over_budget,
 		rs.samples ? rs.unwind_ns / 1e3 / (double)rs.samples : 0.0, bpf, rs.large_folios,
 		blind ? " (huge pages not seen: " : "", blind ? blind : "", blind ? ")" : "");
 }

@@ -6,21 +6,12 @@
 
 #include "agg.h"
 #include "format.h"
+#include "site_resolve.h"
 #include "textsafe.h"
-
-/* module names (the start of the file name) of the C runtime and of the
- * allocators a service may preload */
-static const char *const runtime_modules[] = {
-	"libc.so", "libc-", "ld-linux", "ld64.so", "libstdc++.so", "libgcc_s.so", "libpthread.so",
-	"libjemalloc.so", "libtcmalloc", "libmimalloc.so", "[vdso]", "linux-vdso", NULL,
-};
 
 bool site_frame_is_runtime(const struct site_frame_info *fi)
 {
-	for (const char *const *m = runtime_modules; *m; m++)
-		if (!strncmp(fi->module, *m, strlen(*m)))
-			return true;
-	return false;
+	return site_module_is_runtime(fi->module);
 }
 
 static const char *kind_name(unsigned kind)

@@ -113,6 +113,12 @@ __u64 fault_size_of(struct fault_sizer *s, int pagemap_fd, __u64 addr)
 	pfn = pme & PM_PFN_MASK;
 	if (!(pme & PM_PRESENT) || !pfn) /* gone since, swapped, or no CAP_SYS_ADMIN */
 		goto unknown;
+	/* the frame's own flags first: the kernel computes them per frame, and
+	 * most faults map a base page */
+	if (pread(s->kpageflags_fd, s->flags, sizeof(__u64), (off_t)(pfn * sizeof(__u64))) != sizeof(__u64))
+		goto unknown;
+	if (!bit(s->flags[0], KPF_ANON) || !bit(s->flags[0], KPF_THP))
+		return (__u64)s->page_size;
 	/* the PMD-sized, PMD-aligned block of frames around it: a large folio
 	 * is naturally aligned, so it lies within */
 	first = pfn & ~(__u64)(s->block - 1);

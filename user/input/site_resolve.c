@@ -14,9 +14,17 @@
 
 /* processes whose mappings are kept at once; the least recently sampled
  * one makes room (its Dwfl holds the ELF files of its modules open) */
-#define PROCS_MAX 64
+#define PROCS_MAX 16 /* libdw's view of a process: ~1-3 MiB each (its modules' ELF, CFI, symbols) */
 /* mappings are read again at most this often per process */
 #define REREPORT_NS 1000000000ull
+/* Unwinding may take 2 % of a core over time (of the issue's 5 % for all
+ * of vigil's sites work), with bursts of up to UNWIND_BURST_NS: the first
+ * samples of a process read its mappings and ELF files and symbolize new
+ * frames (milliseconds), so a host that starts many short processes under
+ * --all could otherwise spend far more.  A token bucket, full at the start.
+ * Past it, a sample keeps its weight without a stack, and is counted. */
+#define UNWIND_SHARE_PCT 2
+#define UNWIND_BURST_NS 200000000ull
 /* distinct frames and stacks per trace: past these, samples keep their
  * unwound stack but new frames collapse into one "[frame table full]" */
 #define FRAMES_MAX (1u << 20)
@@ -75,6 +83,7 @@ struct site_resolver {
 	struct stack_ent *stacks; /* [id - 1] */
 	__u32 nstacks;
 	struct site_resolve_stats st;
+	unsigned long long tokens_ns, tokens_at; /* the unwinding budget's bucket */
 };
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -225,6 +234,21 @@ static void proc_refresh(struct site_resolver *r, struct proc_unwind *p, unsigne
 
 /* ---- interning ---------------------------------------------------------------- */
 
+/* module names (the start of the file name) of the C runtime and of the
+ * allocators a service may preload */
+static const char *const runtime_modules[] = {
+	"libc.so", "libc-", "ld-linux", "ld64.so", "libstdc++.so", "libgcc_s.so", "libpthread.so",
+	"libjemalloc.so", "libtcmalloc", "libmimalloc.so", "[vdso]", "linux-vdso", NULL,
+};
+
+bool site_module_is_runtime(const char *module)
+{
+	for (const char *const *m = runtime_modules; *m; m++)
+		if (!strncmp(module, *m, strlen(*m)))
+			return true;
+	return false;
+}
+
 static __u64 hash_bytes(const void *p, size_t n, __u64 h)
 {
 	const unsigned char *b = p;
@@ -297,7 +321,10 @@ static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *pat
 		GElf_Off off;
 		GElf_Sym sym;
 		fn = dwfl_module_addrinfo(m, pc, &off, &sym, NULL, NULL, NULL);
-		Dwfl_Line *l = dwfl_module_getsrc(m, pc);
+		/* no lines for the C runtime: no one-line summary shows them,
+		 * and reading them means decompressing libc's debug file's DWARF
+		 * (tens of milliseconds and megabytes in every process) */
+		Dwfl_Line *l = path && site_module_is_runtime(base_name(path)) ? NULL : dwfl_module_getsrc(m, pc);
 		if (l)
 			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
 	}
@@ -469,37 +496,66 @@ static void collect_pcs(struct site_resolver *r, struct proc_unwind *p, const st
 		r->pcs[r->npcs++] = raw->regs[raw->nregs - 1];
 }
 
+/* Is there unwinding time left?  (refills the bucket up to now) */
+static bool within_budget(struct site_resolver *r, unsigned long long now)
+{
+	if (!r->tokens_at) {
+		r->tokens_ns = UNWIND_BURST_NS;
+	} else {
+		r->tokens_ns += (now - r->tokens_at) * UNWIND_SHARE_PCT / 100;
+		if (r->tokens_ns > UNWIND_BURST_NS)
+			r->tokens_ns = UNWIND_BURST_NS;
+	}
+	r->tokens_at = now;
+	return r->tokens_ns > 0;
+}
+
 void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw)
 {
-	unsigned long long t0 = clock_mono_ns();
-	struct proc_unwind *p = proc_get(r, raw->h.pid, t0);
+	/* the thread's CPU time: on a busy host the wall clock would count
+	 * the time other tasks ran, which is no cost of ours */
+	unsigned long long cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = clock_mono_ns();
+	struct proc_unwind *p = NULL;
 	__u32 frames[VIGIL_SITE_FRAMES_MAX];
 	unsigned n = 0;
 	__u64 pc0 = raw->nregs ? raw->regs[raw->nregs - 1] : 0;
 
-	if (p->dwfl && pc0 && !dwfl_addrmodule(p->dwfl, pc0))
-		proc_refresh(r, p, t0);
-	if (!p->dwfl)
-		r->st.no_maps++;
-	collect_pcs(r, p, raw);
-	for (unsigned i = 0; i < r->npcs; i++) {
-		__u32 id = frame_of(r, p->dwfl, r->pcs[i], raw->h.ts);
-		if (id)
-			frames[n++] = id;
+	r->truncated = false;
+	if (within_budget(r, t0)) {
+		p = proc_get(r, raw->h.pid, t0);
+		if (p->dwfl && pc0 && !dwfl_addrmodule(p->dwfl, pc0))
+			proc_refresh(r, p, t0);
+		if (!p->dwfl)
+			r->st.no_maps++;
+		collect_pcs(r, p, raw);
+		for (unsigned i = 0; i < r->npcs; i++) {
+			__u32 id = frame_of(r, p->dwfl, r->pcs[i], raw->h.ts);
+			if (id)
+				frames[n++] = id;
+		}
+	} else {
+		r->st.over_budget++;
 	}
+	/* what the fault mapped, known without unwinding */
+	int pagemap_fd = p ? p->pagemap_fd : fault_sizer_open_pagemap(raw->h.pid);
+	__u64 fault_bytes = fault_size_of(r->sizer, pagemap_fd, raw->addr);
+	if (!p && pagemap_fd >= 0)
+		close(pagemap_fd);
 	if (r->truncated)
 		r->st.truncated++;
 	struct ev_site_sample s = {
 		.h = {.type = EV_SITE_SAMPLE, .size = sizeof(s), .cpu = raw->h.cpu, .ts = raw->h.ts,
 		      .pid = raw->h.pid, .tid = raw->h.tid},
 		.addr = raw->addr,
-		.bytes = raw->weight * fault_size_of(r->sizer, p->pagemap_fd, raw->addr),
+		.bytes = raw->weight * fault_bytes,
 		.stack = n ? stack_of(r, frames, n, r->truncated, raw->h.ts) : 0,
 		.flags = raw->flags,
 	};
 	r->emit(r->ctx, &s.h);
 	r->st.samples++;
-	r->st.unwind_ns += clock_mono_ns() - t0;
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	r->st.unwind_ns += cpu0;
+	r->tokens_ns = r->tokens_ns > cpu0 ? r->tokens_ns - cpu0 : 0;
 }
 
 void site_resolver_forget(struct site_resolver *r, unsigned pid)

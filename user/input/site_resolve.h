@@ -16,6 +16,7 @@
 #ifndef VIGIL_SITE_RESOLVE_H
 #define VIGIL_SITE_RESOLVE_H
 
+#include <stdbool.h>
 #include "events.h"
 
 typedef void (*site_emit)(void *ctx, const struct ev_hdr *rec);
@@ -26,11 +27,12 @@ struct site_resolve_stats {
 	unsigned long long samples;   /* raw samples resolved */
 	unsigned long long frames;    /* distinct frames emitted */
 	unsigned long long stacks;    /* distinct stacks emitted */
-	unsigned long long unwind_ns; /* time spent unwinding and symbolizing */
+	unsigned long long unwind_ns; /* CPU time spent unwinding and symbolizing (this thread's) */
 	unsigned long long no_maps;   /* samples of processes whose mappings could not be read */
 	unsigned long long truncated; /* stacks cut at the copy's end or the frame limit */
 	unsigned long long large_folios; /* faults that mapped a huge page or large folio (fault_size.h) */
 	unsigned long long size_unknown; /* faults whose page was gone or unreadable: weighed as a base page */
+	unsigned long long over_budget;  /* samples left without a stack: the second's unwinding budget was spent */
 };
 
 struct site_resolver *site_resolver_new(site_emit emit, void *ctx);
@@ -40,6 +42,10 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 /* The process exited: its mappings are forgotten (its frames stay). */
 void site_resolver_forget(struct site_resolver *r, unsigned pid);
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out);
+/* Is this module (a file's base name) the C runtime or an allocator, not
+ * the program?  Their frames get no source lines, and the one-line
+ * summary of a stack skips them (detect/site_evidence.h). */
+bool site_module_is_runtime(const char *module);
 /* why huge pages weigh as base pages here (no /proc/kpageflags), or NULL */
 const char *site_resolver_size_blind(const struct site_resolver *r);
 

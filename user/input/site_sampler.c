@@ -143,10 +143,20 @@ void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigne
 		s->period *= 2;
 		rate /= 2;
 	}
+	/* down quickly too: samples taken at a large N weigh much, and a few
+	 * of them make a noisy estimate; a burst after a pause meets the BPF
+	 * program's cap (site_sampler_cap) until the next window doubles N */
 	if (!s->fixed && s->period == old && rate < SITE_BUDGET_PER_S / 4.0 && s->period > SITE_PERIOD_MIN)
 		s->period /= 2;
 	/* new strides each time, even at the same N */
 	set_periods(s);
+}
+
+__u32 site_sampler_cap(unsigned period, int ncpus)
+{
+	unsigned cap = 2 * SITE_BUDGET_PER_S / 10 / (unsigned)(ncpus > 0 ? ncpus : 1);
+
+	return period ? 0 : cap ? cap : 1;
 }
 
 unsigned long long site_sampler_period(const struct site_sampler *s)

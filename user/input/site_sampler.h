@@ -17,7 +17,9 @@
  * which would put samples on whatever code faults first after user space
  * acted.  Adaptive: unless --site-rate fixes N, N doubles while the
  * samples of tracked processes exceed the budget and halves while they stay
- * under a quarter of it.
+ * under a quarter of it; the BPF program meanwhile takes at most
+ * site_sampler_cap() samples per CPU per 100 ms (a burst's faults then
+ * weigh on its next sample: none is lost).
  */
 #ifndef VIGIL_SITE_SAMPLER_H
 #define VIGIL_SITE_SAMPLER_H
@@ -42,6 +44,10 @@ struct site_sampler;
  * Returns 0 or -errno with a reason in msg. */
 int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volatile __u64 *weight,
 		      volatile __u32 *skip_mean, unsigned period, int ncpus, char *msg, size_t msglen);
+/* Samples per CPU per 100 ms that the BPF program takes at most: the
+ * budget, shared by the CPUs, twice over (0: no cap, for a fixed period,
+ * which the user chose knowing its cost). */
+__u32 site_sampler_cap(unsigned period, int ncpus);
 /* taken: the kernel's count so far of samples of tracked processes (sent
  * or skipped); adapts the period at most every 250 ms of now_ns. */
 void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigned long long now_ns);

@@ -623,6 +623,7 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 		err = choose_pf(s, msg, msglen);
 	}
 	s->skel->rodata->site_mode = o->site_mode;
+	s->skel->rodata->site_cap = site_sampler_cap(o->site_period, s->ncpus);
 	if (o->site_mode == SITE_MODE_OFF)
 		disable(s->skel->progs.site_sample);
 	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */
