@@ -11,7 +11,8 @@
 #     wl_sites' three leaking functions and not its churn
 #   - clean detach: no BPF program of vigil's left once it exits
 #   - what degrades is said once, on stderr: the kernel config
-#     (VIGIL_VM_MODE=noconfig) and kernel BTF (nobtf: vigil gets --btf)
+#     (VIGIL_VM_MODE=noconfig) and kernel BTF (nobtf: vigil gets --btf), and
+#     the sites' kernel-mode faults where bpf_task_pt_regs is missing
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${VIGIL_VM_MODE:-host}
@@ -68,6 +69,16 @@ case $src in *missing*) ok=0 ;; esac
 if [ $ok = 1 ]; then pass guest.report_names_sources; else fail guest.report_names_sources "wanted $want (and nothing missing), report says: $src"; fi
 if [ "$mode" = nobtf ]; then
 	if grep -qi 'BTF' "$TMP/vigil.err"; then pass guest.nobtf_says_what_degrades; else fail guest.nobtf_says_what_degrades "no word of BTF on stderr: $(cat "$TMP/vigil.err")"; fi
+fi
+# allocation sites (on by default) sample kernel-mode faults on user memory
+# only with the user registers from bpf_task_pt_regs (typed current, 5.15+):
+# without, that part degrades with one warning, asked of the kernel here
+n_sites=$(grep -c -- '--sites: ' "$TMP/vigil.err")
+if [ "$mode" != nobtf ] && [ -s /sys/kernel/btf/vmlinux ] &&
+	kernel_has_tp_helper bpf_task_pt_regs && kernel_has_tp_helper bpf_get_current_task_btf; then
+	if [ "$n_sites" = 0 ]; then pass guest.sites_no_warning; else fail guest.sites_no_warning "the kernel has bpf_task_pt_regs, yet: $(grep -- '--sites: ' "$TMP/vigil.err")"; fi
+else
+	if [ "$n_sites" = 1 ]; then pass guest.sites_degrade_said; else fail guest.sites_degrade_said "no bpf_task_pt_regs here; $n_sites lines of --sites on stderr: $(cat "$TMP/vigil.err")"; fi
 fi
 
 # ---- findings from real workloads ----------------------------------------------------
