@@ -529,9 +529,13 @@ static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
 	(r)[12] = (p)->r12; (r)[13] = (p)->r13; (r)[14] = (p)->r14;		\
 	(r)[15] = (p)->r15; (r)[16] = (p)->ip;					\
 } while (0)
-/* cs is a u16 in the kernel's pt_regs, but a program may only load its
- * context's registers whole: a volatile u64 load of its slot */
-#define SITE_USER_MODE(p) ((*(volatile __u64 *)&(p)->cs & 3) == 3)
+/* A program may only load its context's registers whole, and they are
+ * the user ABI's pt_regs (asm/ptrace.h), where cs is the 18th word.  Read
+ * by that index, not as (p)->cs: the kernel's struct made cs a u16 in 6.9
+ * (FRED), and a CO-RE relocation against 6.1's unsigned long cs refuses an
+ * 8-byte load of a field that is 2 bytes here. */
+#define SITE_CS_WORD 17
+#define SITE_USER_MODE(p) ((((const volatile __u64 *)(p))[SITE_CS_WORD] & 3) == 3)
 #define SITE_SP 7
 #elif defined(__TARGET_ARCH_arm64)
 #define SITE_NREGS 33

@@ -10,6 +10,7 @@ pkgs=(
 	make gcc clang llvm pkg-config        # user space and BPF compilers
 	libclang-rt-14-dev                   # libFuzzer, for the fuzz target (tests/fuzz)
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libncurses-dev bpftool   # libraries (libdw: site unwinding), skeleton generator
+	libbz2-dev                           # libdw's static closure (-lbz2 in libdw.pc): make static, tests/bpf/test_static.sh
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
 	prometheus curl                      # tests: vigil serve scraped by a real Prometheus, promtool
@@ -21,7 +22,7 @@ for arg in "$@"; do
 	--vmtest)
 		pkgs+=(qemu-system-x86 qemu-system-arm cpio debian-archive-keyring lz4   # the VMs, their initramfs, BTF from bzImage
 		       gcc-aarch64-linux-gnu libc6-dev-arm64-cross                 # vigil for arm64 guests
-		       libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 zlib1g-dev:arm64 libncurses-dev:arm64)
+		       libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 libbz2-dev:arm64 zlib1g-dev:arm64 libncurses-dev:arm64)
 		foreign=arm64 ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac

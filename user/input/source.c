@@ -626,6 +626,11 @@ int source_open(struct source **out, const struct source_opts *o, char *msg, siz
 	s->skel->rodata->site_cap = site_sampler_cap(o->site_period, s->ncpus);
 	if (o->site_mode == SITE_MODE_OFF)
 		disable(s->skel->progs.site_sample);
+	else if (!err && !s->skel->rodata->sc_regs)
+		/* site_sample finds a kernel-mode fault's user registers
+		 * through bpf_task_pt_regs (choose_btf probed it) */
+		warn(s, "--sites: page faults the kernel takes on user memory (read() into a new buffer) are not "
+		     "sampled: no bpf_task_pt_regs() for their user registers");
 	feature_cleanup(); /* the parsed kernel BTF is megabytes: gone before libbpf parses its own */
 	if (err)
 		goto fail;
