@@ -450,9 +450,9 @@ int pf_perf(void *ctx)
  * its user stack (dwarf) or the frame-pointer walk (fp). */
 const volatile __u32 site_mode = SITE_MODE_OFF;
 /* Written by user space (the object's .data is shared memory):
- * site_weight, the mean period N, what a sample weighs when the event's
- * count cannot be read; site_skip_mean, M: the event overflows once in
- * about N/M faults and one overflow in about M (drawn here) is a sample. */
+ * site_weight, the mean period N, what a sample weighs; site_skip_mean, M:
+ * the event overflows once in about N/M faults and one overflow in M
+ * (drawn here) is a sample. */
 __u64 site_weight = 1;
 __u32 site_skip_mean = 1;
 /* At most this many samples per CPU in SITE_CAP_NS (set before load): the
@@ -463,7 +463,7 @@ const volatile __u32 site_cap = 0;
 #define SITE_CAP_NS 100000000ull
 
 struct site_cpu {
-	__u64 last_count; /* the event's count at this CPU's previous sample */
+	__u64 carry;      /* weight of samples the cap refused, for the next one */
 	__u64 cap_start;  /* the current SITE_CAP_NS window */
 	__u32 countdown;  /* overflows until the next sample */
 	__u32 cap_taken;  /* samples in it */
@@ -476,17 +476,16 @@ struct {
 	__type(value, struct site_cpu);
 } site_cpus SEC(".maps");
 
-/* Is this overflow a sample, and what does it weigh?  Which overflow is
- * drawn here, uniformly in [M/2, 3M/2), rather than by changing the
- * event's period after each sample: PERF_EVENT_IOC_PERIOD makes the next
- * fault overflow at once, so samples would land on whatever code faults
- * first after user space's drain (malloc after a wake-up), not at random.
- * The weight is measured: the faults counted on this CPU since its
- * previous sample, every task's, whichever the sampled one is.  Returns 0
- * when this overflow is not a sample. */
-static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
+/* Is this overflow a sample, and what does it weigh (0: no sample)?  Which
+ * overflow is drawn here, uniformly in [M/2, 3M/2], rather than by changing
+ * the event's period after each sample: PERF_EVENT_IOC_PERIOD makes the
+ * next fault overflow at once, so samples would land on whatever code
+ * faults first after user space's drain (malloc after a wake-up), not at
+ * random.  A sample weighs the mean period N, not the faults counted since
+ * the CPU's previous sample: those are every task's, and a process that
+ * faults right after another one's burst would be given that burst. */
+static __always_inline __u64 site_draw(void)
 {
-	struct bpf_perf_event_value v;
 	__u32 key = 0, m = site_skip_mean;
 	struct site_cpu *c = bpf_map_lookup_elem(&site_cpus, &key);
 	__u64 w = site_weight;
@@ -497,7 +496,7 @@ static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
 		c->countdown--;
 		return 0;
 	}
-	c->countdown = m >= 2 ? m / 2 + bpf_get_prandom_u32() % m : 1;
+	c->countdown = m >= 2 ? m / 2 + bpf_get_prandom_u32() % (m + 1) : 1;
 	if (site_cap) {
 		__u64 now = bpf_ktime_get_ns();
 
@@ -505,17 +504,16 @@ static __always_inline __u64 site_draw(struct bpf_perf_event_data *ctx)
 			c->cap_start = now;
 			c->cap_taken = 0;
 		}
-		/* over the cap: no sample, and its faults go to the next
-		 * one's weight (the count is not read), so nothing is lost */
-		if (c->cap_taken >= site_cap)
+		/* over the cap: no sample, and its weight goes to the next one,
+		 * so a burst is under-resolved but not under-counted */
+		if (c->cap_taken >= site_cap) {
+			c->carry += w;
 			return 0;
+		}
 		c->cap_taken++;
 	}
-	if (!bpf_perf_prog_read_value(ctx, &v, sizeof(v))) {
-		if (c->last_count && v.counter > c->last_count)
-			w = v.counter - c->last_count;
-		c->last_count = v.counter;
-	}
+	w += c->carry;
+	c->carry = 0;
 	return w;
 }
 
@@ -572,7 +570,7 @@ int site_sample(struct bpf_perf_event_data *ctx)
 	struct vigil_stats *st;
 	struct ev_site_raw *r;
 	__u32 flags = 0;
-	__u64 weight = site_draw(ctx);
+	__u64 weight = site_draw();
 
 	if (!weight || !is_confirmed(tgid))
 		return 0;

@@ -21,6 +21,8 @@ struct site_sampler {
 	struct bpf_link **links;
 	volatile __u64 *weight;
 	volatile __u32 *skip_mean;
+	__u64 *cur;                /* each CPU's event period now */
+	unsigned ticks;            /* adaptation windows so far */
 	unsigned long long period; /* the mean */
 	bool fixed;
 	__u64 rng;
@@ -37,10 +39,12 @@ static __u64 next_rand(struct site_sampler *s)
 }
 
 /* The event's period on every CPU: N / M, each CPU's drawn anew in
- * [3/4, 5/4) of it so that no fixed stride meets a workload's own pattern
+ * [3/4, 5/4] of it so that no fixed stride meets a workload's own pattern
  * (the BPF program draws which overflow is a sample: site_draw).  Only
- * here, a few times a second: a new period makes the next fault overflow
- * at once, one overflow among the M or so between two samples. */
+ * when N changes and every REDRAW_TICKS windows, and never to the value a
+ * CPU has: a new period makes the next fault overflow at once, one extra
+ * overflow, which makes samples more frequent than 1 in N by that much. */
+#define REDRAW_TICKS 8 /* 2 s */
 static void set_periods(struct site_sampler *s)
 {
 	__u32 m = s->period < SITE_SKIP_MEAN ? (__u32)s->period : SITE_SKIP_MEAN;
@@ -49,9 +53,9 @@ static void set_periods(struct site_sampler *s)
 	*s->weight = s->period;
 	*s->skip_mean = m;
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		__u64 p = k >= 4 ? k * 3 / 4 + next_rand(s) % (k / 2) : k;
-		if (s->fds[cpu] >= 0)
-			ioctl(s->fds[cpu], PERF_EVENT_IOC_PERIOD, &p);
+		__u64 p = k >= 4 ? k * 3 / 4 + next_rand(s) % (k / 2 + 1) : k;
+		if (s->fds[cpu] >= 0 && p != s->cur[cpu] && !ioctl(s->fds[cpu], PERF_EVENT_IOC_PERIOD, &p))
+			s->cur[cpu] = p;
 	}
 }
 
@@ -74,7 +78,8 @@ int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volat
 		s->rng = 1;
 	s->fds = malloc(ncpus * sizeof(*s->fds));
 	s->links = calloc(ncpus, sizeof(*s->links));
-	if (!s->fds || !s->links) {
+	s->cur = calloc(ncpus, sizeof(*s->cur));
+	if (!s->fds || !s->links || !s->cur) {
 		site_sampler_close(s);
 		return -ENOMEM;
 	}
@@ -91,6 +96,7 @@ int site_sampler_open(struct site_sampler **out, struct bpf_program *prog, volat
 			.exclude_hv = 1,
 		};
 		s->fds[cpu] = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		s->cur[cpu] = s->period;
 		if (s->fds[cpu] < 0) {
 			if (errno == ENODEV) /* CPU offline */
 				continue;
@@ -148,8 +154,8 @@ void site_sampler_tick(struct site_sampler *s, unsigned long long taken, unsigne
 	 * program's cap (site_sampler_cap) until the next window doubles N */
 	if (!s->fixed && s->period == old && rate < SITE_BUDGET_PER_S / 4.0 && s->period > SITE_PERIOD_MIN)
 		s->period /= 2;
-	/* new strides each time, even at the same N */
-	set_periods(s);
+	if (s->period != old || ++s->ticks % REDRAW_TICKS == 0)
+		set_periods(s);
 }
 
 __u32 site_sampler_cap(unsigned period, int ncpus)
@@ -184,5 +190,6 @@ void site_sampler_close(struct site_sampler *s)
 	site_sampler_stop(s);
 	free(s->fds);
 	free(s->links);
+	free(s->cur);
 	free(s);
 }

@@ -4,15 +4,14 @@
  * PERF_COUNT_SW_PAGE_FAULTS event per CPU runs the BPF program site_sample
  * once in about N/M faults, and the program takes one of those overflows
  * in about M as a sample (M = SITE_SKIP_MEAN, or N when N is smaller).
- * N, the mean period, is what a sample weighs; the program measures the
- * real weight, the faults since the CPU's previous sample.
+ * N, the mean period, is what a sample weighs.
  *
  * Unbiased: every fault on a CPU is equally likely to be the sampled one,
  * whichever process takes it, so a process's sampled pages times their
  * weights estimate its faulted pages.  A fixed stride would alias with a
  * workload that faults in a fixed pattern (every other fault of a loop):
  * the program draws which overflow is a sample, and the event's period is
- * drawn anew on each CPU every ADAPT interval.  The period is never
+ * drawn anew on each CPU when N changes and every 2 s.  The period is never
  * changed per sample: a new period makes the next fault overflow at once,
  * which would put samples on whatever code faults first after user space
  * acted.  Adaptive: unless --site-rate fixes N, N doubles while the
