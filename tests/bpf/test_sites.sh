@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CHECK=$ROOT/tests/workloads/wl_sites_check.py
-SECS=${VIGIL_SITES_SECS:-30} # the linear leak rule wants 20 s of growth
+SECS=${VIGIL_SITES_SECS:-25} # the linear leak rule wants 20 s of growth
 
 # bad values are usage errors (exit 2) that name the option: no root needed
 if [ -x "$VIGIL" ]; then
