@@ -77,8 +77,6 @@ static void emit_proc(struct session *s, const struct proc_info *pi, enum vigil_
 	s->sink(s->sink_ctx, &u.p.h);
 }
 
-/* Forgets exited processes when the table is full: their events have all
- * been forwarded long ago. */
 static bool is_exited(uint64_t pid, uint32_t *val, void *arg)
 {
 	(void)pid;
@@ -86,6 +84,8 @@ static bool is_exited(uint64_t pid, uint32_t *val, void *arg)
 	return *val & ST_EXITED;
 }
 
+/* Forgets exited processes when the table is full: their events have all
+ * been forwarded long ago. */
 static void purge_exited(struct session *s)
 {
 	u64map_filter(&s->procs, is_exited, NULL);

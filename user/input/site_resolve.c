@@ -195,19 +195,24 @@ static Dwfl *proc_report(struct site_resolver *r, unsigned pid)
 	return d;
 }
 
+/* the process's slot, or NULL when it has none */
+static struct proc_unwind *proc_find(struct site_resolver *r, unsigned pid)
+{
+	for (int i = 0; i < PROCS_MAX; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
+/* the process's slot, made (its mappings read) in the least recently used one */
 static struct proc_unwind *proc_get(struct site_resolver *r, unsigned pid, unsigned long long now)
 {
-	struct proc_unwind *p = NULL, *oldest = &r->procs[0];
+	struct proc_unwind *p = proc_find(r, pid), *oldest = &r->procs[0];
 
-	for (int i = 0; i < PROCS_MAX; i++) {
-		if (r->procs[i].pid == pid) {
-			p = &r->procs[i];
-			break;
-		}
-		if (r->procs[i].used_ns < oldest->used_ns)
-			oldest = &r->procs[i];
-	}
 	if (!p) {
+		for (int i = 1; i < PROCS_MAX; i++)
+			if (r->procs[i].used_ns < oldest->used_ns)
+				oldest = &r->procs[i];
 		p = oldest;
 		proc_drop(p);
 		p->pid = pid;
@@ -536,10 +541,12 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 	} else {
 		r->st.over_budget++;
 	}
-	/* what the fault mapped, known without unwinding */
-	int pagemap_fd = p ? p->pagemap_fd : fault_sizer_open_pagemap(raw->h.pid);
+	/* what the fault mapped, known without unwinding: through the
+	 * process's kept pagemap, or one opened for this sample alone */
+	struct proc_unwind *kept = p ? p : proc_find(r, raw->h.pid);
+	int pagemap_fd = kept ? kept->pagemap_fd : fault_sizer_open_pagemap(raw->h.pid);
 	__u64 fault_bytes = fault_size_of(r->sizer, pagemap_fd, raw->addr);
-	if (!p && pagemap_fd >= 0)
+	if (!kept && pagemap_fd >= 0)
 		close(pagemap_fd);
 	if (r->truncated)
 		r->st.truncated++;
@@ -560,9 +567,10 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 
 void site_resolver_forget(struct site_resolver *r, unsigned pid)
 {
-	for (int i = 0; r && i < PROCS_MAX; i++)
-		if (r->procs[i].pid == pid)
-			proc_drop(&r->procs[i]);
+	struct proc_unwind *p = r ? proc_find(r, pid) : NULL;
+
+	if (p)
+		proc_drop(p);
 }
 
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out)

@@ -129,10 +129,20 @@ int source_drain(struct source *s)
 
 	report_lost(s);
 	if (!s->stopped) {
-		bpfcost_tick(s->cost, clock_mono_ns());
-		bpfcost_tick(s->site_cost, clock_mono_ns());
+		unsigned long long now = clock_mono_ns();
+
+		bpfcost_tick(s->cost, now);
+		bpfcost_tick(s->site_cost, now);
 	}
 	return n;
+}
+
+/* vigil's schedule: sampled, so that the statistics' own clock reads stay
+ * off most of the time; both meters share it, so their windows coincide */
+static struct bpfcost *cost_sampled(const int *fds, int n)
+{
+	return bpfcost_new_kernel(fds, n, BPFCOST_DELAY_S * 1000000000ULL, BPFCOST_WINDOW_S * 1000000000ULL,
+				  BPFCOST_PERIOD_S * 1000000000ULL);
 }
 
 static void cost_init(struct source *s)
@@ -149,14 +159,10 @@ static void cost_init(struct source *s)
 	bpf_object__for_each_program(p, s->skel->obj)
 		if (bpf_program__fd(p) >= 0)
 			s->prog_fds[n++] = bpf_program__fd(p);
-	/* sampled, so that the statistics' own clock reads stay off most of the time */
-	s->cost = bpfcost_new_kernel(s->prog_fds, n, BPFCOST_DELAY_S * 1000000000ULL,
-				     BPFCOST_WINDOW_S * 1000000000ULL, BPFCOST_PERIOD_S * 1000000000ULL);
+	s->cost = cost_sampled(s->prog_fds, n);
 	s->site_fd = bpf_program__fd(s->skel->progs.site_sample);
 	if (s->o.site_mode != SITE_MODE_OFF && s->site_fd >= 0)
-		s->site_cost = bpfcost_new_kernel(&s->site_fd, 1, BPFCOST_DELAY_S * 1000000000ULL,
-						  BPFCOST_WINDOW_S * 1000000000ULL,
-						  BPFCOST_PERIOD_S * 1000000000ULL);
+		s->site_cost = cost_sampled(&s->site_fd, 1);
 }
 
 bool source_bpf_cost(const struct source *s, struct bpfcost_result *out, int *err)
