@@ -562,6 +562,76 @@ static __always_inline __u16 copy_user_stack(__u8 *dst, __u64 sp)
 	return 0;
 }
 
+/* ---- Python frames of a sampled fault (events.h: vigil_py_proc) ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* tgid */
+	__type(value, struct vigil_py_proc);
+} py_procs SEC(".maps");
+
+/* thread id -> its PyThreadState: found by walking the interpreter's
+ * thread list once, then checked against the state's own thread id */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} py_threads SEC(".maps");
+
+static __always_inline __u64 user_word(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* The faulting thread's PyThreadState, 0 when it has none (a thread that
+ * never ran Python, or one past VIGIL_PY_THREADS_MAX).  Looked up by the
+ * thread's own id, not taken from the GIL's holder: a thread faulting in C
+ * code that released the GIL is not the holder. */
+static __always_inline __u64 py_thread_state(const struct vigil_py_proc *py, __u32 tid)
+{
+	__u64 *cached = bpf_map_lookup_elem(&py_threads, &tid), t;
+
+	if (cached && *cached && user_word(*cached + py->tstate_native_tid) == tid)
+		return *cached;
+	t = user_word(user_word(py->interp_head) + py->interp_threads);
+	for (int i = 0; i < VIGIL_PY_THREADS_MAX && t; i++) {
+		if (user_word(t + py->tstate_native_tid) == tid) {
+			bpf_map_update_elem(&py_threads, &tid, &t, BPF_ANY);
+			return t;
+		}
+		t = user_word(t + py->tstate_next);
+	}
+	return 0;
+}
+
+/* The thread's interpreter frames, innermost first, into r->py_*. */
+static __always_inline void py_walk(struct ev_site_raw *r, __u32 tgid, __u32 tid, __u32 *flags)
+{
+	const struct vigil_py_proc *py = bpf_map_lookup_elem(&py_procs, &tgid);
+	__u64 t, f;
+	int i;
+
+	r->py_n = 0;
+	if (!py || !(t = py_thread_state(py, tid)))
+		return;
+	f = user_word(t + py->tstate_frame);
+	if (f && py->cframe_frame != VIGIL_PY_DIRECT)
+		f = user_word(f + py->cframe_frame);
+	for (i = 0; i < VIGIL_SITE_PY_MAX && f; i++) {
+		r->py_code[i] = user_word(f + py->frame_code);
+		r->py_instr[i] = user_word(f + py->frame_instr);
+		r->py_marker[i] = (__u8)user_word(f + py->frame_marker);
+		f = user_word(f + py->frame_previous);
+	}
+	r->py_n = (__u16)i;
+	if (f)
+		*flags |= SITE_RAW_PY_TRUNCATED;
+}
+
 SEC("perf_event")
 int site_sample(struct bpf_perf_event_data *ctx)
 {
@@ -622,6 +692,7 @@ int site_sample(struct bpf_perf_event_data *ctx)
 		flags |= SITE_RAW_DWARF;
 		r->data_len = copy_user_stack(r->data, r->regs[SITE_SP]);
 	}
+	py_walk(r, tgid, tid, &flags);
 	r->flags = flags;
 	if (st)
 		__sync_fetch_and_add(&st->site_taken, 1);

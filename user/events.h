@@ -209,6 +209,34 @@ enum site_mode { SITE_MODE_OFF = 0, SITE_MODE_FP = 1, SITE_MODE_DWARF = 2 };
 #define SITE_RAW_FP 0x1       /* data[] holds __u64 return addresses, innermost first */
 #define SITE_RAW_DWARF 0x2    /* data[] holds the user stack from regs' sp up */
 #define SITE_RAW_IN_KERNEL 0x4 /* faulted in kernel mode: regs are the syscall entry's */
+#define SITE_RAW_PY_TRUNCATED 0x8 /* more Python frames than VIGIL_SITE_PY_MAX */
+
+/* ---- Python frames (docs/sites.md, "Python") ------------------------------
+ * For a process running CPython, user space finds the interpreter and puts
+ * where its structures keep the thread list and frames in py_procs; the
+ * BPF program then walks the faulting thread's interpreter frames, keeping
+ * per frame the code object's address, the word that says which
+ * instruction runs, and the byte that says where an eval loop's C call
+ * starts.  User space reads the code objects (names, line table). */
+#define VIGIL_SITE_PY_MAX 48   /* Python frames kept per sample, innermost first */
+#define VIGIL_PY_THREADS_MAX 64 /* threads walked to find the faulting one's state */
+#define VIGIL_PY_DIRECT 0xffff /* py_proc.cframe_frame: the thread state points at the frame itself */
+
+/* A py_procs value (BPF map, key: tgid).  Offsets are bytes into the
+ * structure named. */
+struct vigil_py_proc {
+	__u64 interp_head;       /* address of _PyRuntime.interpreters.head */
+	__u16 interp_threads;    /* PyInterpreterState: its first thread state */
+	__u16 tstate_next;       /* PyThreadState: the next one */
+	__u16 tstate_native_tid; /* PyThreadState: the kernel's thread id */
+	__u16 tstate_frame;      /* PyThreadState: the current frame, or the _PyCFrame holding it */
+	__u16 cframe_frame;      /* _PyCFrame: the current frame; VIGIL_PY_DIRECT: none */
+	__u16 frame_previous;    /* _PyInterpreterFrame: the caller's frame */
+	__u16 frame_code;        /* _PyInterpreterFrame: the code object */
+	__u16 frame_instr;       /* _PyInterpreterFrame: the instruction pointer */
+	__u16 frame_marker;      /* _PyInterpreterFrame: is_entry (3.11) or owner (3.12+) */
+	__u16 pad[3];
+};
 
 /* BPF -> user space only; never in a dump (larger than VIGIL_REC_MAX). */
 struct ev_site_raw {
@@ -219,6 +247,11 @@ struct ev_site_raw {
 	__u16 nregs;    /* registers in regs[], DWARF numbering, the pc last; 0: none */
 	__u16 data_len; /* bytes of data[] filled */
 	__u64 regs[VIGIL_SITE_NREGS];
+	__u16 py_n;     /* Python frames in py_*[]; 0: not Python, or no frames on this thread */
+	__u16 py_pad[3];
+	__u64 py_code[VIGIL_SITE_PY_MAX];  /* code object addresses, innermost first */
+	__u64 py_instr[VIGIL_SITE_PY_MAX]; /* their frames' instruction pointers */
+	__u8 py_marker[VIGIL_SITE_PY_MAX]; /* their frames' vigil_py_proc.frame_marker byte */
 	__u8 data[VIGIL_SITE_STACK_BYTES];
 };
 
@@ -333,7 +366,8 @@ _Static_assert(sizeof(struct ev_comm) == 40, "ev_comm layout");
 _Static_assert(sizeof(struct ev_lost) == 32, "ev_lost layout");
 _Static_assert(sizeof(struct ev_proc) == 56, "ev_proc layout");
 _Static_assert(sizeof(struct vigil_stats) == 32, "vigil_stats layout");
-_Static_assert(sizeof(struct ev_site_raw) == 312 + VIGIL_SITE_STACK_BYTES, "ev_site_raw layout");
+_Static_assert(sizeof(struct ev_site_raw) == 312 + 8 + 17 * VIGIL_SITE_PY_MAX + VIGIL_SITE_STACK_BYTES, "ev_site_raw layout");
+_Static_assert(sizeof(struct vigil_py_proc) == 32, "vigil_py_proc layout");
 _Static_assert(sizeof(struct ev_site_frame) == 48, "ev_site_frame layout");
 _Static_assert(sizeof(struct ev_site_stack) == 32, "ev_site_stack layout");
 _Static_assert(sizeof(struct ev_site_sample) == 48, "ev_site_sample layout");

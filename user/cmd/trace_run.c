@@ -165,6 +165,10 @@ static void trace_report_sites(struct session *s, const struct source_counts *sc
 		sc->site_taken, sc->site_period, sc->site_skipped, rs.stacks, rs.truncated, rs.over_budget,
 		rs.samples ? rs.unwind_ns / 1e3 / (double)rs.samples : 0.0, bpf, rs.large_folios,
 		blind ? " (huge pages not seen: " : "", blind ? blind : "", blind ? ")" : "");
+	char py[512];
+	if (*session_site_python(s, py, sizeof(py)))
+		fprintf(f, "vigil: Python: %s; %llu samples with Python frames, %llu frames, %llu unreadable\n", py,
+			rs.py_samples, rs.py_frames, rs.py_unresolved);
 }
 
 void trace_report_end(const struct trace_loop *l, struct session *s, FILE *f)

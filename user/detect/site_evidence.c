@@ -29,11 +29,47 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+bool site_frame_is_python_library(const struct site_frame_info *fi)
+{
+	/* the standard library and installed packages live under
+	 * .../lib/python3.X/ (site-packages too) or /usr/lib/python3/
+	 * (Debian's dist-packages); frozen modules have no file */
+	return fi->kind == SITE_FRAME_PYTHON &&
+	       (strstr(fi->file, "/lib/python3") || strstr(fi->file, "-packages/") || !strncmp(fi->file, "<frozen", 7));
+}
+
+/* Where a stack's summary starts, and whether it shows Python frames
+ * only: the innermost Python frame of the program (the innermost Python
+ * frame when all are the library's), else the first native frame outside
+ * the runtime; -1 when none is (a thread of the runtime, a truncated
+ * stack), and the summary shows the innermost frames. */
+static long summary_start(const struct site_model *m, const __u32 *frames, size_t n, bool *python)
+{
+	long first_py = -1, first_native = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct site_frame_info fi;
+		sites_frame_info(m, frames[i], &fi);
+		if (fi.kind == SITE_FRAME_PYTHON) {
+			if (!site_frame_is_python_library(&fi)) {
+				*python = true;
+				return (long)i;
+			}
+			if (first_py < 0)
+				first_py = (long)i;
+		} else if (first_native < 0 && !site_frame_is_runtime(&fi)) {
+			first_native = (long)i;
+		}
+	}
+	*python = first_py >= 0;
+	return *python ? first_py : first_native;
+}
+
 char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, unsigned max_frames)
 {
 	const __u32 *frames;
-	bool truncated;
-	size_t n = sites_stack_frames(m, stack, &frames, &truncated), first = 0, used = 0, shown = 0;
+	bool truncated, python = false;
+	size_t n = sites_stack_frames(m, stack, &frames, &truncated), used = 0, shown = 0;
 	char raw[512];
 
 	buf[0] = 0;
@@ -41,25 +77,17 @@ char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, 
 		snprintf(buf, len, "[no stack]");
 		return buf;
 	}
-	/* the program starts at its first frame outside the runtime */
-	for (first = 0; first < n; first++) {
-		struct site_frame_info fi;
-		sites_frame_info(m, frames[first], &fi);
-		if (!site_frame_is_runtime(&fi))
-			break;
-	}
-	/* none is the program's (a thread of the runtime, a truncated stack):
-	 * its innermost frames, as the header says */
-	bool program = first < n;
-	if (!program)
-		first = 0;
+	long start = summary_start(m, frames, n, &python);
+	bool program = start >= 0;
 	raw[0] = 0;
-	for (size_t i = first; i < n && shown < max_frames; i++) {
+	for (size_t i = program ? (size_t)start : 0; i < n && shown < max_frames; i++) {
 		struct site_frame_info fi;
 		int w;
 
 		sites_frame_info(m, frames[i], &fi);
-		if (program && i > first && site_frame_is_runtime(&fi))
+		if (python && fi.kind != SITE_FRAME_PYTHON)
+			continue; /* the interpreter between two Python calls */
+		if (program && !python && i > (size_t)start && site_frame_is_runtime(&fi))
 			break; /* back in the runtime: __libc_start_main and below */
 		if (*fi.file && fi.line)
 			w = snprintf(raw + used, sizeof(raw) - used, "%s%s (%s:%u)", shown ? " <- " : "", fi.function,

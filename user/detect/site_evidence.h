@@ -20,9 +20,13 @@ struct agg_proc;
 
 /* Is this a frame of the allocator or the C runtime, not of the program? */
 bool site_frame_is_runtime(const struct site_frame_info *fi);
+/* Is this a Python frame of the standard library or an installed package? */
+bool site_frame_is_python_library(const struct site_frame_info *fi);
 /* "fn (file.c:12) <- caller (file.c:40)": up to max_frames program frames,
  * innermost first (the innermost frames when none is the program's);
- * sanitized for a terminal.  Returns buf. */
+ * a stack with Python frames shows those only, from the program's
+ * innermost one: "new_frame (render.py:14) <- keep_frame (render.py:18)".
+ * Sanitized for a terminal.  Returns buf. */
 char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, unsigned max_frames);
 /* A process's top sites by live bytes now (what processes[].mem.sites lists). */
 size_t site_proc_top(const struct agg_proc *p, struct finding_site *rows, size_t max, __u64 *total);

@@ -182,6 +182,8 @@ static void on_exec(struct session *s, const struct ev_exec *e)
 	}
 	procfs_printable(line, sizeof(line), pi.cmdline, pi.cmdline_len);
 	role = targets_classify(s->targets, pi.comm, line);
+	/* new mappings, maybe another interpreter: unwound and probed anew */
+	site_resolver_forget(s->sites, e->h.pid);
 
 	if (v && (*v & ST_SELECTED) && !(*v & ST_EXITED)) {
 		/* a target that exec'd stays one; a wrapper (sh -c, env) that
@@ -460,6 +462,7 @@ int session_open(struct session **out, const struct session_opts *o, char *msg, 
 		session_close(s);
 		return err;
 	}
+	site_resolver_set_python(s->sites, source_py_procs_fd(s->src));
 	/* after attaching, so that a process starting meanwhile is seen by
 	 * one or the other */
 	scan.s = s;
@@ -516,6 +519,11 @@ size_t session_live_pids(const struct session *s) { return s->live_explicit; }
 const char *session_site_size_blind(const struct session *s)
 {
 	return site_resolver_size_blind(s->sites);
+}
+
+const char *session_site_python(const struct session *s, char *buf, size_t len)
+{
+	return site_resolver_python(s->sites, buf, len);
 }
 
 void session_site_stats(const struct session *s, struct site_resolve_stats *out)

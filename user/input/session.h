@@ -48,5 +48,7 @@ struct site_resolve_stats;
 void session_site_stats(const struct session *s, struct site_resolve_stats *out);
 /* why huge-page faults weigh as base pages in this run, or NULL */
 const char *session_site_size_blind(const struct session *s);
+/* the Python interpreters seen and how far each is trusted ("" none) */
+const char *session_site_python(const struct session *s, char *buf, size_t len);
 
 #endif

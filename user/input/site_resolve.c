@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "site_resolve.h"
 
+#include <bpf/bpf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 #include "clock.h"
 #include "fault_size.h"
+#include "py_code.h"
+#include "py_target.h"
 #include "u64map.h"
 
 /* processes whose mappings are kept at once; the least recently sampled
@@ -30,6 +33,13 @@
 #define FRAMES_MAX (1u << 20)
 #define STACKS_MAX (1u << 20)
 #define MODULES_MAX 65535
+/* Python processes whose interpreter and code objects are kept at once;
+ * the least recently sampled one makes room (and is found again at its
+ * next sample) */
+#define PY_PROCS_MAX 64
+/* pids known not to run Python: probed once each, until they exit or exec */
+#define NOT_PYTHON_MAX 65536
+#define PY_VERSIONS_MAX 8
 
 #if defined(__x86_64__)
 #define DWARF_REGS 17 /* rax..r15, rip: all DWARF registers, the pc among them */
@@ -61,6 +71,21 @@ struct stack_ent {
 	__u32 *frames;
 };
 
+struct py_proc {
+	unsigned pid;
+	struct py_target t;
+	struct py_codes *codes;
+	unsigned long long used_ns;
+};
+
+/* the interpreters seen, for the end-of-run line */
+struct py_version_seen {
+	char version[16];
+	enum py_support support;
+	const char *source;
+	unsigned procs;
+};
+
 struct site_resolver {
 	site_emit emit;
 	void *ctx;
@@ -84,6 +109,12 @@ struct site_resolver {
 	__u32 nstacks;
 	struct site_resolve_stats st;
 	unsigned long long tokens_ns, tokens_at; /* the unwinding budget's bucket */
+	/* Python: the BPF walk's py_procs map (-1: no walk), the processes */
+	int py_map_fd;
+	struct py_proc py[PY_PROCS_MAX];
+	struct u64map not_python;
+	struct py_version_seen py_seen[PY_VERSIONS_MAX];
+	unsigned npy_seen;
 };
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -310,17 +341,39 @@ static size_t put_text(char *buf, size_t len, const char *s, size_t max, bool fr
 	return len + n + 1;
 }
 
-static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *path, Dwarf_Addr pc,
-			__u64 offset, __u64 ts)
+/* A new frame's record; returns its id. */
+static __u32 emit_frame_text(struct site_resolver *r, unsigned kind, const char *module, const char *fn,
+			     const char *file, unsigned line, __u64 offset, __u64 ts)
 {
 	union {
 		struct ev_site_frame f;
 		char buf[sizeof(struct ev_site_frame) + VIGIL_CMDLINE_MAX + 1];
 	} u;
+	size_t len = 0;
+
+	memset(&u.f, 0, sizeof(u.f));
+	len = put_text(u.f.text, len, module, 63, false);
+	len = put_text(u.f.text, len, fn, 127, false);
+	len = put_text(u.f.text, len, file ? file : "", VIGIL_CMDLINE_MAX - len - 1, true) - 1;
+	u.f.h.type = EV_SITE_FRAME;
+	u.f.h.size = (__u16)(sizeof(u.f) + len);
+	u.f.h.ts = ts;
+	u.f.id = ++r->nframes;
+	u.f.line = line;
+	u.f.kind = (__u16)kind;
+	u.f.text_len = (__u16)len;
+	u.f.offset = offset;
+	r->emit(r->ctx, &u.f.h);
+	r->st.frames++;
+	return u.f.id;
+}
+
+static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *path, Dwarf_Addr pc,
+			__u64 offset, __u64 ts)
+{
 	char fallback[96];
 	const char *fn = NULL, *file = NULL;
 	int line = 0;
-	size_t len = 0;
 
 	if (m) {
 		GElf_Off off;
@@ -344,21 +397,26 @@ static __u32 emit_frame(struct site_resolver *r, Dwfl_Module *m, const char *pat
 			 (unsigned long long)offset);
 		fn = fallback;
 	}
-	memset(&u.f, 0, sizeof(u.f));
-	len = put_text(u.f.text, len, path ? base_name(path) : "[unknown]", 63, false);
-	len = put_text(u.f.text, len, fn, 127, false);
-	len = put_text(u.f.text, len, file ? file : "", VIGIL_CMDLINE_MAX - len - 1, true) - 1;
-	u.f.h.type = EV_SITE_FRAME;
-	u.f.h.size = (__u16)(sizeof(u.f) + len);
-	u.f.h.ts = ts;
-	u.f.id = ++r->nframes;
-	u.f.line = line > 0 ? (__u32)line : 0;
-	u.f.kind = SITE_FRAME_NATIVE;
-	u.f.text_len = (__u16)len;
-	u.f.offset = offset;
-	r->emit(r->ctx, &u.f.h);
-	r->st.frames++;
-	return u.f.id;
+	return emit_frame_text(r, SITE_FRAME_NATIVE, path ? base_name(path) : "[unknown]", fn, file,
+			       line > 0 ? (unsigned)line : 0, offset, ts);
+}
+
+/* A Python frame: keyed by what it shows (function, file, line), so the
+ * same line in two processes, or in a code object made again, is one. */
+static __u32 py_frame_of(struct site_resolver *r, const struct py_frame_info *fi, __u64 ts)
+{
+	__u64 key = hash_bytes(fi->qualname, strlen(fi->qualname) + 1, 0x9e3779b97f4a7c15ull);
+	uint32_t *v;
+
+	key = hash_bytes(fi->file, strlen(fi->file), key);
+	key = hash_bytes(&fi->line, sizeof(fi->line), key);
+	if ((v = u64map_get(&r->frame_ids, key)))
+		return *v;
+	if (r->nframes >= FRAMES_MAX)
+		return 0;
+	__u32 id = emit_frame_text(r, SITE_FRAME_PYTHON, "", fi->qualname, fi->file, fi->line, fi->offset, ts);
+	u64map_put(&r->frame_ids, key, id);
+	return id;
 }
 
 static __u32 frame_of(struct site_resolver *r, Dwfl *d, Dwarf_Addr pc, __u64 ts)
@@ -434,6 +492,165 @@ static __u32 stack_of(struct site_resolver *r, const __u32 *frames, unsigned n, 
 	return id;
 }
 
+/* ---- Python processes ------------------------------------------------------------ */
+
+static void py_note_version(struct site_resolver *r, const struct py_target *t)
+{
+	char v[16];
+	struct py_version_seen *e = NULL;
+
+	py_target_version(t, v, sizeof(v));
+	for (unsigned i = 0; i < r->npy_seen && !e; i++)
+		if (!strcmp(r->py_seen[i].version, v))
+			e = &r->py_seen[i];
+	if (!e && r->npy_seen < PY_VERSIONS_MAX) {
+		e = &r->py_seen[r->npy_seen++];
+		snprintf(e->version, sizeof(e->version), "%s", v);
+		e->support = t->layout.support;
+		e->source = t->layout.source;
+	}
+	if (e)
+		e->procs++;
+}
+
+static struct py_proc *py_find(struct site_resolver *r, unsigned pid)
+{
+	for (int i = 0; i < PY_PROCS_MAX; i++)
+		if (r->py[i].pid == pid)
+			return &r->py[i];
+	return NULL;
+}
+
+static void py_drop(struct py_proc *p)
+{
+	py_codes_free(p->codes);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The process's interpreter, probed at its first sample; NULL when it
+ * runs no Python.  A supported one gets the BPF walk from then on. */
+static struct py_proc *py_get(struct site_resolver *r, unsigned pid, unsigned long long now)
+{
+	struct py_proc *p = py_find(r, pid), *oldest = &r->py[0];
+	struct py_target t;
+
+	if (p) {
+		p->used_ns = now;
+		return p;
+	}
+	if (r->py_map_fd < 0 || u64map_get(&r->not_python, pid))
+		return NULL;
+	if (py_target_probe(pid, &t) <= 0) {
+		u64map_put(&r->not_python, pid, 1);
+		return NULL;
+	}
+	for (int i = 1; i < PY_PROCS_MAX; i++)
+		if (r->py[i].used_ns < oldest->used_ns)
+			oldest = &r->py[i];
+	p = oldest;
+	py_drop(p);
+	p->pid = pid;
+	p->t = t;
+	p->used_ns = now;
+	py_note_version(r, &t);
+	r->st.py_procs++;
+	if (t.layout.support != PY_UNSUPPORTED && (p->codes = py_codes_new())) {
+		struct vigil_py_proc walk;
+		py_target_walk(&t, &walk);
+		if (bpf_map_update_elem(r->py_map_fd, &pid, &walk, BPF_ANY))
+			r->st.py_map_full++;
+	}
+	return p;
+}
+
+static void py_forget(struct site_resolver *r, unsigned pid)
+{
+	struct py_proc *p = py_find(r, pid);
+
+	u64map_del(&r->not_python, pid);
+	if (!p)
+		return;
+	if (r->py_map_fd >= 0)
+		bpf_map_delete_elem(r->py_map_fd, &pid);
+	py_drop(p);
+}
+
+/* ---- one sample's stack: native frames, Python frames where the eval loop stands ---- */
+
+struct frame_list {
+	__u32 ids[VIGIL_SITE_FRAMES_MAX];
+	unsigned n;
+	bool truncated;
+};
+
+static void frames_add(struct frame_list *l, __u32 id)
+{
+	if (!id)
+		return;
+	if (l->n == VIGIL_SITE_FRAMES_MAX)
+		l->truncated = true;
+	else
+		l->ids[l->n++] = id;
+}
+
+/* The sample's Python frames as frame ids, innermost first; ends[i]: frame
+ * i is the outermost one of an eval loop's C call (the next one belongs to
+ * the _PyEval_EvalFrameDefault further out on the native stack). */
+static unsigned py_frames(struct site_resolver *r, struct py_proc *p, const struct ev_site_raw *raw, __u32 *ids,
+			  bool *ends)
+{
+	struct py_frame_info fi[VIGIL_SITE_PY_MAX];
+	const struct py_layout *l = &p->t.layout;
+	unsigned n = raw->py_n < VIGIL_SITE_PY_MAX ? raw->py_n : VIGIL_SITE_PY_MAX, out = 0;
+
+	if (!n || !p->codes)
+		return 0;
+	py_codes_resolve(p->codes, raw->h.pid, &p->t, raw->py_code, raw->py_instr, n, fi);
+	for (unsigned i = 0; i < n; i++) {
+		bool shim = l->entry == PY_ENTRY_CSTACK && raw->py_marker[i] == PY_OWNER_CSTACK;
+		bool last = l->entry == PY_ENTRY_FLAG && (raw->py_marker[i] & 1);
+		__u32 id = !shim && fi[i].ok ? py_frame_of(r, &fi[i], raw->h.ts) : 0;
+
+		if (id) {
+			ids[out] = id;
+			ends[out++] = last;
+		} else if ((shim || last) && out) {
+			ends[out - 1] = true;
+		}
+		if (!shim && !fi[i].ok)
+			r->st.py_unresolved++;
+	}
+	r->st.py_samples++;
+	r->st.py_frames += out;
+	return out;
+}
+
+/* Each _PyEval_EvalFrameDefault of the native stack stands for the Python
+ * frames its call runs; Python frames the native stack did not reach (a
+ * truncated copy, an fp walk lost in code without frame pointers) follow
+ * it, outermost last. */
+static void build_stack(struct site_resolver *r, struct proc_unwind *p, struct py_proc *py,
+			const struct ev_site_raw *raw, struct frame_list *l)
+{
+	__u32 py_ids[VIGIL_SITE_PY_MAX];
+	bool ends[VIGIL_SITE_PY_MAX];
+	unsigned npy = py ? py_frames(r, py, raw, py_ids, ends) : 0, next = 0;
+
+	l->n = 0;
+	l->truncated = r->truncated || (npy && (raw->flags & SITE_RAW_PY_TRUNCATED));
+	for (unsigned i = 0; i < r->npcs; i++) {
+		if (next < npy && r->pcs[i] >= py->t.eval_lo && r->pcs[i] < py->t.eval_hi) {
+			do
+				frames_add(l, py_ids[next]);
+			while (!ends[next++] && next < npy);
+			continue;
+		}
+		frames_add(l, frame_of(r, p->dwfl, r->pcs[i], raw->h.ts));
+	}
+	while (next < npy)
+		frames_add(l, py_ids[next++]);
+}
+
 /* ---- the public side ----------------------------------------------------------- */
 
 struct site_resolver *site_resolver_new(site_emit emit, void *ctx)
@@ -452,6 +669,8 @@ struct site_resolver *site_resolver_new(site_emit emit, void *ctx)
 	u64map_init(&r->module_ids, MODULES_MAX);
 	u64map_init(&r->frame_ids, FRAMES_MAX);
 	u64map_init(&r->stack_ids, STACKS_MAX);
+	u64map_init(&r->not_python, NOT_PYTHON_MAX);
+	r->py_map_fd = -1;
 	return r;
 }
 
@@ -461,6 +680,9 @@ void site_resolver_free(struct site_resolver *r)
 		return;
 	for (int i = 0; i < PROCS_MAX; i++)
 		proc_drop(&r->procs[i]);
+	for (int i = 0; i < PY_PROCS_MAX; i++)
+		py_drop(&r->py[i]);
+	u64map_free(&r->not_python);
 	fault_sizer_free(r->sizer);
 	for (unsigned i = 0; i < r->nmodules; i++)
 		free(r->modules[i]);
@@ -521,8 +743,7 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 	 * the time other tasks ran, which is no cost of ours */
 	unsigned long long cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = clock_mono_ns();
 	struct proc_unwind *p = NULL;
-	__u32 frames[VIGIL_SITE_FRAMES_MAX];
-	unsigned n = 0;
+	struct frame_list fl = {.n = 0};
 	__u64 pc0 = raw->nregs ? raw->regs[raw->nregs - 1] : 0;
 
 	r->truncated = false;
@@ -533,11 +754,7 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 		if (!p->dwfl)
 			r->st.no_maps++;
 		collect_pcs(r, p, raw);
-		for (unsigned i = 0; i < r->npcs; i++) {
-			__u32 id = frame_of(r, p->dwfl, r->pcs[i], raw->h.ts);
-			if (id)
-				frames[n++] = id;
-		}
+		build_stack(r, p, py_get(r, raw->h.pid, t0), raw, &fl);
 	} else {
 		r->st.over_budget++;
 	}
@@ -548,14 +765,14 @@ void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw
 	__u64 fault_bytes = fault_size_of(r->sizer, pagemap_fd, raw->addr);
 	if (!kept && pagemap_fd >= 0)
 		close(pagemap_fd);
-	if (r->truncated)
+	if (fl.truncated)
 		r->st.truncated++;
 	struct ev_site_sample s = {
 		.h = {.type = EV_SITE_SAMPLE, .size = sizeof(s), .cpu = raw->h.cpu, .ts = raw->h.ts,
 		      .pid = raw->h.pid, .tid = raw->h.tid},
 		.addr = raw->addr,
 		.bytes = raw->weight * fault_bytes,
-		.stack = n ? stack_of(r, frames, n, r->truncated, raw->h.ts) : 0,
+		.stack = fl.n ? stack_of(r, fl.ids, fl.n, fl.truncated, raw->h.ts) : 0,
 		.flags = raw->flags,
 	};
 	r->emit(r->ctx, &s.h);
@@ -571,6 +788,36 @@ void site_resolver_forget(struct site_resolver *r, unsigned pid)
 
 	if (p)
 		proc_drop(p);
+	if (r)
+		py_forget(r, pid);
+}
+
+void site_resolver_set_python(struct site_resolver *r, int py_procs_fd)
+{
+	if (r)
+		r->py_map_fd = py_procs_fd;
+}
+
+const char *site_resolver_python(const struct site_resolver *r, char *buf, size_t len)
+{
+	static const char *const support[] = {
+		[PY_UNSUPPORTED] = "unsupported: native stacks only",
+		[PY_TESTED] = "tested",
+		[PY_UNTESTED] = "NOT tested",
+	};
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; r && i < r->npy_seen && used + 1 < len; i++) {
+		const struct py_version_seen *e = &r->py_seen[i];
+		int w = snprintf(buf + used, len - used, "%sCPython %s in %u process%s (%s%s%s)", i ? "; " : "",
+				 e->version, e->procs, e->procs == 1 ? "" : "es", support[e->support],
+				 e->source ? ", " : "", e->source ? e->source : "");
+		if (w < 0)
+			break;
+		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+	}
+	return buf;
 }
 
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out)

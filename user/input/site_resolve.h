@@ -17,6 +17,7 @@
 #define VIGIL_SITE_RESOLVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "events.h"
 
 typedef void (*site_emit)(void *ctx, const struct ev_hdr *rec);
@@ -33,6 +34,11 @@ struct site_resolve_stats {
 	unsigned long long large_folios; /* faults that mapped a huge page or large folio (fault_size.h) */
 	unsigned long long size_unknown; /* faults whose page was gone or unreadable: weighed as a base page */
 	unsigned long long over_budget;  /* samples left without a stack: the second's unwinding budget was spent */
+	unsigned long long py_procs;     /* processes found running CPython */
+	unsigned long long py_samples;   /* samples with Python frames */
+	unsigned long long py_frames;    /* Python frames resolved in them */
+	unsigned long long py_unresolved; /* Python frames whose code object could not be read */
+	unsigned long long py_map_full;  /* Python processes the BPF walk had no room for */
 };
 
 struct site_resolver *site_resolver_new(site_emit emit, void *ctx);
@@ -41,6 +47,10 @@ void site_resolver_free(struct site_resolver *r);
 void site_resolver_sample(struct site_resolver *r, const struct ev_site_raw *raw);
 /* The process exited: its mappings are forgotten (its frames stay). */
 void site_resolver_forget(struct site_resolver *r, unsigned pid);
+/* Python frames: the BPF walk's py_procs map (its fd), set once it is loaded */
+void site_resolver_set_python(struct site_resolver *r, int py_procs_fd);
+/* the interpreters seen and how far each is trusted, "" when none */
+const char *site_resolver_python(const struct site_resolver *r, char *buf, size_t len);
 void site_resolver_stats(const struct site_resolver *r, struct site_resolve_stats *out);
 /* Is this module (a file's base name) the C runtime or an allocator, not
  * the program?  Their frames get no source lines, and the one-line

@@ -766,6 +766,7 @@ void source_close(struct source *s)
 
 int source_pf_source(const struct source *s) { return s->pf_source; }
 const char *source_warnings(const struct source *s) { return s->warnings; }
+int source_py_procs_fd(const struct source *s) { return bpf_map__fd(s->skel->maps.py_procs); }
 
 void source_counts(struct source *s, struct source_counts *c)
 {

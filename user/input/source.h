@@ -74,6 +74,8 @@ unsigned source_ringbuf_kb(unsigned kb);
 #define SOURCE_RINGBUF_MAX_KB (1u << 21)
 /* Warnings about degraded features, one per line, "" when none. */
 const char *source_warnings(const struct source *s);
+/* the BPF map of the processes whose Python frames are walked (site_resolve.h) */
+int source_py_procs_fd(const struct source *s);
 
 struct source_counts {
 	unsigned long long produced; /* records the kernel tried to submit */
