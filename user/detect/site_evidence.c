@@ -33,9 +33,11 @@ bool site_frame_is_python_library(const struct site_frame_info *fi)
 {
 	/* the standard library and installed packages live under
 	 * .../lib/python3.X/ (site-packages too) or /usr/lib/python3/
-	 * (Debian's dist-packages); frozen modules have no file */
+	 * (Debian's dist-packages); code without a file ("<frozen ...>",
+	 * numpy's "<__array_function__ internals>") is the runtime's too,
+	 * and "python -c" code is still shown when no frame is the program's */
 	return fi->kind == SITE_FRAME_PYTHON &&
-	       (strstr(fi->file, "/lib/python3") || strstr(fi->file, "-packages/") || !strncmp(fi->file, "<frozen", 7));
+	       (strstr(fi->file, "/lib/python3") || strstr(fi->file, "-packages/") || fi->file[0] == '<');
 }
 
 /* Where a stack's summary starts, and whether it shows Python frames
@@ -164,20 +166,45 @@ static const char *growth(char *b, size_t l, __u64 v)
 	return b;
 }
 
+size_t site_summaries(const struct site_model *m, const struct finding_site *rows, size_t n, unsigned max_frames,
+		      struct site_summary *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		site_line(out[k].line, sizeof(out[k].line), m, rows[i].stack, max_frames);
+		for (j = 0; j < k && strcmp(out[j].line, out[k].line); j++)
+			;
+		if (j == k)
+			out[k++].bytes = 0;
+		out[j].bytes += rows[i].bytes;
+	}
+	/* merged rows may now outweigh the ones above them */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && out[j].bytes > out[j - 1].bytes; j--) {
+			struct site_summary t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return k;
+}
+
 void site_evidence_lines(struct evidence_lines *o, const struct finding_site *rows, size_t n, __u64 total)
 {
-	char line[384], g[24];
+	struct site_summary sum[16];
+	char g[24];
 
 	if (!n) {
 		ev_line(o, "sites: none sampled in this window");
 		return;
 	}
+	n = site_summaries(o->sites, rows, n < 16 ? n : 16, 3, sum);
 	for (size_t i = 0; i < n; i++) {
-		site_line(line, sizeof(line), o->sites, rows[i].stack, 3);
 		o->begin(o->ctx);
-		ev_printf(o, "site %2.0f%% %s: ", total ? 100.0 * (double)rows[i].bytes / (double)total : 0,
-			  growth(g, sizeof(g), rows[i].bytes));
-		o->code(o->ctx, line);
+		ev_printf(o, "site %2.0f%% %s: ", total ? 100.0 * (double)sum[i].bytes / (double)total : 0,
+			  growth(g, sizeof(g), sum[i].bytes));
+		o->code(o->ctx, sum[i].line);
 		o->end(o->ctx);
 	}
 }

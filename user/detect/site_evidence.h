@@ -33,7 +33,17 @@ size_t site_proc_top(const struct agg_proc *p, struct finding_site *rows, size_t
 /* key: [ {"bytes", "share", "samples", "truncated", "frames": [...]}, ... ] */
 void site_evidence_fields(struct evidence_fields *o, const char *key, const struct finding_site *rows, size_t n,
 			  __u64 total);
-/* "site 62% +40M: fn (file.c:12) <- caller": one line per row */
+/* Rows (largest first) as one-line summaries of max_frames frames, those
+ * that read the same merged and their bytes summed -- Python stacks that
+ * differ only in the interpreter's native frames -- largest first; n <= 16.
+ * Returns how many. */
+struct site_summary {
+	char line[384];
+	__u64 bytes;
+};
+size_t site_summaries(const struct site_model *m, const struct finding_site *rows, size_t n, unsigned max_frames,
+		      struct site_summary *out);
+/* "site 62% +40M: fn (file.c:12) <- caller": one line per summary */
 void site_evidence_lines(struct evidence_lines *o, const struct finding_site *rows, size_t n, __u64 total);
 
 #endif
