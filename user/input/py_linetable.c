@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Three formats, one walk each: every table is a run of ranges of bytecode
- * in offset order, each with a line delta (or "no line"), so the answer is
- * the line of the range holding the offset, accumulated from co_firstlineno.
+ * Three formats, two walks: each table is a run of bytecode ranges in
+ * offset order with line deltas accumulated from co_firstlineno, and the
+ * answer is the line of the range holding the offset.  3.8/3.9's lnotab
+ * has no range ends and no "no line"; 3.10's pairs and 3.11+'s location
+ * entries are one range walk (range_next) over two encodings.
  *
  * The bytes come from another process and may be anything.  Lines are
  * carried in 64 bits and clamped, so no sum of hostile deltas overflows;
@@ -54,23 +56,43 @@ static unsigned lnotab_line(const unsigned char *tab, size_t len, long long line
 	return line_answer(line);
 }
 
+/* The 3.10+ tables are both runs of ranges in offset order, each with a
+ * line delta or "no line" (which leaves the line the next delta starts from
+ * as it was); one walk over them, whatever the encoding. */
+struct range_walk {
+	long long line;
+	unsigned long long start;
+	unsigned offset;
+	unsigned answer;
+};
+
+/* the next range, `len` bytes long: true when it holds the offset, whose
+ * line is then w->answer */
+static bool range_next(struct range_walk *w, unsigned long long len, long long delta, bool none)
+{
+	unsigned long long end = w->start + len;
+
+	if (!none)
+		w->line = line_add(w->line, delta);
+	if (w->offset < end) {
+		w->answer = none ? 0 : line_answer(w->line);
+		return true;
+	}
+	w->start = end;
+	return false;
+}
+
 /* 3.10 co_linetable: (range length in bytes, signed line delta) pairs, the
- * delta -128 meaning "no line" for that range (and no change to the line
- * the next delta starts from).  A zero-length range holds no offset. */
+ * delta -128 meaning "no line".  A zero-length range holds no offset. */
 static unsigned linetable_line(const unsigned char *tab, size_t len, long long line, unsigned offset)
 {
-	unsigned long long start = 0;
+	struct range_walk w = { .line = line, .offset = offset };
 
 	for (size_t i = 0; i + 1 < len; i += 2) {
-		unsigned long long end = start + tab[i];
 		signed char delta = (signed char)tab[i + 1];
-		bool none = delta == -128;
 
-		if (!none)
-			line = line_add(line, delta);
-		if (offset < end)
-			return none ? 0 : line_answer(line);
-		start = end;
+		if (range_next(&w, tab[i], delta, delta == -128))
+			return w.answer;
 	}
 	return 0;
 }
@@ -155,22 +177,18 @@ static bool location_delta(const unsigned char *tab, size_t len, size_t *i, unsi
  * the line delta and the columns follow (location_delta). */
 static unsigned locations_line(const unsigned char *tab, size_t len, long long line, unsigned offset)
 {
-	unsigned long long start = 0;
+	struct range_walk w = { .line = line, .offset = offset };
 	size_t i = 0;
 
 	while (i < len) {
 		unsigned char first = tab[i++];
-		unsigned long long end = start + 2 * ((first & 7) + 1);
 		long long delta;
 		bool none;
 
 		if (!(first & 0x80) || !location_delta(tab, len, &i, (first >> 3) & 15, &delta, &none))
 			return 0;
-		if (!none)
-			line = line_add(line, delta);
-		if (offset < end)
-			return none ? 0 : line_answer(line);
-		start = end;
+		if (range_next(&w, 2 * ((first & 7) + 1), delta, none))
+			return w.answer;
 	}
 	return 0;
 }
