@@ -354,9 +354,11 @@ static void test_locations_spec(void)
 	CHECK_EQ_U64(py_linetable_line(PY_LT_LOCATIONS, cut, sizeof(cut), 1, 2), 0);
 	static const unsigned char stray[] = { 0x80 | (13 << 3), 0x44, 0x80 | (15 << 3) };
 	CHECK_EQ_U64(py_linetable_line(PY_LT_LOCATIONS, stray, sizeof(stray), 1, 0), 0);
-	/* a table that does not start with an entry's first byte */
-	static const unsigned char bad[] = { 0x04, 0x80 | (13 << 3), 0x04 };
+	/* a table that does not start with an entry's first byte (read as one,
+	 * 0x04 0x05 would be a short form of 5 units on line 1) */
+	static const unsigned char bad[] = { 0x04, 0x05, 0x80 | (13 << 3), 0x04 };
 	CHECK_EQ_U64(py_linetable_line(PY_LT_LOCATIONS, bad, sizeof(bad), 1, 0), 0);
+	CHECK_EQ_U64(py_linetable_line(PY_LT_LOCATIONS, bad + 2, 2, 1, 0), 3);
 	CHECK_EQ_U64(py_linetable_line(PY_LT_LOCATIONS, NULL, 0, 1, 0), 0);
 	CHECK_EQ_U64(py_linetable_line((enum py_linetable_kind)9, t, sizeof(t), 10, 0), 0);
 }
