@@ -141,7 +141,8 @@ kernel_dir() {
 
 # ---- the guest's user space: Debian's packages of the guest's arch ----------
 # what the guest runs, and what that needs (Depends and Pre-Depends, from apt)
-SYSROOT_ROOTS=(bash strace bpftool busybox-static libbpf1 libelf1 libdw1 zlib1g libncursesw6 libtinfo6)
+SYSROOT_ROOTS=(bash strace bpftool busybox-static libbpf1 libelf1 libdw1 zlib1g libncursesw6 libtinfo6
+	python3.11-minimal)
 sysroot() { # $1 = arch; prints the directory
 	local arch=$1 da d p deb pkgs
 	da=$(debarch "$arch")
@@ -228,6 +229,12 @@ make_initramfs() { # $1 = arch, $2 = kernel dir, $3 = mode, $4 = output file
 	copy_elf "$sr" "$sr/usr/bin/strace" usr/bin/strace "$img"
 	copy_elf "$sr" "$sr/usr/sbin/bpftool" usr/sbin/bpftool "$img"
 	copy_elf "$sr" "$bin" vigil/vigil "$img"
+	# Debian's static python3.11 and its minimal standard library, for
+	# the Python sites (tests/workloads/wl_pymin.py)
+	copy_elf "$sr" "$sr/usr/bin/python3.11" usr/bin/python3.11 "$img"
+	mkdir -p "$img/usr/lib" "$img/vigil/tests/workloads"
+	cp -a "$sr/usr/lib/python3.11" "$img/usr/lib/"
+	cp "$ROOT/tests/workloads/wl_pymin.py" "$img/vigil/tests/workloads/"
 	for f in "$wl"/*; do copy_elf "$sr" "$f" "vigil/.output/workloads/$(basename "$f")" "$img"; done
 	cp "$ROOT"/tests/bpf/lib.sh "$ROOT"/tests/bpf/test_correctness.sh "$img/vigil/tests/bpf/"
 	cp "$ROOT"/tests/vm/guest.sh "$img/vigil/tests/vm/"

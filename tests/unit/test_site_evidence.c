@@ -84,13 +84,17 @@ static void test_frame_is_runtime(void)
 #define EVIL_FN "evil\x1b]0;pwn\x07|`x`\xc2\x9b"
 #define EVIL_FILE "/src/\x1b[2Jx.c"
 
-enum { ST_LEAK = 1, ST_RUNTIME, ST_EVIL, ST_LONG, ST_NOLINE, ST_PY, ST_LOADER, ST_TRUNC, ST_CHURN, ST_EARLY };
+enum {
+	ST_LEAK = 1, ST_RUNTIME, ST_EVIL, ST_LONG, ST_NOLINE, ST_PY, ST_LOADER, ST_TRUNC, ST_CHURN, ST_EARLY,
+	ST_PY_LEAK, ST_PY_LEAK_OTHER, ST_PY_QUEUE, ST_PY_NUMPY, ST_PY_LIBRARY,
+};
 
 static void define_sites(__u64 ts)
 {
 	static const __u32 leak[] = {1, 2, 3, 4}, rt[] = {5, 7, 1, 6}, evil[] = {8, 3}, lng[] = {9, 10, 11},
 			   noline[] = {14, 12}, py[] = {13}, loader[] = {6, 2}, churn[] = {1, 15, 3, 4},
-			   early[] = {16, 3, 4};
+			   early[] = {16, 3, 4}, py_leak[] = {1, 17, 18, 19, 20, 22, 4}, py_other[] = {1, 5, 17, 18, 19, 22},
+			   py_queue[] = {17, 21, 22}, py_numpy[] = {1, 24, 25, 19, 20, 23}, py_lib[] = {17, 21, 23};
 	char a[LONG_LEN + 1] = {0}, b[LONG_LEN + 1] = {0}, c[LONG_LEN + 1] = {0};
 
 	memset(a, 'A', LONG_LEN);
@@ -112,6 +116,17 @@ static void define_sites(__u64 ts)
 	synth_site_frame(ts, 14, SITE_FRAME_NATIVE, "app", "fn_no_line", "/src/x.c", 0, 0xe00);
 	synth_site_frame(ts, 15, SITE_FRAME_NATIVE, "app", "render_frame", "/src/app/render.c", 77, 0xf00);
 	synth_site_frame(ts, 16, SITE_FRAME_NATIVE, "app", "warm_cache", "/src/app/cache.c", 9, 0x1000);
+	/* a Python service: the interpreter's native frames between its Python ones */
+	synth_site_frame(ts, 17, SITE_FRAME_NATIVE, "libpython3.11.so.1.0", "bytes_repeat", "Objects/bytesobject.c", 1500, 0x1100);
+	synth_site_frame(ts, 18, SITE_FRAME_PYTHON, "", "new_frame", "/srv/avatar/render.py", 14, 40);
+	synth_site_frame(ts, 19, SITE_FRAME_PYTHON, "", "keep_frame", "/srv/avatar/render.py", 18, 12);
+	synth_site_frame(ts, 20, SITE_FRAME_NATIVE, "libpython3.11.so.1.0", "_PyEval_Vector", "Python/ceval.c", 6400, 0x1200);
+	synth_site_frame(ts, 21, SITE_FRAME_PYTHON, "", "Queue.put", "/usr/lib/python3.11/queue.py", 150, 60);
+	synth_site_frame(ts, 22, SITE_FRAME_PYTHON, "", "run", "/srv/avatar/render.py", 40, 88);
+	synth_site_frame(ts, 23, SITE_FRAME_PYTHON, "", "Thread.run", "/usr/lib/python3.11/threading.py", 975, 30);
+	synth_site_frame(ts, 24, SITE_FRAME_PYTHON, "", "ones", "/usr/lib/python3/dist-packages/numpy/core/numeric.py",
+			 205, 50);
+	synth_site_frame(ts, 25, SITE_FRAME_PYTHON, "", "public_api", "<__array_function__ internals>", 200, 10);
 	synth_site_stack(ts, ST_LEAK, 0, leak, 4);
 	synth_site_stack(ts, ST_RUNTIME, 0, rt, 4);
 	synth_site_stack(ts, ST_EVIL, 0, evil, 2);
@@ -122,6 +137,11 @@ static void define_sites(__u64 ts)
 	synth_site_stack(ts, ST_TRUNC, SITE_STACK_TRUNCATED, leak + 1, 1);
 	synth_site_stack(ts, ST_CHURN, 0, churn, 4);
 	synth_site_stack(ts, ST_EARLY, 0, early, 3);
+	synth_site_stack(ts, ST_PY_LEAK, 0, py_leak, 7);
+	synth_site_stack(ts, ST_PY_LEAK_OTHER, 0, py_other, 6);
+	synth_site_stack(ts, ST_PY_QUEUE, 0, py_queue, 3);
+	synth_site_stack(ts, ST_PY_NUMPY, 0, py_numpy, 6);
+	synth_site_stack(ts, ST_PY_LIBRARY, 0, py_lib, 3);
 }
 
 static const struct site_model *model_with_sites(void)
@@ -157,6 +177,15 @@ static void test_site_line(void)
 	/* a file without a line, an unsymbolized frame (module+offset), python */
 	CHECK_STR(site_line(buf, sizeof(buf), m, ST_NOLINE, 3), "fn_no_line <- libfoo.so+0x40");
 	CHECK_STR(site_line(buf, sizeof(buf), m, ST_PY, 3), "handle (app.py:10)");
+	/* Python: the program's innermost Python frame first, Python frames
+	 * only (not the interpreter's bytes_repeat, _PyEval_Vector); the
+	 * standard library's, numpy's and file-less frames are skipped up to
+	 * the program's, and shown when none is the program's */
+	CHECK_STR(site_line(buf, sizeof(buf), m, ST_PY_LEAK, 3),
+		  "new_frame (render.py:14) <- keep_frame (render.py:18) <- run (render.py:40)");
+	CHECK_STR(site_line(buf, sizeof(buf), m, ST_PY_QUEUE, 3), "run (render.py:40)");
+	CHECK_STR(site_line(buf, sizeof(buf), m, ST_PY_NUMPY, 3), "keep_frame (render.py:18) <- Thread.run (threading.py:975)");
+	CHECK_STR(site_line(buf, sizeof(buf), m, ST_PY_LIBRARY, 3), "Queue.put (queue.py:150) <- Thread.run (threading.py:975)");
 	/* no stack, or one the trace never defined */
 	CHECK_STR(site_line(buf, sizeof(buf), m, 0, 3), "[no stack]");
 	CHECK_STR(site_line(buf, sizeof(buf), m, 4242, 3), "[no stack]");
@@ -181,6 +210,26 @@ static void test_site_line(void)
 	CHECK_STR(buf, "load_model (mod");
 	site_line(buf, 1, m, ST_LEAK, 3);
 	CHECK_STR(buf, "");
+}
+
+/* Two stacks that differ in the interpreter's native frames read the same:
+ * one row, their bytes summed, ranked again */
+static void test_site_summaries(void)
+{
+	const struct site_model *m = model_with_sites();
+	struct finding_site rows[] = {
+		{ST_LEAK, 5 * MiB, 5}, {ST_PY_LEAK, 4 * MiB, 4}, {ST_PY_QUEUE, 3 * MiB, 3}, {ST_PY_LEAK_OTHER, 2 * MiB, 2},
+	};
+	struct site_summary s[16];
+	size_t n = site_summaries(m, rows, 4, 3, s);
+
+	CHECK(n == 3);
+	CHECK_STR(s[0].line, "new_frame (render.py:14) <- keep_frame (render.py:18) <- run (render.py:40)");
+	CHECK(s[0].bytes == 6 * MiB);
+	CHECK_STR(s[1].line, "load_model (model.c:120) <- main (main.c:40)");
+	CHECK(s[1].bytes == 5 * MiB);
+	CHECK_STR(s[2].line, "run (render.py:40)");
+	CHECK(site_summaries(m, rows, 0, 3, s) == 0);
 }
 
 /* ---- evidence through recording writers ------------------------------------------------- */
@@ -573,6 +622,7 @@ int main(void)
 {
 	RUN(test_frame_is_runtime);
 	RUN(test_site_line);
+	RUN(test_site_summaries);
 	RUN(test_evidence_fields);
 	RUN(test_evidence_lines);
 	RUN(test_report_json_sites);

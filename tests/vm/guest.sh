@@ -10,6 +10,9 @@
 #   - the leak finding's allocation sites (issue 13, default --sites) name
 #     wl_sites' three leaking functions and not its churn, ranked as it
 #     designed them, their shares within 15 points of its truth
+#   - Python sites (issue 14): Debian's python3.11 leaking in a known
+#     function and line (tests/workloads/wl_pymin.py): the leak finding's
+#     top site names it, and its caller, innermost first
 #   - clean detach: no BPF program of vigil's left once it exits
 #   - what degrades is said once, on stderr: the kernel config
 #     (VIGIL_VM_MODE=noconfig) and kernel BTF (nobtf: vigil gets --btf), and
@@ -89,20 +92,26 @@ fi
 SECS=${VIGIL_GUEST_SECS:-14}
 LEAK_SECS=${VIGIL_GUEST_LEAK_SECS:-25}
 ln -sf "$WL/wl_periodic" "$TMP/dual_camera_websocket_server"
-if start_vigil record --comm '^wl_(mempattern|hog|sites_nofp)$' --role camera -o "$TMP/f.vgl" --duration 300 2>/dev/null; then
+PY=$(command -v python3.11)
+if start_vigil record --comm '^(wl_(mempattern|hog|sites_nofp)|python3\.11)$' --role camera -o "$TMP/f.vgl" --duration 300 2>/dev/null; then
 	"$WL/wl_mempattern" leak "$LEAK_SECS" >"$TMP/leak.out" &
 	w1=$!
 	# allocation sites with known shares (tests/workloads/wl_sites.c): the
 	# build without frame pointers, so the stacks need the DWARF unwinder
 	"$WL/wl_sites_nofp" --seconds "$LEAK_SECS" >"$TMP/sites.out" &
 	w5=$!
+	w6=
+	if [ -n "$PY" ]; then
+		"$PY" -S -E "$here/../workloads/wl_pymin.py" "$LEAK_SECS" >"$TMP/py.out" &
+		w6=$!
+	fi
 	"$WL/wl_hog" 0 "$SECS" >"$TMP/hog1.out" &
 	w2=$!
 	"$WL/wl_hog" 0 "$SECS" >"$TMP/hog2.out" &
 	w3=$!
 	"$TMP/dual_camera_websocket_server" 0 10 6 "$SECS" >"$TMP/camera.out" &
 	w4=$!
-	wait $w1 $w2 $w3 $w4 $w5
+	wait $w1 $w2 $w3 $w4 $w5 $w6
 	sleep 0.3
 	stop_vigil || fail guest.findings "vigil record exited $?: $(tail -n3 "$TMP/vigil.err")"
 	"$VIGIL" report "$TMP/f.vgl" --format json >"$TMP/f.json" 2>"$TMP/report.err" ||
@@ -149,6 +158,28 @@ if start_vigil record --comm '^wl_(mempattern|hog|sites_nofp)$' --role camera -o
 		fail guest.sites_shares "more than 15 points off the truth, or ranked otherwise: $(tr '\n' ';' <"$TMP/sites.shares")"
 	else
 		pass guest.sites_shares
+	fi
+	# Python: the top site under python3.11's leak finding is the leaking
+	# line, then its caller's (the workload prints both)
+	if [ -z "$PY" ]; then
+		skip guest.python_sites "no python3.11 here"
+	else
+		py_pid=$(kv "$(head -n1 "$TMP/py.out")" pid)
+		want="new_frame (wl_pymin.py:$(kv "$(head -n1 "$TMP/py.out")" leak | cut -d: -f2)) <- keep_frame (wl_pymin.py:$(kv "$(head -n1 "$TMP/py.out")" caller | cut -d: -f2))"
+		awk -v who="python3.11[$py_pid]" '/^  [^ ]/ { on = / leak / && index($0, who) > 0; next }
+			on && /^$/ { exit } on { print }' "$TMP/f.txt" >"$TMP/py.block"
+		top=$(grep -m1 -- '- site ' "$TMP/py.block")
+		echo "   python3.11's top site: ${top#*- }"
+		if [ -z "$py_pid" ]; then
+			fail guest.python_sites "wl_pymin.py printed nothing: $(head -c 300 "$TMP/py.out")"
+		elif [ -z "$top" ]; then
+			fail guest.python_sites "no leak finding with sites for python3.11[$py_pid]: $(tr '\n' '|' <"$TMP/py.block")"
+		else
+			case "${top#*: }" in
+			"$want"*) pass guest.python_sites ;;
+			*) fail guest.python_sites "top site '${top#*: }', not '$want ...'" ;;
+			esac
+		fi
 	fi
 else
 	fail guest.findings "vigil did not start: $(cat "$TMP/vigil.err")"
