@@ -277,6 +277,8 @@ workload_cmd() {
 	sched-messaging) echo "perf bench sched messaging -g 5 -l $([ "$q" = 1 ] && echo 200 || echo 400)" ;;
 	pf-heavy) echo "taskset -c $PIN_CPU $BIN/pf_heavy 256 $([ "$q" = 1 ] && echo 1 || echo 6)" ;;
 	mm-heavy) echo "taskset -c $PIN_CPU $BIN/mm_heavy $([ "$q" = 1 ] && echo 50000 || echo 200000)" ;;
+	# Debian's python3.11, 30 Python frames deep: sites' Python walk (issue 14)
+	py-heavy) echo "env MALLOC_MMAP_THRESHOLD_=131072 taskset -c $PIN_CPU python3.11 $BENCH_DIR/py_heavy.py $([ "$q" = 1 ] && echo 8 || echo 40) 30" ;;
 	*) return 1 ;;
 	esac
 }

@@ -1,7 +1,7 @@
 # A Python leak for the kernel-matrix guests (tests/vm/guest.sh), which
 # have Debian's python3.11-minimal only: builtins, no threads or numpy
 # (tests/workloads/wl_pysites.py is the full workload, on the host).
-# new_frame's line keeps ~1 MiB a second; churn drops as many pages
+# new_frame's line keeps 2.5 MiB a second (the leak rule wants 32 MiB); churn drops as many pages
 # (pymalloc arenas, unmapped once empty).  Prints its pid and the truth:
 #   WL-PYMIN pid=N leak=new_frame:LINE caller=keep_frame:LINE
 import sys
@@ -37,7 +37,7 @@ def run(seconds):
              marker_line("CHURN")), flush=True)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        for _ in range(4):
+        for _ in range(10):
             keep_frame()
         churn()
         time.sleep(0.25)
