@@ -8,6 +8,7 @@
  *    address of reads back as its qualified name, file and first line.
  * An interpreter that is absent is skipped, said; Debian's python3.11 must
  * be there. */
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <signal.h>
@@ -204,6 +205,24 @@ static void test_live_interpreters(void)
 
 	CHECK(py_target_probe((unsigned)getpid(), &t) == 0); /* not Python */
 	CHECK(py_target_probe(0x7ffffff0u, &t) < 0);         /* no such process */
+	/* named python3.X, no interpreter in it (yet: a libpython the loader
+	 * has not mapped): asked again later, not taken for "not Python" */
+	char dir[] = "/tmp/vigil-pyXXXXXX", fake[64], cmd[160];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(fake, sizeof(fake), "%s/python3.99", dir);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sleep %s", fake); /* a copy: maps name the file itself */
+	CHECK(system(cmd) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(fake, fake, "5", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	CHECK(py_target_probe((unsigned)pid, &t) == -EAGAIN);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(fake);
+	rmdir(dir);
 	if (access("/usr/bin/python3.11", X_OK))
 		CHECK(!"Debian's /usr/bin/python3.11 is missing (python3.11-minimal)");
 	check_interpreter("/usr/bin/python3.11", 11, "/usr/bin/python3.11");

@@ -157,8 +157,11 @@ int py_target_probe(unsigned pid, struct py_target *out)
 	out->file[keep] = 0;
 	out->minor = name_minor;
 	out->micro = ~0u;
+	/* a python3.X without the interpreter: linked to a libpython that
+	 * the loader has not mapped yet (a sample at the process's start),
+	 * or not CPython at all; asked again later */
 	if (read_syms(pid, path, &s))
-		return 1; /* named like it, without an interpreter in it: unsupported */
+		return -EAGAIN;
 	bias = base - s.first_load;
 	out->runtime = s.runtime + bias;
 	out->code_type = s.code_type ? s.code_type + bias : 0;

@@ -27,7 +27,9 @@ struct py_target {
 };
 
 /* 1: pid runs CPython (*out filled; its layout's support may be
- * PY_UNSUPPORTED), 0: it does not, -errno: its mappings are unreadable. */
+ * PY_UNSUPPORTED), 0: it does not, -EAGAIN: a python3.X whose
+ * interpreter is not mapped (yet), other -errno: its mappings are
+ * unreadable. */
 int py_target_probe(unsigned pid, struct py_target *out);
 /* what the BPF walk needs (py_procs) */
 void py_target_walk(const struct py_target *t, struct vigil_py_proc *out);

@@ -39,6 +39,9 @@
 #define PY_PROCS_MAX 64
 /* pids known not to run Python: probed once each, until they exit or exec */
 #define NOT_PYTHON_MAX 65536
+/* a python3.X whose interpreter is not mapped yet is probed again this late */
+#define PY_REPROBE_MS 100
+#define PY_NEVER UINT32_MAX
 #define PY_VERSIONS_MAX 8
 
 #if defined(__x86_64__)
@@ -112,7 +115,7 @@ struct site_resolver {
 	/* Python: the BPF walk's py_procs map (-1: no walk), the processes */
 	int py_map_fd;
 	struct py_proc py[PY_PROCS_MAX];
-	struct u64map not_python;
+	struct u64map not_python; /* pid -> PY_NEVER, or when it was last probed (ms) */
 	struct py_version_seen py_seen[PY_VERSIONS_MAX];
 	unsigned npy_seen;
 };
@@ -532,18 +535,23 @@ static void py_drop(struct py_proc *p)
 static struct py_proc *py_get(struct site_resolver *r, unsigned pid, unsigned long long now)
 {
 	struct py_proc *p = py_find(r, pid), *oldest = &r->py[0];
+	uint32_t now_ms = (uint32_t)(now / 1000000), *tried;
 	struct py_target t;
+	int found;
 
 	if (p) {
 		p->used_ns = now;
 		return p;
 	}
-	if (r->py_map_fd < 0 || u64map_get(&r->not_python, pid))
+	if (r->py_map_fd < 0)
 		return NULL;
-	if (py_target_probe(pid, &t) <= 0) {
-		u64map_put(&r->not_python, pid, 1);
+	if ((tried = u64map_get(&r->not_python, pid)) && (*tried == PY_NEVER || now_ms - *tried < PY_REPROBE_MS))
+		return NULL;
+	if ((found = py_target_probe(pid, &t)) <= 0) {
+		u64map_put(&r->not_python, pid, found == -EAGAIN ? (now_ms == PY_NEVER ? 0 : now_ms) : PY_NEVER);
 		return NULL;
 	}
+	u64map_del(&r->not_python, pid);
 	for (int i = 1; i < PY_PROCS_MAX; i++)
 		if (r->py[i].used_ns < oldest->used_ns)
 			oldest = &r->py[i];
