@@ -608,24 +608,46 @@ static __always_inline __u64 py_thread_state(const struct vigil_py_proc *py, __u
 	return 0;
 }
 
+/* a frame's head, copied whole: one read per frame instead of four (the
+ * fields are picked out at offsets known only at run time, which a map
+ * value allows, and the stack only since 5.12) */
+struct py_frame_buf {
+	__u8 b[VIGIL_PY_FRAME_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_frame_buf);
+} py_frame_bufs SEC(".maps");
+
+/* the word at a field's offset (8-aligned, user space checked it is within
+ * VIGIL_PY_FRAME_READ) */
+#define PY_FIELD_WORD(buf, off) (*(__u64 *)((buf)->b + ((off) & (VIGIL_PY_FRAME_BUF - 8))))
+
 /* The thread's interpreter frames, innermost first, into r->py_*. */
 static __always_inline void py_walk(struct ev_site_raw *r, __u32 tgid, __u32 tid, __u32 *flags)
 {
 	const struct vigil_py_proc *py = bpf_map_lookup_elem(&py_procs, &tgid);
+	__u32 zero = 0;
+	struct py_frame_buf *fb;
 	__u64 t, f;
 	int i;
 
 	r->py_n = 0;
-	if (!py || !(t = py_thread_state(py, tid)))
+	if (!py || !(fb = bpf_map_lookup_elem(&py_frame_bufs, &zero)) || !(t = py_thread_state(py, tid)))
 		return;
 	f = user_word(t + py->tstate_frame);
 	if (f && py->cframe_frame != VIGIL_PY_DIRECT)
 		f = user_word(f + py->cframe_frame);
 	for (i = 0; i < VIGIL_SITE_PY_MAX && f; i++) {
-		r->py_code[i] = user_word(f + py->frame_code);
-		r->py_instr[i] = user_word(f + py->frame_instr);
-		r->py_marker[i] = (__u8)user_word(f + py->frame_marker);
-		f = user_word(f + py->frame_previous);
+		if (bpf_probe_read_user(fb->b, VIGIL_PY_FRAME_READ, (void *)f))
+			break;
+		r->py_code[i] = PY_FIELD_WORD(fb, py->frame_code);
+		r->py_instr[i] = PY_FIELD_WORD(fb, py->frame_instr);
+		r->py_marker[i] = fb->b[py->frame_marker & (VIGIL_PY_FRAME_BUF - 1)];
+		f = PY_FIELD_WORD(fb, py->frame_previous);
 	}
 	r->py_n = (__u16)i;
 	if (f)

@@ -221,6 +221,11 @@ enum site_mode { SITE_MODE_OFF = 0, SITE_MODE_FP = 1, SITE_MODE_DWARF = 2 };
 #define VIGIL_SITE_PY_MAX 48   /* Python frames kept per sample, innermost first */
 #define VIGIL_PY_THREADS_MAX 64 /* threads walked to find the faulting one's state */
 #define VIGIL_PY_DIRECT 0xffff /* py_proc.cframe_frame: the thread state points at the frame itself */
+/* bytes of a frame read at once: every field the walk takes lies within
+ * (3.11-3.13's frame heads are 72 bytes; a frame is never shorter), in a
+ * buffer of VIGIL_PY_FRAME_BUF, a power of two the offsets are masked to */
+#define VIGIL_PY_FRAME_READ 72
+#define VIGIL_PY_FRAME_BUF 128
 
 /* A py_procs value (BPF map, key: tgid).  Offsets are bytes into the
  * structure named. */

@@ -183,7 +183,11 @@ int py_target_probe(unsigned pid, struct py_target *out)
 		    !py_layout_from_debug_offsets(dbg, sizeof(dbg), out->minor, &l))
 			out->layout = l;
 	}
-	if (!out->code_type)
+	/* the BPF walk reads a frame's head at once, 8-aligned words */
+	const struct py_layout *l = &out->layout;
+	if (!out->code_type || l->frame_code % 8 || l->frame_instr % 8 || l->frame_previous % 8 ||
+	    l->frame_code + 8 > VIGIL_PY_FRAME_READ || l->frame_instr + 8 > VIGIL_PY_FRAME_READ ||
+	    l->frame_previous + 8 > VIGIL_PY_FRAME_READ || l->frame_marker >= VIGIL_PY_FRAME_READ)
 		out->layout.support = PY_UNSUPPORTED;
 	return 1;
 }
