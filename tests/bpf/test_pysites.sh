@@ -36,14 +36,7 @@ DEBIAN_PY=/usr/bin/python3.11 # the one with python3-numpy (scripts/install-deps
 if [ -x "$DEBIAN_PY" ]; then
 	for bad in "--scenario bogus" "--seconds 0" "--seconds abc" "--unit 8" "--hz 0" "--seconds 3600 --unit 4096"; do
 		# shellcheck disable=SC2086 # word splitting wanted
-		timeout 20 "$DEBIAN_PY" "$PYWL" $bad >"$TMP/bad.out" 2>"$TMP/bad.err"
-		rc=$?
-		opt=${bad%% *}
-		if [ $rc = 2 ] && grep -q -- "${opt#--}" "$TMP/bad.err" && ! grep -q Traceback "$TMP/bad.err"; then
-			pass "pysites.workload_usage[$bad]"
-		else
-			fail "pysites.workload_usage[$bad]" "exit $rc, stderr: $(head -c 300 "$TMP/bad.err")"
-		fi
+		expect_usage_error "pysites.workload_usage[$bad]" "${bad%% *}" "$DEBIAN_PY" "$PYWL" $bad
 	done
 fi
 
@@ -54,6 +47,7 @@ check() { python3 "$CHECK" check --workload "$PYWL" "$@" || fail "pysites.checke
 
 # the runs: label.scenario, one process each, all under one vigil
 runs=()
+declare -A interp # label -> interpreter
 while IFS='=' read -r label py; do
 	[ -n "$label" ] || continue
 	if [ ! -x "$py" ]; then
@@ -62,7 +56,7 @@ while IFS='=' read -r label py; do
 	fi
 	runs+=("$label.mix" "$label.thread")
 	[ "$py" = "$DEBIAN_PY" ] && runs+=("$label.churn")
-	eval "py_${label//[.-]/_}=\$py"
+	interp[$label]=$py
 done <<<"$PYTHONS"
 [ ${#runs[@]} -gt 0 ] || { skip pysites "none of the interpreters is installed"; exit 0; }
 if [ -x "$DEBIAN_PY" ] && ! "$DEBIAN_PY" -c 'import numpy' 2>/dev/null; then
@@ -74,13 +68,11 @@ if start_vigil record --cmdline 'wl_pysites\.py' -o "$TMP/py.vgl"; then
 	t1=$(date +%s)
 	pids=()
 	for r in "${runs[@]}"; do
-		label=${r%.*}
-		var=py_${label//[.-]/_}
 		# the worker alone keeps 1 unit per iteration: 96 KiB units make that
 		# 1.9 MiB/s, 47 MiB in 25 s, over the leak rule's 1 MiB/s and 32 MiB
 		unit=32
 		[ "${r##*.}" = thread ] && unit=96
-		"${!var}" "$PYWL" --scenario "${r##*.}" --seconds "$SECS" --unit $unit --truth >"$TMP/$r.out" 2>"$TMP/$r.err" &
+		"${interp[${r%.*}]}" "$PYWL" --scenario "${r##*.}" --seconds "$SECS" --unit $unit --truth >"$TMP/$r.out" 2>"$TMP/$r.err" &
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do

@@ -18,7 +18,7 @@ import os
 import sys
 
 from wl_pysites import markers
-from wl_sites_check import Checks, load_report, schema_errors, text_block
+from wl_sites_check import Checks, load_report, of_pid, schema_errors, text_block
 
 CHURN_MAX = 0.10  # the churn function's share of the growth
 SHARE_TOLERANCE = 0.15  # points, a leaking line's share of the leaks' growth vs tracemalloc's
@@ -108,9 +108,7 @@ def cmd_check(a):
     ck = Checks(a.label)
     rep = load_report(a.report)
     pid = t["pid"]
-    procs = [p for p in rep.get("processes", []) if p.get("pid") == pid]
-    leaks = [f for f in rep.get("findings", []) if f.get("pid") == pid and f.get("kind") == "leak"]
-    kinds = sorted({f.get("kind") for f in rep.get("findings", []) if f.get("pid") == pid})
+    procs, leaks, kinds = of_pid(rep, pid)
     print("   # %s: python %s (%s), scenario %s, pid %d; tracemalloc: %s" % (
         a.label, t.get("python"), t.get("executable"), scen, pid,
         "; ".join("%s:%d %.1fM" % (fn, ln, b / 2**20) for fn, ln, b in t["truth"][:5]) or "none"))
