@@ -36,7 +36,8 @@ def stack(fn, line):
         outer = [py("Thread.run", 982, "/usr/lib/python3.11/threading.py"), py("Thread._bootstrap", 995, "/usr/lib/python3.11/threading.py")]
     else:
         outer = [py("main", 300), py("<module>", 320)]
-    inner = [py("ones", 191, "/usr/lib/python3/dist-packages/numpy/core/numeric.py")] if fn == marks["numpy"][1] and brk != "numpy_frames" else []
+    inner = [py("array_function_dispatch.<locals>.decorator.<locals>.public_api", 200, "<__array_function__ internals>"),
+             py("ones", 206, "/usr/lib/python3/dist-packages/numpy/core/numeric.py")] if fn == marks["numpy"][1] and brk != "numpy_frames" else []
     frames = [native] + inner + [py(fn, line + (1 if brk == "line_off" else 0))] + outer
     if brk == "native_only":
         frames = [dict(f, kind="native", file="ceval.c", function="_PyEval_EvalFrameDefault") if f["kind"] == "python" else f for f in frames]

@@ -34,7 +34,8 @@ as ground truth, the lines of this file by size of their live allocations
 to the line that called np.ones):
     truth <function> <file>:<line> <bytes>
 Output: "WL-PYSITES pid=..." and a "WL-PYSITES design ..." line per scenario
-run at start, the truth lines, then "WL pid=... minflt=..." (getrusage).
+run at start, the truth lines, then "WL pid=... minflt=..." (getrusage); then
+it exits without the interpreter's shutdown, its kept memory still held.
 Needs CPython 3.11+ (vigil names Python frames by co_qualname)."""
 import argparse
 import ast
@@ -296,6 +297,10 @@ def main():
           % (os.getpid(), ru.ru_minflt, ru.ru_majflt, ru.ru_nvcsw, ru.ru_nivcsw, iters, len(frames),
              len(cache.entries), q.qsize(), len(hoard), len(arrays), churned / 2**20, loop_s,
              time.monotonic() - start - loop_s), flush=True)
+    # No interpreter shutdown: it would free every kept buffer (a munmap
+    # each), and the process's sites at the end would hold nothing.  A leaking
+    # service ends like this too, killed with its memory still held.
+    os._exit(0)
 
 
 if __name__ == "__main__":
