@@ -13,6 +13,7 @@ pkgs=(
 	libbz2-dev                           # libdw's static closure (-lbz2 in libdw.pc): make static, tests/bpf/test_static.sh
 	strace linux-perf tmux util-linux    # tests: ground truth (strace -c), perf, the TUI in tmux, setpriv
 	libbpf-tools python3                 # cross-checks (runqlat), test scripts
+	python3-numpy                        # tests: numpy arrays as Python allocation sites (tests/bpf/test_pysites.sh)
 	prometheus curl                      # tests: vigil serve scraped by a real Prometheus, promtool
 	mandoc man-db systemd                # tests: the man page's lint and rendering, systemd-analyze verify of the unit
 )

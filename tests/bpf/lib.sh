@@ -77,6 +77,20 @@ stop_vigil() {
 	return $rc
 }
 
+# Bad input must be a usage error: exit 2, a message on stderr that names
+# what was wrong ($2), and no crash (nor a Python traceback).
+expect_usage_error() { # $1 = test name, $2 = what stderr must name, rest = the command
+	local name=$1 word=$2 rc
+	shift 2
+	timeout 20 "$@" >"$TMP/usage.out" 2>"$TMP/usage.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q -- "$word" "$TMP/usage.err" && ! grep -q '^Traceback' "$TMP/usage.err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc (want 2 and a word of $word), stderr: $(head -c 300 "$TMP/usage.err")"
+	fi
+}
+
 # field VALUE of "key=VALUE" in a line
 kv() { # $1 = line, $2 = key
 	sed -n "s/.*[ (]$2=\([^ ]*\).*/\1/p" <<<" $1" | head -n1

@@ -24,14 +24,7 @@ SECS=${VIGIL_SITES_SECS:-25} # the linear leak rule wants 20 s of growth
 if [ -x "$VIGIL" ]; then
 	for bad in "--sites bogus" "--sites" "--site-rate 0" "--site-rate abc" "--site-rate -5"; do
 		# shellcheck disable=SC2086 # word splitting wanted
-		timeout 10 "$VIGIL" record --comm x --duration 1 -o "$TMP/bad.vgl" $bad >"$TMP/bad.out" 2>"$TMP/bad.err"
-		rc=$?
-		opt=${bad%% *}
-		if [ $rc = 2 ] && grep -q -- "$opt" "$TMP/bad.err"; then
-			pass "sites.usage[$bad]"
-		else
-			fail "sites.usage[$bad]" "exit $rc (want 2), stderr: $(head -c 300 "$TMP/bad.err")"
-		fi
+		expect_usage_error "sites.usage[$bad]" "${bad%% *}" "$VIGIL" record --comm x --duration 1 -o "$TMP/bad.vgl" $bad
 	done
 fi
 

@@ -69,6 +69,15 @@ def load_report(path):
         return json.loads(lines[-1])
 
 
+def of_pid(rep, pid):
+    """A report's entries for one process: its processes[] entries, its leak
+    findings and the kinds of all its findings."""
+    procs = [p for p in rep.get("processes", []) if p.get("pid") == pid]
+    leaks = [f for f in rep.get("findings", []) if f.get("pid") == pid and f.get("kind") == "leak"]
+    kinds = sorted({f.get("kind") for f in rep.get("findings", []) if f.get("pid") == pid})
+    return procs, leaks, kinds
+
+
 def per_function(sites, modules, key="share"):
     """{function: share (or bytes)} summed over the sites (stacks) each function owns."""
     out = {}
@@ -166,9 +175,7 @@ def cmd_check(a):
     rep = load_report(a.report)
     ck = Checks(a.label)
     pid = t["pid"]
-    procs = [p for p in rep.get("processes", []) if p.get("pid") == pid]
-    leaks = [f for f in rep.get("findings", []) if f.get("pid") == pid and f.get("kind") == "leak"]
-    kinds = sorted({f.get("kind") for f in rep.get("findings", []) if f.get("pid") == pid})
+    procs, leaks, kinds = of_pid(rep, pid)
     if ck("leak_finding", bool(leaks), "no leak finding for wl_sites_%s pid %d (its findings: %s)" % (t["variant"], pid, kinds)):
         judge_sites(ck, "finding_sites", leaks[0].get("evidence", {}).get("sites"), t, 5)
     if ck("process", bool(procs), "pid %d not among the report's processes" % pid):
