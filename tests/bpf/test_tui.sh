@@ -248,6 +248,28 @@ else
 fi
 
 # ---- the detail page lists the growing allocation sites (issue 13) ----
+# detail_first_site CHECK PROCESS REGEX: in a replay of $TMP/s.vgl, the
+# detail page of the first process matching PROCESS lists first a site
+# matching REGEX
+detail_first_site() {
+	local check=$1 who=$2 re=$3 first
+	start_pane 120 60 "$VIGIL replay $TMP/s.vgl --speed 20"
+	wait_screen 'end of recording' 10
+	keys -l "/$who"
+	keys Enter Home Enter
+	if wait_screen '^SITES' 5; then
+		first=$(screen | sed -n '/^SITES/,/^CPU/p' | grep -E '^ +[0-9.]+[BKMG] +[0-9.]+%' | head -n1)
+		echo "   $who's top site: $first"
+		if grep -qE "$re" <<<"$first"; then
+			pass "$check"
+		else
+			show "$check"; fail "$check" "the first site is not /$re/: '$first'"
+		fi
+	else
+		show "$check"; fail "$check" "no SITES section on the detail page of $who"
+	fi
+	keys q
+}
 # wl_sites keeps memory at three sites (1/2 grow_heap_copy, 1/3
 # wlsite_lib_grow, 1/6 grow_mmap_region) and churns the most faults at a
 # fourth that keeps nothing (churn_frame): the page's first site is a
@@ -273,43 +295,13 @@ elif [ "$src" != 0 ]; then
 elif ! "$VIGIL" report "$TMP/s.vgl" --format json 2>/dev/null | grep -q '"sites"'; then
 	skip tui.detail_sites "the trace sampled no allocation sites: $(grep -i site "$TMP/srec.err" | head -n1)"
 else
-	start_pane 120 60 "$VIGIL replay $TMP/s.vgl --speed 20"
-	wait_screen 'end of recording' 10
-	keys -l /wl_sites
-	keys Enter Home Enter
-	if wait_screen '^SITES' 5; then
-		first=$(screen | sed -n '/^SITES/,/^CPU/p' | grep -E '^ +[0-9.]+[BKMG] +[0-9.]+%' | head -n1)
-		echo "   top site: $first"
-		if grep -qE 'grow_heap_copy|wlsite_lib_grow|grow_mmap_region' <<<"$first"; then
-			pass tui.detail_sites
-		else
-			show sites; fail tui.detail_sites "the first site is no leaking function: '$first'"
-		fi
-	else
-		show sites; fail tui.detail_sites "no SITES section on the detail page of wl_sites_nofp"
-	fi
-	keys q
+	detail_first_site tui.detail_sites wl_sites 'grow_heap_copy|wlsite_lib_grow|grow_mmap_region'
 	if [ -z "$PY" ]; then
 		skip tui.detail_python_sites "no python3.11 here"
 	else
 		py_line=$(head -n1 "$TMP/pymin.out")
-		want="new_frame (wl_pymin.py:$(kv "$py_line" leak | cut -d: -f2)) <- keep_frame (wl_pymin.py:$(kv "$py_line" caller | cut -d: -f2))"
-		start_pane 120 60 "$VIGIL replay $TMP/s.vgl --speed 20"
-		wait_screen 'end of recording' 10
-		keys -l /python3
-		keys Enter Home Enter
-		if wait_screen '^SITES' 5; then
-			first=$(screen | sed -n '/^SITES/,/^CPU/p' | grep -E '^ +[0-9.]+[BKMG] +[0-9.]+%' | head -n1)
-			echo "   python3.11's top site: $first"
-			if [[ "$first" == *"%  $want"* ]]; then
-				pass tui.detail_python_sites
-			else
-				show py-sites; fail tui.detail_python_sites "the first site is not '$want ...': '$first'"
-			fi
-		else
-			show py-sites; fail tui.detail_python_sites "no SITES section on the detail page of python3.11"
-		fi
-		keys q
+		want="new_frame \(wl_pymin\.py:$(kv "$py_line" leak | cut -d: -f2)\) <- keep_frame \(wl_pymin\.py:$(kv "$py_line" caller | cut -d: -f2)\)"
+		detail_first_site tui.detail_python_sites python3 "%  $want"
 	fi
 fi
 
