@@ -28,10 +28,12 @@ count_output() { # $1 = file with test output lines
 
 run_one() { # $1 = label, rest = command
 	local label=$1; shift
-	local out="$log_dir/$(basename "$label").log"
+	local out="$log_dir/$(basename "$label").log" t0=$SECONDS
 	echo "== $label"
 	"$@" >"$out" 2>&1
 	local rc=$?
+	# what each test costs of CI's 15 minutes
+	echo "   ($((SECONDS - t0)) s)"
 	grep -E '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/   /'
 	count_output "$out"
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
@@ -59,9 +61,9 @@ for t in tests/cli/test_*.sh; do
 	run_one "$t" bash "$t"
 done
 
-# the bounded fuzzing run (tests/fuzz/run.sh): 30 s in make test, which CI runs in under 15 minutes (VIGIL_FUZZ_SECONDS; make fuzz runs longer)
+# the bounded fuzzing run (tests/fuzz/run.sh): 20 s in make test, which CI runs in under 15 minutes (VIGIL_FUZZ_SECONDS; make fuzz runs longer)
 if want tests/fuzz/run.sh; then
-	run_one tests/fuzz/run.sh bash tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-30}"
+	run_one tests/fuzz/run.sh bash tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-20}"
 fi
 
 for t in tests/bpf/test_*.sh; do
