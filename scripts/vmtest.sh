@@ -204,7 +204,7 @@ build_vigil() { # $1 = arch; prints "BIN WORKLOAD_DIR"
 	else
 		out=.output/$arch
 	fi
-	make -C "$ROOT" --no-print-directory ARCH="$arch" OUTPUT="$out" vigil workloads >"$WORK/build-$arch.log" 2>&1 ||
+	make -C "$ROOT" --no-print-directory -j"$(nproc)" ARCH="$arch" OUTPUT="$out" vigil workloads >"$WORK/build-$arch.log" 2>&1 ||
 		{ tail -n 20 "$WORK/build-$arch.log" >&2; die "building vigil for $arch failed (log: $WORK/build-$arch.log)"; }
 	if [ "${VIGIL_VMTEST_STATIC:-0}" = 1 ]; then
 		make -C "$ROOT" --no-print-directory static STATIC_ARCHS="$arch" >>"$WORK/build-$arch.log" 2>&1 ||
