@@ -199,6 +199,32 @@ static void check_interpreter(const char *py, unsigned minor, const char *file_p
 	fclose(out);
 }
 
+/* An interpreter of a version without a row is found and named, and
+ * marked unsupported (the end-of-run line says so; no BPF walk). */
+static void check_unsupported(const char *py, unsigned minor)
+{
+	FILE *out = NULL;
+	struct py_target t;
+	char v[16];
+	pid_t pid;
+
+	if (access(py, X_OK)) {
+		printf("SKIP %s: not installed\n", py);
+		return;
+	}
+	pid = start_python(py, &out);
+	CHECK(pid > 0 && out);
+	if (pid <= 0 || !out)
+		return;
+	CHECK(fgets(v, sizeof(v), out) != NULL); /* it runs */
+	CHECK(py_target_probe((unsigned)pid, &t) == 1);
+	printf("# %s: CPython %s, support %d\n", py, py_target_version(&t, v, sizeof(v)), t.layout.support);
+	CHECK(t.minor == minor && t.layout.support == PY_UNSUPPORTED);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fclose(out);
+}
+
 static void test_live_interpreters(void)
 {
 	struct py_target t;
@@ -229,6 +255,8 @@ static void test_live_interpreters(void)
 	check_interpreter(PYENV "3.11.7/bin/python3.11", 11, "libpython3.11.so");
 	check_interpreter(PYENV "3.12.1/bin/python3.12", 12, "libpython3.12.so");
 	check_interpreter(PYENV "3.13.0/bin/python3.13", 13, "libpython3.13.so");
+	check_unsupported(PYENV "3.10.13/bin/python3.10", 10);
+	check_unsupported(PYENV "3.8.18/bin/python3.8", 8);
 }
 
 int main(void)
