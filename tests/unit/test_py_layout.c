@@ -151,6 +151,20 @@ static pid_t start_python(const char *py, FILE **out)
 	return pid;
 }
 
+/* start_python() when py is installed (said when not): its pid, or 0 */
+static pid_t python_child(const char *py, FILE **out)
+{
+	pid_t pid;
+
+	if (access(py, X_OK)) {
+		printf("SKIP %s: not installed\n", py);
+		return 0;
+	}
+	pid = start_python(py, out);
+	CHECK(pid > 0 && *out);
+	return pid > 0 && *out ? pid : 0;
+}
+
 static void check_interpreter(const char *py, unsigned minor, const char *file_part)
 {
 	unsigned long long code = 0;
@@ -159,13 +173,7 @@ static void check_interpreter(const char *py, unsigned minor, const char *file_p
 	struct py_target t;
 	pid_t pid;
 
-	if (access(py, X_OK)) {
-		printf("SKIP %s: not installed\n", py);
-		return;
-	}
-	pid = start_python(py, &out);
-	CHECK(pid > 0 && out);
-	if (pid <= 0 || !out)
+	if ((pid = python_child(py, &out)) <= 0)
 		return;
 	CHECK(fscanf(out, "%llu %d", &code, &first) == 2);
 	CHECK(py_target_probe((unsigned)pid, &t) == 1);
@@ -208,13 +216,7 @@ static void check_unsupported(const char *py, unsigned minor)
 	char v[16];
 	pid_t pid;
 
-	if (access(py, X_OK)) {
-		printf("SKIP %s: not installed\n", py);
-		return;
-	}
-	pid = start_python(py, &out);
-	CHECK(pid > 0 && out);
-	if (pid <= 0 || !out)
+	if ((pid = python_child(py, &out)) <= 0)
 		return;
 	CHECK(fgets(v, sizeof(v), out) != NULL); /* it runs */
 	CHECK(py_target_probe((unsigned)pid, &t) == 1);
