@@ -25,7 +25,8 @@
 # vigil reports one (vigil_site_cost).
 #
 #   bash bench/overhead.sh [WORKLOAD...]     env: QUICK=1, PAIRS=N, TRACERS="..."
-# WORKLOAD: sched-pipe sched-messaging pf-heavy mm-heavy
+# WORKLOAD: sched-pipe sched-messaging pf-heavy mm-heavy (the default), py-heavy
+# (Debian's python3.11 30 Python frames deep: the sites' Python walk, docs/sites.md)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_require
 
