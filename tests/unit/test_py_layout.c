@@ -121,15 +121,16 @@ static void test_debug_offsets(void)
 }
 
 /* A child interpreter that prints a code object's address, then waits. */
-static pid_t start_python(const char *py, FILE **out)
+static const char one_code[] = "import sys, time\n"
+			       "class Render:\n"
+			       "    def new_frame(self):\n"
+			       "        return 1\n"
+			       "c = Render.new_frame.__code__\n"
+			       "print(id(c), c.co_firstlineno, flush=True)\n"
+			       "sys.stdin.read()\n";
+
+static pid_t start_python(const char *py, const char *prog, FILE **out)
 {
-	static const char prog[] = "import sys, time\n"
-				   "class Render:\n"
-				   "    def new_frame(self):\n"
-				   "        return 1\n"
-				   "c = Render.new_frame.__code__\n"
-				   "print(id(c), c.co_firstlineno, flush=True)\n"
-				   "sys.stdin.read()\n";
 	int in[2], o[2];
 	pid_t pid;
 
@@ -152,7 +153,7 @@ static pid_t start_python(const char *py, FILE **out)
 }
 
 /* start_python() when py is installed (said when not): its pid, or 0 */
-static pid_t python_child(const char *py, FILE **out)
+static pid_t python_child(const char *py, const char *prog, FILE **out)
 {
 	pid_t pid;
 
@@ -160,7 +161,7 @@ static pid_t python_child(const char *py, FILE **out)
 		printf("SKIP %s: not installed\n", py);
 		return 0;
 	}
-	pid = start_python(py, out);
+	pid = start_python(py, prog, out);
 	CHECK(pid > 0 && *out);
 	return pid > 0 && *out ? pid : 0;
 }
@@ -173,7 +174,7 @@ static void check_interpreter(const char *py, unsigned minor, const char *file_p
 	struct py_target t;
 	pid_t pid;
 
-	if ((pid = python_child(py, &out)) <= 0)
+	if ((pid = python_child(py, one_code, &out)) <= 0)
 		return;
 	CHECK(fscanf(out, "%llu %d", &code, &first) == 2);
 	CHECK(py_target_probe((unsigned)pid, &t) == 1);
@@ -216,12 +217,59 @@ static void check_unsupported(const char *py, unsigned minor)
 	char v[16];
 	pid_t pid;
 
-	if ((pid = python_child(py, &out)) <= 0)
+	if ((pid = python_child(py, one_code, &out)) <= 0)
 		return;
 	CHECK(fgets(v, sizeof(v), out) != NULL); /* it runs */
 	CHECK(py_target_probe((unsigned)pid, &t) == 1);
 	printf("# %s: CPython %s, support %d\n", py, py_target_version(&t, v, sizeof(v)), t.layout.support);
 	CHECK(t.minor == minor && t.layout.support == PY_UNSUPPORTED);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fclose(out);
+}
+
+/* More code objects than the cache holds, read a sample's worth (48) at a
+ * time: the cache starts over between samples, never within one, so every
+ * name a sample resolved is still there when its frames are emitted. */
+#define MANY_CODES 9000
+static void test_cache_overflow(void)
+{
+	static const char prog[] = "import sys\n"
+				   "fs = [eval(compile('lambda: %d' % i, 'f%d.py' % i, 'eval')) for i in range(9000)]\n"
+				   "print(' '.join(str(id(f.__code__)) for f in fs), flush=True)\n"
+				   "sys.stdin.read()\n";
+	static __u64 codes[MANY_CODES];
+	const char *py = "/usr/bin/python3.11";
+	struct py_frame_info fi[VIGIL_SITE_PY_MAX];
+	__u64 instr[VIGIL_SITE_PY_MAX];
+	struct py_codes *c = py_codes_new();
+	FILE *out = NULL;
+	struct py_target t;
+	unsigned bad = 0;
+	pid_t pid;
+
+	if ((pid = python_child(py, prog, &out)) <= 0) {
+		py_codes_free(c);
+		return;
+	}
+	for (unsigned i = 0; i < MANY_CODES; i++)
+		CHECK(fscanf(out, "%llu", (unsigned long long *)&codes[i]) == 1);
+	CHECK(py_target_probe((unsigned)pid, &t) == 1);
+	for (unsigned at = 0; at < MANY_CODES; at += VIGIL_SITE_PY_MAX) {
+		unsigned n = MANY_CODES - at < VIGIL_SITE_PY_MAX ? MANY_CODES - at : VIGIL_SITE_PY_MAX;
+		for (unsigned k = 0; k < n; k++)
+			instr[k] = codes[at + k] + t.layout.code_adaptive;
+		py_codes_resolve(c, (unsigned)pid, &t, codes + at, instr, n, fi);
+		for (unsigned k = 0; k < n; k++) {
+			char file[32];
+			snprintf(file, sizeof(file), "f%u.py", at + k);
+			bad += !fi[k].ok || strcmp(fi[k].qualname, "<lambda>") || strcmp(fi[k].file, file);
+		}
+	}
+	CHECK(bad == 0);
+	if (bad)
+		printf("  %u of %u code objects read wrong\n", bad, MANY_CODES);
+	py_codes_free(c);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	fclose(out);
@@ -266,5 +314,6 @@ int main(void)
 	RUN(test_rows);
 	RUN(test_debug_offsets);
 	RUN(test_live_interpreters);
+	RUN(test_cache_overflow);
 	CHECK_DONE();
 }

@@ -10,7 +10,7 @@
 #include "py_linetable.h"
 #include "u64map.h"
 
-#define CODES_MAX 8192       /* code objects cached per process; past it the cache starts over */
+#define CODES_MAX 8192       /* code objects cached per process; past it the cache starts over (between samples) */
 #define HDR_BYTES 256        /* a code object's header: every field read is below co_code_adaptive */
 #define STR_CHARS_MAX 512    /* names and paths longer than this are cut */
 #define LINETABLE_MAX 65536  /* bytes; a longer table is not read (lines unknown) */
@@ -185,8 +185,6 @@ static struct code_ent *code_entry(struct py_codes *c, unsigned pid, const struc
 			return e;
 		ent_clear(e);
 	} else {
-		if (c->n >= CODES_MAX)
-			codes_reset(c);
 		if (c->n == c->cap) {
 			unsigned cap = c->cap ? c->cap * 2 : 64;
 			struct code_ent *g = realloc(c->ents, cap * sizeof(*g));
@@ -235,6 +233,10 @@ void py_codes_resolve(struct py_codes *c, unsigned pid, const struct py_target *
 
 	if (n > VIGIL_SITE_PY_MAX)
 		n = VIGIL_SITE_PY_MAX;
+	/* a full cache starts over before a sample, never within one: the
+	 * names resolved for its first frames must outlive its last */
+	if (c->n + n > CODES_MAX)
+		codes_reset(c);
 	read_headers(c, pid, code, n, ok);
 	for (unsigned i = 0; i < n; i++) {
 		struct code_ent *e;
