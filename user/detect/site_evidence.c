@@ -106,11 +106,11 @@ char *site_line(char *buf, size_t len, const struct site_model *m, __u32 stack, 
 
 size_t site_proc_top(const struct agg_proc *p, struct finding_site *rows, size_t max, __u64 *total)
 {
-	struct site_row r[16];
+	struct site_row r[SITE_SUMMARIES_MAX];
 	size_t n;
 
-	if (max > 16)
-		max = 16;
+	if (max > SITE_SUMMARIES_MAX)
+		max = SITE_SUMMARIES_MAX;
 	n = sites_top(p->sites, 0, 0, r, max, total);
 	for (size_t i = 0; i < n; i++)
 		rows[i] = (struct finding_site){r[i].stack, (__u64)r[i].bytes, r[i].samples};
@@ -171,6 +171,8 @@ size_t site_summaries(const struct site_model *m, const struct finding_site *row
 {
 	size_t k = 0;
 
+	if (n > SITE_SUMMARIES_MAX)
+		n = SITE_SUMMARIES_MAX;
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 		site_line(out[k].line, sizeof(out[k].line), m, rows[i].stack, max_frames);
@@ -192,14 +194,14 @@ size_t site_summaries(const struct site_model *m, const struct finding_site *row
 
 void site_evidence_lines(struct evidence_lines *o, const struct finding_site *rows, size_t n, __u64 total)
 {
-	struct site_summary sum[16];
+	struct site_summary sum[SITE_SUMMARIES_MAX];
 	char g[24];
 
 	if (!n) {
 		ev_line(o, "sites: none sampled in this window");
 		return;
 	}
-	n = site_summaries(o->sites, rows, n < 16 ? n : 16, 3, sum);
+	n = site_summaries(o->sites, rows, n, 3, sum);
 	for (size_t i = 0; i < n; i++) {
 		o->begin(o->ctx);
 		ev_printf(o, "site %2.0f%% %s: ", total ? 100.0 * (double)sum[i].bytes / (double)total : 0,

@@ -35,8 +35,9 @@ void site_evidence_fields(struct evidence_fields *o, const char *key, const stru
 			  __u64 total);
 /* Rows (largest first) as one-line summaries of max_frames frames, those
  * that read the same merged and their bytes summed -- Python stacks that
- * differ only in the interpreter's native frames -- largest first; n <= 16.
- * Returns how many. */
+ * differ only in the interpreter's native frames -- largest first; of the
+ * first SITE_SUMMARIES_MAX rows (out[] holds that many).  Returns how many. */
+#define SITE_SUMMARIES_MAX 16 /* the most site_proc_top gives */
 struct site_summary {
 	char line[384];
 	__u64 bytes;

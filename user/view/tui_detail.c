@@ -235,7 +235,7 @@ static void memory_section(struct page *p, const struct tui_row *r)
  * them: the live answer to "which code is growing" */
 static void sites_section(struct page *p, const struct tui_row *r)
 {
-	struct site_summary sum[16];
+	struct site_summary sum[SITE_SUMMARIES_MAX];
 	char b[16];
 
 	if (!p->t->snap.sites)
@@ -246,7 +246,7 @@ static void sites_section(struct page *p, const struct tui_row *r)
 		return;
 	}
 	line(p, NULL, TA_DIM, "allocation sites by live bytes now (sampled page faults; share of the process's)");
-	size_t n = site_summaries(p->t->sites, r->sites, r->nsites < 16 ? r->nsites : 16, 3, sum); /* sanitized */
+	size_t n = site_summaries(p->t->sites, r->sites, r->nsites, 3, sum); /* sanitized */
 	for (size_t i = 0; i < n; i++)
 		line(p, NULL, TA_NORMAL, "%8s %5.1f%%  %s", fmt_bytes(b, sizeof(b), (double)sum[i].bytes),
 		     r->sites_total ? 100.0 * (double)sum[i].bytes / (double)r->sites_total : 0, sum[i].line);
